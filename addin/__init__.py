@@ -1,0 +1,1 @@
+"""shoprules Excel 加载项 — thin xlwings layer (UDFs and ribbon handlers)."""
