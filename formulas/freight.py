@@ -1,0 +1,135 @@
+"""Who pays the outbound and the return leg of a returned order.
+
+Fault comes from ``seller`` / ``buyer`` / ``unclear`` (or 卖家 / 买家 / 不明), or from the refund
+reason text through the rulebook's keyword table (first matching group wins; no match → unclear).
+
+>>> from shoprules.formulas.rulebook import load_rulebook
+>>> book = load_rulebook()
+>>> faults = classify_fault(pd.Series(["质量问题", "不想要了", "其他", "buyer", "填错地址"]), book)
+>>> faults.tolist()
+['seller', 'buyer', 'unclear', 'buyer', 'buyer_wrong_address']
+>>> split = freight_split(book, faults.to_numpy(), np.array([False, True, False, False, False]),
+...                       np.array(["taobao"] * 5, dtype=object), np.full(5, np.datetime64("2024-03-01"), "datetime64[ns]"))
+>>> split.text.tolist()
+['发货:卖家 退货:卖家', '发货:卖家 退货:买家', '发货:卖家 退货:买家', '发货:买家 退货:买家', '发货:买家 退货:买家']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from .rulebook import Rulebook
+from .timers import NO_RULE
+
+_DIRECT: Final = {
+    "seller": "seller",
+    "卖家": "seller",
+    "卖家责任": "seller",
+    "商家": "seller",
+    "buyer": "buyer",
+    "买家": "buyer",
+    "买家责任": "buyer",
+    "unclear": "unclear",
+    "不明": "unclear",
+    "责任不明": "unclear",
+    "约定不清": "unclear",
+}
+_KEYWORD_ORDER: Final = (
+    "buyer_wrong_address",
+    "buyer_refused_free",
+    "buyer_partial_free_bundle",
+    "seller",
+    "buyer",
+)
+_SPECIAL_FALLBACK: Final = {
+    "buyer_wrong_address": "buyer",
+    "buyer_refused_free": "buyer",
+    "buyer_partial_free_bundle": "buyer",
+}
+
+
+@dataclass(frozen=True)
+class FreightSplit:
+    text: np.ndarray
+    outbound: np.ndarray
+    return_leg: np.ndarray
+    labels: np.ndarray
+    problems: np.ndarray
+
+
+def classify_fault(reasons: pd.Series, book: Rulebook) -> pd.Series:
+    """Fault code per row: an explicit code, else the first keyword group found, else unclear.
+    Blank reasons give ``None``."""
+    text = reasons.astype("string").str.strip()
+    out = pd.Series(None, index=reasons.index, dtype=object)
+    direct = text.str.lower().map(_DIRECT)
+    out[direct.notna()] = direct[direct.notna()]
+    pending = out.isna() & text.notna() & (text != "")
+    for group in _KEYWORD_ORDER:
+        words = book.freight_keywords.get(group, ())
+        if not words or not pending.any():
+            continue
+        pattern = "|".join(re.escape(w) for w in words)
+        hit = pending & text.str.contains(pattern, regex=True).fillna(False).astype(bool)
+        out[hit] = group
+        pending &= ~hit
+    out[pending] = "unclear"
+    return out
+
+
+def freight_split(
+    book: Rulebook,
+    fault: np.ndarray,
+    free_shipping: np.ndarray,
+    platform: np.ndarray,
+    governing: np.ndarray,
+) -> FreightSplit:
+    """Payer of each leg per row. Platform special cases (Tmall since 2024-01-29) apply where in
+    force; elsewhere the special faults count as the buyer's."""
+    fault = np.asarray(fault, dtype=object)
+    free = np.asarray(free_shipping, dtype=bool)
+    platform = np.asarray(platform, dtype=object)
+    governing = np.asarray(governing, dtype="datetime64[ns]")
+    n = len(fault)
+    outbound = np.full(n, None, dtype=object)
+    return_leg = np.full(n, None, dtype=object)
+    labels = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    effective = fault.copy()
+
+    general = book.freight["all.return_freight"]
+    special_done = np.zeros(n, dtype=bool)
+    for platform_code in pd.unique(platform[pd.notna(platform)]):
+        rule = book.freight.get(f"{platform_code}.return_freight")
+        if rule is None:
+            continue
+        rows = platform == platform_code
+        version = rule.select(governing)
+        for index, ver in enumerate(rule.versions):
+            for special, (out_payer, ret_payer) in ver.params.items():
+                mask = rows & (version == index) & (fault == special)
+                outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
+                special_done |= mask
+    for special, fallback in _SPECIAL_FALLBACK.items():
+        effective[(effective == special) & ~special_done] = fallback
+    effective[(effective == "buyer") & free] = "buyer_free"
+
+    version = general.select(governing)
+    for index, ver in enumerate(general.versions):
+        for code, (out_payer, ret_payer) in ver.params.items():
+            mask = (version == index) & (effective == code) & ~special_done
+            outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
+    known = pd.notna(fault)
+    missing = known & (version < 0) & ~special_done & ~np.isnat(governing)
+    problems[missing] = (
+        f"{NO_RULE}: all.return_freight 自 {general.versions[0].since:%Y-%m-%d} 起生效"
+    )
+    text = np.full(n, None, dtype=object)
+    done = pd.notna(outbound)
+    text[done] = "发货:" + outbound[done].astype(str) + " 退货:" + return_leg[done].astype(str)
+    return FreightSplit(text, outbound, return_leg, labels, problems)
