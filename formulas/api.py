@@ -11,16 +11,59 @@ Normalising user text (``淘宝``, ``延迟发货``, ``2024/3/1``) is the caller
 :func:`shoprules.formulas.fields.normalize_platform`, :meth:`Rulebook.violation_code`,
 :func:`shoprules.formulas.timeparse.parse_times`, :func:`shoprules.formulas.money.parse_yuan`.
 
-THIS MODULE IS BEING WRITTEN: signatures are the contract; bodies land with the engine.
+
+>>> import pandas as pd
+>>> out = damages(pd.Series([1000, 10000, 70000]), "taobao", "late_shipment", pd.Timestamp("2017-05-01"))
+>>> out["fen"].tolist(), out["rule"][0]
+([100, 500, 3000], 'taobao.late_shipment@2016-07-21')
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
 import pandas as pd
 
-from .rulebook import Rulebook
+from . import damages as _damages
+from . import engine as _engine
+from .fields import PLATFORM_CHINESE
+from .freight import classify_fault, freight_split
+from .points import violation_points as _violation_points
+from .rulebook import Rulebook, load_rulebook
+from .timers import NO_RULE, first_present, timer_deadlines
 
-Column = pd.Series
+Column = pd.Series | object
+_MISSING_PLATFORM: Final = "平台无法识别（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
+
+
+def _broadcast(*columns: Column) -> list[pd.Series]:
+    lengths = {len(c) for c in columns if isinstance(c, pd.Series)}
+    if len(lengths) > 1:
+        raise ValueError(f"各列长度不一致 / columns differ in length: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 1
+    out = []
+    for column in columns:
+        if isinstance(column, pd.Series):
+            out.append(column.reset_index(drop=True))
+        else:
+            out.append(pd.Series([column] * n, dtype=object))
+    return out
+
+
+def _times(column: pd.Series) -> np.ndarray:
+    return pd.to_datetime(column).to_numpy(dtype="datetime64[ns]")
+
+
+def _objects(column: pd.Series) -> np.ndarray:
+    return column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+
+
+def _platform_problems(platform: np.ndarray, problems: np.ndarray) -> np.ndarray:
+    bad = pd.notna(platform) & ~np.isin(platform, list(PLATFORM_CHINESE))
+    problems[bad] = _MISSING_PLATFORM
+    return bad
 
 
 def damages(
@@ -33,7 +76,40 @@ def damages(
 ) -> pd.DataFrame:
     """Damages per row. Columns: ``fen`` (Int64), ``rule`` (``taobao.late_shipment@2022-07-18``),
     ``receiver`` (``buyer``/``platform``), ``problem``."""
-    raise NotImplementedError
+    book = rulebook or load_rulebook()
+    amount_s, platform_s, violation_s, time_s = _broadcast(
+        amount_fen, platform, violation, event_time
+    )
+    n = len(amount_s)
+    amount = pd.array(amount_s, dtype="Int64")
+    plat, viol, when = _objects(platform_s), _objects(violation_s), _times(time_s)
+    fen = pd.array([pd.NA] * n, dtype="Int64")
+    rule = np.full(n, None, dtype=object)
+    receiver = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    blank = amount.isna() | pd.isna(plat) | pd.isna(viol) | np.isnat(when)
+    bad_platform = _platform_problems(plat, problems)
+    negative = ~blank & (amount.fillna(0) < 0)
+    problems[negative] = "金额不能为负数"
+    ok = ~blank & ~bad_platform & ~negative
+    keys = pd.Series(plat).astype(str) + "." + pd.Series(viol).astype(str)
+    for key in pd.unique(keys[ok]):
+        rows = ok & (keys == key).to_numpy()
+        found = book.damages.get(key)
+        if found is None:
+            p, v = key.split(".", 1)
+            problems[rows] = (
+                f"{NO_RULE}: {PLATFORM_CHINESE.get(p, p)}没有「{book.violation_names.get(v, v)}」的赔付规则"
+            )
+            continue
+        part = _damages.rule_damages(found, amount[rows].to_numpy(dtype="int64"), when[rows])
+        applied = part.version >= 0
+        idx = np.flatnonzero(rows)
+        fen[idx[applied]] = part.fen[applied]
+        rule[idx] = part.labels
+        receiver[idx] = part.receivers
+        problems[idx[~applied]] = part.problems[~applied]
+    return pd.DataFrame({"fen": fen, "rule": rule, "receiver": receiver, "problem": problems})
 
 
 def ship_deadline(
@@ -45,7 +121,29 @@ def ship_deadline(
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """Ship-by deadline. Columns: ``deadline`` (datetime64[ns]), ``rule``, ``problem``."""
-    raise NotImplementedError
+    book = rulebook or load_rulebook()
+    paid_s, platform_s, goods_s, promised_s = _broadcast(paid_at, platform, goods_type, promised_by)
+    n = len(paid_s)
+    paid, promised = _times(paid_s), _times(promised_s)
+    plat = _objects(platform_s)
+    goods = goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object)
+    deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    rule = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    bad_platform = _platform_problems(plat, problems)
+    ok = pd.notna(plat) & ~bad_platform & (~np.isnat(paid) | ~np.isnat(promised))
+    governing = np.where(np.isnat(paid), promised, paid)
+    for code in pd.unique(plat[ok]):
+        rows = ok & (plat == code)
+        result = timer_deadlines(
+            book.timers[f"{code}.ship_by"],
+            paid[rows],
+            governing=governing[rows],
+            goods_type=goods[rows],
+            override=promised[rows],
+        )
+        deadline[rows], rule[rows], problems[rows] = result.deadline, result.labels, result.problems
+    return pd.DataFrame({"deadline": deadline, "rule": rule, "problem": problems})
 
 
 def ship_status(
@@ -57,10 +155,62 @@ def ship_status(
     as_of: Column,
     *,
     rulebook: Rulebook | None = None,
+    picked_up_at: Column = None,
 ) -> pd.DataFrame:
     """Columns: ``status`` (按时发货/延迟发货/待发货/超时未发货), ``deadline``, ``hours_late``
-    (float, one decimal), ``rule``, ``problem``."""
-    raise NotImplementedError
+    (float, one decimal), ``rule``, ``problem``. Uses the same code as the batch engine."""
+    book = rulebook or load_rulebook()
+    cols = _broadcast(paid_at, shipped_at, platform, goods_type, promised_by, as_of, picked_up_at)
+    paid_s, shipped_s, platform_s, goods_s, promised_s, as_of_s, picked_s = cols
+    orders = pd.DataFrame(
+        {
+            "platform": _objects(platform_s),
+            "paid_at": _times(paid_s),
+            "shipped_at": _times(shipped_s),
+            "picked_up_at": _times(picked_s),
+            "promised_ship_by": _times(promised_s),
+            "goods_type": goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object),
+            "paid_amount": pd.array(np.zeros(len(paid_s), dtype="int64"), dtype="Int64"),  # status only
+        }
+    )
+    as_of_times = _times(as_of_s)
+    n = len(orders)
+    status = np.full(n, None, dtype=object)
+    deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    hours = np.full(n, np.nan)
+    rule = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    bad_platform = _platform_problems(orders["platform"].to_numpy(dtype=object), problems)
+    usable = (
+        orders["platform"].notna().to_numpy()
+        & ~bad_platform
+        & (
+            ~np.isnat(orders["paid_at"].to_numpy())
+            | ~np.isnat(orders["promised_ship_by"].to_numpy())
+        )
+    )
+    for moment in pd.unique(as_of_times[usable]):
+        rows = usable & (as_of_times == moment)
+        result = _engine.compute(
+            orders[rows].reset_index(drop=True), as_of=pd.Timestamp(moment), rulebook=book
+        )
+        status[rows] = result.results["ship_status"].to_numpy(dtype=object)
+        deadline[rows] = result.results["ship_by"].to_numpy(dtype="datetime64[ns]")
+        hours[rows] = (
+            result.results["hours_late"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
+        )
+        rule[rows] = result.detail["ship_rule"].to_numpy(dtype=object)
+        text = result.results["problems"].to_numpy(dtype=object)
+        problems[rows] = np.where(text == "", None, text)
+    return pd.DataFrame(
+        {
+            "status": status,
+            "deadline": deadline,
+            "hours_late": hours,
+            "rule": rule,
+            "problem": problems,
+        }
+    )
 
 
 def violation_points(
@@ -73,12 +223,38 @@ def violation_points(
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """Columns: ``points`` (Int64), ``track`` (A/B/C), ``rule``, ``problem``."""
-    raise NotImplementedError
+    book = rulebook or load_rulebook()
+    violation_s, platform_s, time_s, paid_s, upheld_s = _broadcast(
+        violation, platform, event_time, paid_before_ruling, complaint_upheld
+    )
+    n = len(violation_s)
+    viol, plat, when = _objects(violation_s), _objects(platform_s), _times(time_s)
+    points = pd.array([pd.NA] * n, dtype="Int64")
+    track = np.full(n, None, dtype=object)
+    rule = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    bad_platform = _platform_problems(plat, problems)
+    ok = pd.notna(viol) & pd.notna(plat) & ~np.isnat(when) & ~bad_platform
+    if ok.any():
+        paid = pd.array(paid_s, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+        upheld = pd.array(upheld_s, dtype="boolean").fillna(True).to_numpy(dtype=bool)
+        part = _violation_points(book, plat[ok], viol[ok], when[ok], upheld[ok], paid[ok])
+        idx = np.flatnonzero(ok)
+        has = pd.isna(part.problems)
+        points[idx[has]] = part.points[has]
+        track[idx], rule[idx], problems[idx] = part.tracks, part.labels, part.problems
+    return pd.DataFrame({"points": points, "track": track, "rule": rule, "problem": problems})
 
 
 def return_deadline(signed_at: Column, *, rulebook: Rulebook | None = None) -> pd.DataFrame:
     """End of the 7-day window (exclusive). Columns: ``deadline``, ``rule``, ``problem``."""
-    raise NotImplementedError
+    book = rulebook or load_rulebook()
+    (signed_s,) = _broadcast(signed_at)
+    signed = _times(signed_s)
+    result = timer_deadlines(book.timers["all.return_window"], signed, governing=signed)
+    return pd.DataFrame(
+        {"deadline": result.deadline, "rule": result.labels, "problem": result.problems}
+    )
 
 
 def return_status(
@@ -90,8 +266,31 @@ def return_status(
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """Columns: ``status`` (未签收/可退货/已过期/申请及时/申请逾期/不适用), ``deadline``,
-    ``problem``."""
-    raise NotImplementedError
+    ``problem``. Same code as the batch engine."""
+    book = rulebook or load_rulebook()
+    signed_s, requested_s, as_of_s, returnable_s = _broadcast(
+        signed_at, requested_at, as_of, returnable
+    )
+    orders = pd.DataFrame(
+        {
+            "signed_at": _times(signed_s),
+            "refund_requested_at": _times(requested_s),
+            "returnable": pd.array(returnable_s, dtype="boolean"),
+        }
+    )
+    as_of_times = _times(as_of_s)
+    n = len(orders)
+    status = np.full(n, None, dtype=object)
+    deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    problems = np.full(n, None, dtype=object)
+    for moment in pd.unique(as_of_times[~np.isnat(as_of_times)]):
+        rows = as_of_times == moment
+        result = _engine.compute(
+            orders[rows].reset_index(drop=True), as_of=pd.Timestamp(moment), rulebook=book
+        )
+        status[rows] = result.results["return_status"].to_numpy(dtype=object)
+        deadline[rows] = result.results["return_by"].to_numpy(dtype="datetime64[ns]")
+    return pd.DataFrame({"status": status, "deadline": deadline, "problem": problems})
 
 
 def freight(
@@ -99,10 +298,48 @@ def freight(
     free_shipping: Column,
     *,
     rulebook: Rulebook | None = None,
+    platform: Column = None,
+    event_time: Column = None,
 ) -> pd.DataFrame:
-    """Columns: ``text`` (``发货:卖家 退货:买家``), ``fault`` (seller/buyer/unclear),
-    ``outbound`` and ``return_leg`` (卖家/买家/无), ``rule``, ``problem``."""
-    raise NotImplementedError
+    """Columns: ``text`` (``发货:卖家 退货:买家``), ``fault`` (seller/buyer/unclear…),
+    ``outbound`` and ``return_leg`` (卖家/买家), ``rule``, ``problem``. Without a time, the rules
+    in force now apply; without a platform, only the general rule."""
+    book = rulebook or load_rulebook()
+    reason_s, free_s, platform_s, time_s = _broadcast(
+        fault_or_reason, free_shipping, platform, event_time
+    )
+    n = len(reason_s)
+    when = _times(time_s)
+    when[np.isnat(when)] = pd.Timestamp.now().floor("s").to_datetime64()
+    fault = classify_fault(reason_s.astype(object).where(reason_s.notna(), None), book).to_numpy(
+        dtype=object
+    )
+    free = pd.array(free_s, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+    split = freight_split(book, fault, free, _objects(platform_s), when)
+    blank = pd.isna(fault)
+    text = np.where(blank, None, split.text)
+    return pd.DataFrame(
+        {
+            "text": text,
+            "fault": fault,
+            "outbound": np.where(blank, None, split.outbound),
+            "return_leg": np.where(blank, None, split.return_leg),
+            "rule": np.where(blank, None, split.labels),
+            "problem": np.where(blank, None, split.problems),
+        },
+        index=range(n),
+    )
+
+
+_PARAMETER_NAMES: Final = {
+    "rate": "比例",
+    "min": "下限（元）",
+    "max": "上限（元）",
+    "amount": "金额（元）",
+    "points": "扣分",
+    "track": "类别",
+    "duration": "时长",
+}
 
 
 def rule_parameter(
@@ -114,5 +351,132 @@ def rule_parameter(
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """The parameter in force (``value``), or with a blank parameter the rule's description;
-    plus ``rule``, ``source``, ``confidence``, ``problem``."""
-    raise NotImplementedError
+    plus ``rule``, ``source``, ``confidence``, ``problem``.
+
+    ``rule`` is a violation code or name for damages and points (``延迟发货``), or a timer name
+    (``ship_by``, ``return_window``…). Parameters: ``rate`` (fraction), ``min``, ``max``,
+    ``amount`` (yuan), ``points``, ``track``, ``duration`` (text such as ``48h``)."""
+    book = rulebook or load_rulebook()
+    platform_s, rule_s, param_s, time_s = _broadcast(platform, rule, parameter, event_time)
+    n = len(platform_s)
+    when = _times(time_s)
+    when[np.isnat(when)] = pd.Timestamp.now().floor("s").to_datetime64()
+    values = np.full(n, None, dtype=object)
+    labels = np.full(n, None, dtype=object)
+    sources = np.full(n, None, dtype=object)
+    confidence = np.full(n, None, dtype=object)
+    problems = np.full(n, None, dtype=object)
+    # One lookup per distinct (platform, rule, parameter, time): a handful, not one per row.
+    keys = pd.DataFrame(
+        {"p": _objects(platform_s), "r": _objects(rule_s), "k": _objects(param_s), "t": when}
+    )
+    for group_key, rows in keys.groupby(["p", "r", "k", "t"], dropna=False).groups.items():
+        positions = np.asarray(rows)
+        result = _one_parameter(book, *group_key)  # type: ignore[misc]
+        (
+            values[positions],
+            labels[positions],
+            sources[positions],
+            confidence[positions],
+            problems[positions],
+        ) = (result[0], result[1], result[2], result[3], result[4])
+    return pd.DataFrame(
+        {
+            "value": values,
+            "rule": labels,
+            "source": sources,
+            "confidence": confidence,
+            "problem": problems,
+        }
+    )
+
+
+def _one_parameter(
+    book: Rulebook, platform: object, rule: object, parameter: object, when: object
+) -> tuple[object, ...]:
+    if platform is None or pd.isna(platform) or rule is None or pd.isna(rule):
+        return (None, None, None, None, None)
+    name = str(rule).strip()
+    code = book.violation_code(name) or name
+    prefix = "all" if code in ("return_window", "return_freight") else str(platform)
+    candidates = [
+        book.damages.get(f"{prefix}.{code}"),
+        book.violations.get(f"{prefix}.{code}"),
+        book.timers.get(f"{prefix}.{code}"),
+    ]
+    wanted = (
+        None
+        if parameter is None or pd.isna(parameter) or str(parameter).strip() == ""
+        else str(parameter).strip()
+    )
+    for found in candidates:
+        if found is None:
+            continue
+        version = found.at(when)
+        if version is None:
+            return (
+                None,
+                None,
+                None,
+                None,
+                f"{NO_RULE}: {found.rule_id} 自 {found.versions[0].since:%Y-%m-%d} 起生效",
+            )
+        params = version.params
+        if wanted is None:
+            return (
+                f"{found.name}：{_describe(params)}",
+                version.label,
+                version.source,
+                version.confidence,
+                None,
+            )
+        value = _parameter_value(params, wanted)
+        if value is not None:
+            return (value, version.label, version.source, version.confidence, None)
+    if all(c is None for c in candidates):
+        return (None, None, None, None, f"{NO_RULE}: {platform}.{code}")
+    return (
+        None,
+        None,
+        None,
+        None,
+        f"参数无法识别: {wanted}（可用 rate/min/max/amount/points/track/duration）",
+    )
+
+
+def _parameter_value(params: Mapping[str, Any], wanted: str) -> object:
+    if wanted == "rate" and "rate" in params:
+        return params["rate"] / 10_000
+    if wanted in ("min", "max", "amount") and wanted in params:
+        return params[wanted] / 100
+    if wanted in ("points", "track") and wanted in params:
+        return params[wanted]
+    if wanted.startswith("duration") and "durations" in params:
+        goods = wanted.split(".", 1)[1] if "." in wanted else "default"
+        duration = params["durations"].get(goods, params["durations"]["default"])
+        return str(duration)
+    return None
+
+
+def _describe(params: Mapping[str, Any]) -> str:
+    get = params.get
+    kind = get("kind")
+    if kind == "rate_clamped":
+        return f"{get('rate') / 100:g}% × 实付金额，下限 {get('min') / 100:g} 元，上限 {get('max') / 100:g} 元"
+    if kind == "flat":
+        return f"每单 {get('amount') / 100:g} 元"
+    if kind == "bands":
+        return "按金额分段：" + "；".join(
+            f"≥{b['from'] / 100:g} 元: "
+            + (
+                f"{b['amount'] / 100:g} 元"
+                if "amount" in b
+                else f"{b['rate'] / 100:g}% [{b['min'] / 100:g}, {b['max'] / 100:g}]"
+            )
+            for b in get("bands")
+        )
+    if "points" in params:
+        return f"{get('track')} 类 {get('points')} 分"
+    if "durations" in params:
+        return "，".join(f"{k}: {v}" for k, v in get("durations").items())
+    return ""
