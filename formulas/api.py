@@ -32,7 +32,7 @@ from .fields import PLATFORM_CHINESE
 from .freight import classify_fault, freight_split
 from .points import violation_points as _violation_points
 from .rulebook import Rulebook, load_rulebook
-from .timers import NO_RULE, first_present, timer_deadlines
+from .timers import NO_RULE, timer_deadlines
 
 Column = pd.Series | object
 _MISSING_PLATFORM: Final = "平台无法识别（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
@@ -170,7 +170,9 @@ def ship_status(
             "picked_up_at": _times(picked_s),
             "promised_ship_by": _times(promised_s),
             "goods_type": goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object),
-            "paid_amount": pd.array(np.zeros(len(paid_s), dtype="int64"), dtype="Int64"),  # status only
+            "paid_amount": pd.array(
+                np.zeros(len(paid_s), dtype="int64"), dtype="Int64"
+            ),  # status only
         }
     )
     as_of_times = _times(as_of_s)

@@ -93,10 +93,15 @@ def _round_hours(hours: np.ndarray) -> np.ndarray:
 
 
 def _add_problem(problems: np.ndarray, mask: np.ndarray, message: object) -> None:
-    """Append a message (or per-row messages) to the rows in ``mask``."""
+    """Append a message (one for all, or one per masked row) to the rows in ``mask``."""
     if not mask.any():
         return
-    messages = np.broadcast_to(np.asarray(message, dtype=object), problems.shape)[mask]
+    given = np.asarray(message, dtype=object)
+    messages = (
+        given
+        if given.ndim and len(given) == mask.sum()
+        else np.broadcast_to(given, problems.shape)[mask]
+    )
     current = problems[mask]
     problems[mask] = np.where(current == "", messages, current + "；" + messages.astype(str))
 
