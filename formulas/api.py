@@ -21,7 +21,7 @@ Normalising user text (``淘宝``, ``延迟发货``, ``2024/3/1``) is the caller
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from .points import violation_points as _violation_points
 from .rulebook import Rulebook, load_rulebook
 from .timers import NO_RULE, timer_deadlines
 
-Column = pd.Series | object
+Column: TypeAlias = Any  # a pandas Series, or a scalar that broadcasts
 _MISSING_PLATFORM: Final = "平台无法识别（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
 
 
@@ -319,15 +319,16 @@ def freight(
     free = pd.array(free_s, dtype="boolean").fillna(False).to_numpy(dtype=bool)
     split = freight_split(book, fault, free, _objects(platform_s), when)
     blank = pd.isna(fault)
-    text = np.where(blank, None, split.text)
+    nothing = np.array(None, dtype=object)
+    text = np.where(blank, nothing, split.text)
     return pd.DataFrame(
         {
             "text": text,
             "fault": fault,
-            "outbound": np.where(blank, None, split.outbound),
-            "return_leg": np.where(blank, None, split.return_leg),
-            "rule": np.where(blank, None, split.labels),
-            "problem": np.where(blank, None, split.problems),
+            "outbound": np.where(blank, nothing, split.outbound),
+            "return_leg": np.where(blank, nothing, split.return_leg),
+            "rule": np.where(blank, nothing, split.labels),
+            "problem": np.where(blank, nothing, split.problems),
         },
         index=range(n),
     )
@@ -374,7 +375,7 @@ def rule_parameter(
     )
     for group_key, rows in keys.groupby(["p", "r", "k", "t"], dropna=False).groups.items():
         positions = np.asarray(rows)
-        result = _one_parameter(book, *group_key)  # type: ignore[misc]
+        result = _one_parameter(book, *group_key)
         (
             values[positions],
             labels[positions],
@@ -461,7 +462,9 @@ def _parameter_value(params: Mapping[str, Any], wanted: str) -> object:
 
 
 def _describe(params: Mapping[str, Any]) -> str:
-    get = params.get
+    def get(key: str) -> Any:
+        return params[key]
+
     kind = get("kind")
     if kind == "rate_clamped":
         return f"{get('rate') / 100:g}% × 实付金额，下限 {get('min') / 100:g} 元，上限 {get('max') / 100:g} 元"

@@ -222,12 +222,12 @@ def compute(
     for code in pd.unique(platform[known_platform & late]):
         rows = (platform == code) & late
         idx = np.flatnonzero(rows)
-        rule = book.damages.get(f"{code}.late_shipment")
-        if rule is None:
+        late_rule = book.damages.get(f"{code}.late_shipment")
+        if late_rule is None:
             damages_known[rows] = False
             damages_rule[rows] = f"{NO_RULE}: {PLATFORM_CHINESE[code]}延迟发货赔付未收录"
             continue
-        part = rule_damages(rule, np.maximum(base[rows], 0), governing(paid_at[rows]))
+        part = rule_damages(late_rule, np.maximum(base[rows], 0), governing(paid_at[rows]))
         applied = part.version >= 0
         to_buyer = applied & (part.receivers == "buyer")
         to_platform = applied & (part.receivers == "platform")
@@ -497,9 +497,9 @@ def _log_events(log: pd.DataFrame, book: Rulebook) -> tuple[pd.DataFrame, np.nda
             "platform": platform,
             "violation": violation,
             "points": given,
-            "track": log["track"] if "track" in log else None,
-            "order_id": log["order_id"] if "order_id" in log else None,
-            "note": log["note"] if "note" in log else None,
+            "track": log.get("track", None),
+            "order_id": log.get("order_id", None),
+            "note": log.get("note", None),
         }
     )
     return events, fees

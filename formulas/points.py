@@ -174,7 +174,9 @@ def points_ledger(events: pd.DataFrame, book: Rulebook) -> pd.DataFrame:
         given_points.notna(), given_points.fillna(0).to_numpy(), computed.points
     ).astype("int64")
     tracks = np.where(given_track.notna(), given_track.to_numpy(dtype=object), computed.tracks)
-    problems = np.where(given_points.notna(), None, computed.problems)
+    problems = np.where(
+        given_points.notna().to_numpy(), np.array(None, dtype=object), computed.problems
+    )
 
     ledger = pd.DataFrame(
         {

@@ -37,7 +37,7 @@ def _add(starts: np.ndarray, duration: Duration) -> np.ndarray:
     if duration.unit == "wd":
         return add_working_days(starts, int(duration.n))
     hours = duration.hours or 0.0
-    return starts + np.timedelta64(int(round(hours * _NS_PER_HOUR)), "ns")
+    return starts + np.timedelta64(round(hours * _NS_PER_HOUR), "ns")
 
 
 def timer_deadlines(

@@ -161,9 +161,11 @@ def test_violation_log_adds_points_fees_and_crosses_a_node() -> None:
     result = compute(orders, as_of=AS_OF, violation_log=log)
     assert result.results.loc[0, "platform_fee"] == 50_000
     crossed = result.ledger[result.ledger["node"] != ""]
-    assert crossed["node"].tolist() == ["12"] and crossed["fine_fen"].tolist() == [2_000_000]
+    assert crossed["node"].tolist() == ["12"]
+    assert crossed["fine_fen"].tolist() == [2_000_000]
     tmall = result.eligibility.set_index("platform").loc["tmall"]
-    assert tmall["eligible"] == "不可报名" and tmall["until"] == pd.Timestamp("2025-01-01")
+    assert tmall["eligible"] == "不可报名"
+    assert tmall["until"] == pd.Timestamp("2025-01-01")
 
 
 def test_rules_as_of_pins_the_version() -> None:

@@ -30,7 +30,8 @@ def test_damages_within_bounds_and_exact(rule_version, bases) -> None:
     out = version_amounts(params, np.array(bases))
     assert (out >= 0).all()
     if params["kind"] == "rate_clamped":
-        assert (out >= params["min"]).all() and (out <= params["max"]).all()
+        assert (out >= params["min"]).all()
+        assert (out <= params["max"]).all()
         for base, fen in zip(bases, out, strict=True):
             exact = Decimal(base) * Decimal(params["rate"]) / Decimal(10_000)
             if params["rounding"] == "fen_half_up":
