@@ -73,18 +73,22 @@ def _column(orders: pd.DataFrame, name: str, n: int) -> pd.Series:
     if kind == "time":
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if kind == "money":
-        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)))
     if kind == "bool":
-        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
-    return pd.Series([None] * n, dtype=object)
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
+    return pd.Series(np.full(n, None, dtype=object), dtype=object)
 
 
 def _times(orders: pd.DataFrame, name: str, n: int) -> np.ndarray:
-    return pd.to_datetime(_column(orders, name, n)).to_numpy(dtype="datetime64[ns]")
+    if name not in orders:
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    return pd.to_datetime(orders[name]).to_numpy(dtype="datetime64[ns]")
 
 
 def _flags(orders: pd.DataFrame, name: str, n: int, default: bool) -> np.ndarray:
-    values = _column(orders, name, n).astype("boolean")
+    if name not in orders:
+        return np.full(n, default, dtype=bool)
+    values = orders[name].reset_index(drop=True).astype("boolean")
     return values.fillna(default).to_numpy(dtype=bool)
 
 
@@ -126,6 +130,12 @@ def compute(
     as_of = pd.Timestamp(as_of)
     n = len(orders)
     platform = _column(orders, "platform", n).to_numpy(dtype=object)
+    platform_ids, platform_names = pd.factorize(platform, use_na_sentinel=True)
+    is_platform = {
+        str(name): platform_ids == i
+        for i, name in enumerate(platform_names)
+        if name in PLATFORM_CHINESE
+    }
     paid_at = _times(orders, "paid_at", n)
     signed_at = _times(orders, "signed_at", n)
     requested_at = _times(orders, "refund_requested_at", n)
@@ -133,7 +143,11 @@ def compute(
     picked_up_at = _times(orders, "picked_up_at", n)
     promised = _times(orders, "promised_ship_by", n)
     amount = _column(orders, "paid_amount", n).astype("Int64")
-    goods = _column(orders, "goods_type", n).fillna("normal").to_numpy(dtype=object)
+    goods = (
+        _column(orders, "goods_type", n).fillna("normal").to_numpy(dtype=object)
+        if "goods_type" in orders
+        else None
+    )
     upheld = _flags(orders, "complaint_upheld", n, False)
     paid_first = _flags(orders, "paid_before_ruling", n, False)
     returnable = _flags(orders, "returnable", n, True)
@@ -151,7 +165,9 @@ def compute(
     problems = np.full(n, "", dtype=object)
     if input_problems is not None:
         problems[:] = input_problems.fillna("").astype(str).to_numpy(dtype=object)
-    known_platform = pd.notna(platform) & np.isin(platform, list(PLATFORM_CHINESE))
+    known_platform = np.zeros(n, dtype=bool)
+    for mask in is_platform.values():
+        known_platform |= mask
     if input_problems is None:
         _add_problem(problems, ~known_platform, "平台无法识别（请填写「平台」列或使用 --platform）")
 
@@ -159,14 +175,13 @@ def compute(
     ship_by = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     ship_rule = np.full(n, None, dtype=object)
     stop = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    for code in pd.unique(platform[known_platform]):
-        rows = platform == code
+    for code, rows in is_platform.items():
         rule = book.timers[f"{code}.ship_by"]
         result = timer_deadlines(
             rule,
             paid_at[rows],
             governing=governing(paid_at[rows]),
-            goods_type=goods[rows],
+            goods_type=None if goods is None else goods[rows],
             override=promised[rows],
         )
         ship_by[rows] = result.deadline
@@ -219,8 +234,10 @@ def compute(
     base = amount.fillna(0).to_numpy(dtype="int64")
     has_amount = amount.notna().to_numpy()
     negative = has_amount & (base < 0)
-    for code in pd.unique(platform[known_platform & late]):
-        rows = (platform == code) & late
+    for code, platform_rows in is_platform.items():
+        rows = platform_rows & late
+        if not rows.any():
+            continue
         idx = np.flatnonzero(rows)
         late_rule = book.damages.get(f"{code}.late_shipment")
         if late_rule is None:
@@ -247,12 +264,14 @@ def compute(
     damages_known &= ~negative
 
     # Out of stock on top of late shipment: still no pickup 72 h after the late-shipment point.
-    for code in pd.unique(platform[known_platform & late]):
+    for code, platform_rows in is_platform.items():
         rule_oos = book.damages.get(f"{code}.out_of_stock")
         timer = book.timers.get(f"{code}.out_of_stock_after")
         if rule_oos is None or timer is None:
             continue
-        rows = (platform == code) & late & damages_known
+        rows = platform_rows & late & damages_known
+        if not rows.any():
+            continue
         idx = np.flatnonzero(rows)
         after = timer_deadlines(timer, ship_by[rows], governing=governing(paid_at[rows]))
         version = after.version
@@ -288,14 +307,10 @@ def compute(
     points = np.zeros(n, dtype="int64")
     track = np.full(n, None, dtype=object)
     points_rule = np.full(n, "", dtype=object)
-    late_with_rule = (
-        late
-        & known_platform
-        & np.isin(
-            platform.astype(str),
-            [r.split(".")[0] for r in book.violations if r.endswith(".late_shipment")],
-        )
-    )
+    late_with_rule = np.zeros(n, dtype=bool)
+    for code, platform_rows in is_platform.items():
+        if f"{code}.late_shipment" in book.violations:
+            late_with_rule |= platform_rows & late
     if late_with_rule.any():
         part_points = violation_points(
             book,
@@ -360,11 +375,10 @@ def compute(
 
     # --- return freight -------------------------------------------------------------------
     reason = _column(orders, "refund_reason", n)
-    has_refund = (
-        requested
-        | reason.notna().to_numpy()
-        & (reason.astype("string").str.strip() != "").fillna(False).to_numpy()
-    )
+    has_reason = reason.notna().to_numpy().copy()
+    if has_reason.any():
+        has_reason[has_reason] = reason[has_reason].astype(str).str.strip().ne("").to_numpy()
+    has_refund = requested | has_reason
     freight_text = np.full(n, "", dtype=object)
     if has_refund.any():
         faults = (
@@ -395,35 +409,40 @@ def compute(
     points_column = pd.array(points, dtype="Int64")
     points_column[~known_platform] = pd.NA
 
+    def text(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, dtype=object, copy=False)
+
     results = pd.DataFrame(
         {
             "ship_by": ship_by,
-            "ship_status": ship_status,
+            "ship_status": text(ship_status),
             "hours_late": pd.array(hours_late, dtype="Float64"),
             "damages": damages_column,
-            "damages_rule": damages_rule,
+            "damages_rule": text(damages_rule),
             "platform_fee": fee_column,
             "points": points_column,
             "return_by": return_by,
-            "return_status": return_status,
-            "freight": freight_text,
-            "problems": problems,
-        }
+            "return_status": text(return_status),
+            "freight": text(freight_text),
+            "problems": text(problems),
+        },
+        copy=False,
     )
     results["hours_late"] = results["hours_late"].where(~np.isnan(hours_late), pd.NA)
     detail = pd.DataFrame(
         {
-            "ship_rule": ship_rule,
+            "ship_rule": text(ship_rule),
             "stop_at": stop,
-            "late_rule": late_label,
+            "late_rule": text(late_label),
             "late_fen": late_part,
-            "oos_rule": oos_rule,
+            "oos_rule": text(oos_rule),
             "oos_fen": oos_part,
-            "points_rule": points_rule,
-            "track": track,
-            "return_rule": ret.labels,
-            "fault": detail_fault,
-        }
+            "points_rule": text(points_rule),
+            "track": text(track),
+            "return_rule": text(ret.labels),
+            "fault": text(detail_fault),
+        },
+        copy=False,
     )
     return EngineResult(
         results=results,

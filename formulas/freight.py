@@ -100,29 +100,38 @@ def freight_split(
     return_leg = np.full(n, None, dtype=object)
     labels = np.full(n, None, dtype=object)
     problems = np.full(n, None, dtype=object)
-    effective = fault.copy()
+    # Integer codes: one comparison per (fault, version) on small ints, not on strings.
+    fault_ids, fault_names = pd.factorize(fault)
+    is_fault = {str(name): fault_ids == i for i, name in enumerate(fault_names)}
+    no_rows = np.zeros(n, dtype=bool)
+    platform_ids, platform_names = pd.factorize(platform)
 
     general = book.freight["all.return_freight"]
     special_done = np.zeros(n, dtype=bool)
-    for platform_code in pd.unique(platform[pd.notna(platform)]):
+    for i, platform_code in enumerate(platform_names):
         rule = book.freight.get(f"{platform_code}.return_freight")
         if rule is None:
             continue
-        rows = platform == platform_code
+        rows = platform_ids == i
         version = rule.select(governing)
         for index, ver in enumerate(rule.versions):
             for special, (out_payer, ret_payer) in ver.params.items():
-                mask = rows & (version == index) & (fault == special)
+                mask = rows & (version == index) & is_fault.get(special, no_rows)
                 outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
                 special_done |= mask
+    effective = {code: mask & ~special_done for code, mask in is_fault.items()}
     for special, fallback in _SPECIAL_FALLBACK.items():
-        effective[(effective == special) & ~special_done] = fallback
-    effective[(effective == "buyer") & free] = "buyer_free"
+        if special in effective:
+            effective[fallback] = effective.get(fallback, no_rows) | effective.pop(special)
+    buyer = effective.get("buyer", no_rows)
+    effective["buyer_free"] = buyer & free
+    effective["buyer"] = buyer & ~free
 
     version = general.select(governing)
     for index, ver in enumerate(general.versions):
+        in_version = version == index
         for code, (out_payer, ret_payer) in ver.params.items():
-            mask = (version == index) & (effective == code) & ~special_done
+            mask = in_version & effective.get(code, no_rows)
             outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
     known = pd.notna(fault)
     missing = known & (version < 0) & ~special_done & ~np.isnat(governing)

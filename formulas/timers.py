@@ -53,11 +53,7 @@ def timer_deadlines(
     replaces the computed deadline where present."""
     start = np.asarray(start, dtype="datetime64[ns]")
     n = len(start)
-    goods = (
-        np.full(n, "normal", dtype=object)
-        if goods_type is None
-        else np.asarray(goods_type, dtype=object)
-    )
+    goods = None if goods_type is None else np.asarray(goods_type, dtype=object)
     version = rule.select(governing)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     problems = np.full(n, None, dtype=object)
@@ -75,7 +71,11 @@ def timer_deadlines(
             )
         specific = set(durations) - {"default"}
         for goods_code, duration in durations.items():
-            if goods_code == "default":
+            if goods is None:
+                if goods_code != "default":
+                    continue
+                mask = rows
+            elif goods_code == "default":
                 mask = rows & ~np.isin(goods, list(specific))
             else:
                 mask = rows & (goods == goods_code)
