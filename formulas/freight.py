@@ -16,7 +16,6 @@ reason text through the rulebook's keyword table (first matching group wins; no 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -64,22 +63,27 @@ class FreightSplit:
 
 def classify_fault(reasons: pd.Series, book: Rulebook) -> pd.Series:
     """Fault code per row: an explicit code, else the first keyword group found, else unclear.
-    Blank reasons give ``None``."""
-    text = reasons.astype("string").str.strip()
-    out = pd.Series(None, index=reasons.index, dtype=object)
-    direct = text.str.lower().map(_DIRECT)
-    out[direct.notna()] = direct[direct.notna()]
-    pending = out.isna() & text.notna() & (text != "")
-    for group in _KEYWORD_ORDER:
-        words = book.freight_keywords.get(group, ())
-        if not words or not pending.any():
-            continue
-        pattern = "|".join(re.escape(w) for w in words)
-        hit = pending & text.str.contains(pattern, regex=True).fillna(False).astype(bool)
-        out[hit] = group
-        pending &= ~hit
-    out[pending] = "unclear"
-    return out
+    Blank reasons give ``None``. Reasons come from the platforms' short lists, so each distinct
+    text is classified once and the answer spread back over the column."""
+    codes, uniques = pd.factorize(reasons.astype(object).where(reasons.notna(), None))
+    groups = [(group, book.freight_keywords.get(group, ())) for group in _KEYWORD_ORDER]
+    answers = np.array(
+        [_classify_one(str(text), groups) for text in uniques] + [None], dtype=object
+    )
+    return pd.Series(answers[codes], index=reasons.index, dtype=object)
+
+
+def _classify_one(text: str, groups: list[tuple[str, tuple[str, ...]]]) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    direct = _DIRECT.get(text.lower())
+    if direct:
+        return direct
+    for group, words in groups:
+        if any(word in text for word in words):
+            return group
+    return "unclear"
 
 
 def freight_split(
@@ -138,7 +142,11 @@ def freight_split(
     problems[missing] = (
         f"{NO_RULE}: all.return_freight 自 {general.versions[0].since:%Y-%m-%d} 起生效"
     )
-    text = np.full(n, None, dtype=object)
     done = pd.notna(outbound)
-    text[done] = "发货:" + outbound[done].astype(str) + " 退货:" + return_leg[done].astype(str)
+    pair = np.where(outbound == "卖家", 0, 2) + np.where(return_leg == "卖家", 0, 1)
+    texts = np.array(
+        [f"发货:{a} 退货:{b}" for a in ("卖家", "买家") for b in ("卖家", "买家")] + [None],
+        dtype=object,
+    )
+    text = texts[np.where(done, pair, 4)]
     return FreightSplit(text, outbound, return_leg, labels, problems)
