@@ -1,0 +1,157 @@
+"""Open any order file as rows of cells: xlsx/xlsm/xls (python-calamine), HTML tables saved as
+``.xls``, and CSV in UTF-8, UTF-8-BOM or GB18030 with a sniffed delimiter. The format is taken
+from the file's first bytes, never its name.
+
+>>> sniff_format(b"PK\\x03\\x04..."), sniff_format(b"\\xd0\\xcf\\x11\\xe0..."), sniff_format(b"<html><table>")
+('xlsx', 'xls', 'html')
+>>> decode_text("订单编号,金额".encode("gb18030"))
+('订单编号,金额', 'gb18030')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from defusedxml import ElementTree as SafeET
+
+HEADER_SCAN_LIMIT: Final = 20
+ORDER_SHEET_SKIP: Final = ("规则", "违规记录")
+
+
+class UnusableInput(ValueError):
+    """The file cannot be read at all (exit code 2); the message says what to do."""
+
+
+@dataclass
+class RawSheet:
+    name: str | None
+    rows: list[list[object]]
+    epoch1904: bool = False
+
+
+def sniff_format(head: bytes) -> str:
+    """``xlsx`` (zip), ``xls`` (OLE2), ``html`` or ``csv`` from the first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    text = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<", b"<!doctype")) and (b"<table" in head.lower() or b"<html" in text):
+        return "html"
+    return "csv"
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode CSV bytes trying UTF-8 (with or without BOM), then GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, ("utf-8" if encoding == "utf-8-sig" else encoding)
+    raise UnusableInput(
+        "文件编码无法识别（支持 UTF-8、UTF-8-BOM、GBK/GB18030），请用 Excel 另存为 CSV UTF-8 后重试"
+    )
+
+
+def read_csv_rows(raw: bytes) -> list[list[object]]:
+    """Rows of a CSV file (all cells text), delimiter sniffed among ``,`` tab ``;``."""
+    text, _ = decode_text(raw)
+    sample = text[:20_000]
+    counts = {d: sample.count(d) for d in (",", "\t", ";")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    # A tab inside quotes (Douyin's "\t6917…" ids) must not win over commas between fields.
+    if delimiter == "\t" and counts[","] and _quoted_tabs(sample):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [list(row) for row in reader]
+
+
+def _quoted_tabs(sample: str) -> bool:
+    return '"\t' in sample
+
+
+def read_html_rows(raw: bytes) -> list[list[object]]:
+    """Rows of the first ``<table>`` of an HTML page saved as ``.xls``."""
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser(no_network=True, recover=True, remove_comments=True)
+    try:
+        document = lxml_html.document_fromstring(raw, parser=parser)
+    except Exception as error:  # lxml raises several types for junk input
+        raise UnusableInput(f"HTML 表格无法解析: {error}") from error
+    tables = document.findall(".//table")
+    if not tables:
+        raise UnusableInput("文件是网页格式但没有表格，请从平台重新导出")
+    rows: list[list[object]] = []
+    for tr in tables[0].iter("tr"):
+        rows.append(
+            [
+                "".join(str(t) for t in cell.itertext()).strip()
+                for cell in tr
+                if cell.tag in ("td", "th")
+            ]
+        )
+    return rows
+
+
+def workbook_is_1904(path: Path) -> bool:
+    """Whether an xlsx/xlsm uses the 1904 date system (``workbookPr date1904``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            root = SafeET.fromstring(archive.read("xl/workbook.xml"))
+    except (KeyError, zipfile.BadZipFile, SafeET.ParseError):
+        return False
+    for element in root.iter():
+        if element.tag.endswith("workbookPr"):
+            return element.get("date1904") in ("1", "true")
+    return False
+
+
+def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
+    """Sheet names and the calamine workbook for xlsx/xlsm/xls."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types
+        raise UnusableInput(
+            f"工作簿无法打开（{error}）。文件可能已损坏、加密或不是 Excel 文件，请重新导出"
+        ) from error
+    return list(book.sheet_names), book
+
+
+def read_sheet_rows(book: object, name: str) -> list[list[object]]:
+    """All rows of one sheet as Python values (calamine ignores a wrong ``<dimension>`` tag)."""
+    sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+
+
+def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
+    """(format, sheets) for any supported file; sheets are read lazily only for workbooks."""
+    try:
+        raw_head = path.read_bytes()[:8192]
+    except OSError as error:
+        raise UnusableInput(f"无法读取文件 {path}: {error}") from error
+    if not raw_head:
+        raise UnusableInput(f"文件是空的: {path}")
+    fmt = sniff_format(raw_head)
+    if fmt == "csv":
+        return "csv", [RawSheet(None, read_csv_rows(path.read_bytes()))]
+    if fmt == "html":
+        return "html", [RawSheet(None, read_html_rows(path.read_bytes()))]
+    names, book = open_workbook_sheets(path, fmt)
+    epoch1904 = fmt == "xlsx" and workbook_is_1904(path)
+    if fmt == "xlsx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "xl/vbaProject.bin" in archive.namelist():
+                    fmt = "xlsm"
+        except zipfile.BadZipFile as error:
+            raise UnusableInput(f"工作簿已损坏（zip 无法读取）: {error}") from error
+    return fmt, [RawSheet(name, read_sheet_rows(book, name), epoch1904) for name in names]

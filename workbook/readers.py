@@ -1,0 +1,540 @@
+"""Read any order sheet or raw platform export into the engine's canonical columns.
+
+Problems are collected per row (Chinese messages), never raised: a bad date leaves that field
+empty and says why, the row's other fields still load. Only a file that cannot be read at all
+raises :class:`UnusableInput`.
+
+>>> rows = [["订单编号", "平台", "实付金额", "付款时间"],
+...         ['="35153131473293579"', "淘宝", "¥1,234.50", "2024/3/1 15:04"],
+...         ["2", "京东", "12元", "2024-13-01"]]
+>>> result = read_rows(rows)
+>>> result.orders[["order_id", "platform", "paid_amount"]].to_dict("list")
+{'order_id': ['35153131473293579', '2'], 'platform': ['taobao', 'jd'], 'paid_amount': [123450, 1200]}
+>>> result.problems.tolist()
+['', '付款时间无法识别: 2024-13-01']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from shoprules.formulas.fields import (
+    FIELD_NAMES,
+    FIELDS,
+    PLATFORM_CHINESE,
+    normalize_goods_type,
+    normalize_platform,
+)
+from shoprules.formulas.money import parse_yuan
+from shoprules.formulas.timeparse import is_blank, parse_times
+
+from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, UnusableInput, load_raw
+from .headers import (
+    DIRECT_ALIASES,
+    EXPECTED,
+    PAID_TOTAL_ALIASES,
+    REFUND_MARKERS,
+    TMALL_HINTS,
+    detect_export,
+    header_score,
+    normalize_header,
+)
+
+__all__ = [
+    "ReadResult",
+    "UnusableInput",
+    "read_orders",
+    "read_overrides",
+    "read_rows",
+    "read_violation_log",
+]
+
+_TRUE: Final = frozenset(
+    {"是", "true", "1", "y", "yes", "√", "✓", "支持", "包邮", "成立", "已赔付"}
+)
+_FALSE: Final = frozenset(
+    {"否", "false", "0", "n", "no", "×", "不支持", "不包邮", "不成立", "未赔付"}
+)
+_MAX_EXACT_FLOAT_ID: Final = 2**53
+
+
+@dataclass
+class ReadResult:
+    """Canonical orders plus everything needed to report on and write back to the sheet."""
+
+    orders: pd.DataFrame
+    problems: pd.Series
+    platform: str | None
+    sheet: str | None
+    header_row: int
+    row_numbers: list[int]
+    headers: list[str]
+    columns_used: dict[str, str]
+    missing: list[str]
+    source_format: str = "rows"
+    epoch1904: bool = False
+    messages: list[str] = field(default_factory=list)
+    export_name: str | None = None
+    extra: pd.DataFrame | None = None
+
+
+def _find_header(rows: list[list[object]]) -> int:
+    best, best_score = -1, 1
+    for index, row in enumerate(rows[:HEADER_SCAN_LIMIT]):
+        score = header_score(row)
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+def _clean_ids(values: pd.Series, label: str) -> tuple[pd.Series, pd.Series]:
+    """Ids as exact text: strip ``="…"``, ``'``, tabs and quotes; integral floats below 2**53
+    become digits; larger floats have lost digits and are reported."""
+    out = pd.Series(np.full(len(values), None, dtype=object), dtype=object)
+    problems = pd.Series(np.full(len(values), "", dtype=object), dtype=object)
+    blank = is_blank(values).to_numpy()
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
+    if is_text.any():
+        text = values[is_text].astype(str).str.strip().str.strip("\t\u200b\ufeff")
+        text = text.str.replace(r'^=?"(.*)"$', r"\1", regex=True).str.lstrip("'").str.strip("\t ")
+        out[is_text] = text.where(text != "", None).to_numpy(dtype=object)
+    is_number = (
+        values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy()
+        & ~blank
+    )
+    if is_number.any():
+        numbers = values[is_number].astype(float)
+        exact = (numbers.abs() < _MAX_EXACT_FLOAT_ID) & (numbers == np.floor(numbers))
+        out[np.flatnonzero(is_number)[exact.to_numpy()]] = (
+            numbers[exact].astype("int64").astype(str).to_numpy(dtype=object)
+        )
+        lost = np.flatnonzero(is_number)[~exact.to_numpy()]
+        problems[lost] = f"{label}以数字存储已丢失精度，请把该列设为文本后重新粘贴导出文件"
+    return out, problems
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    blank = is_blank(values).to_numpy()
+    text = values.astype(object).where(~blank, None)
+    present = text.notna().to_numpy()
+    out = pd.Series(np.full(len(values), None, dtype=object), dtype=object)
+    if present.any():
+        cleaned = text[present].astype(str).str.strip().str.strip("\t")
+        out[present] = cleaned.where(cleaned != "", None).to_numpy(dtype=object)
+    return out
+
+
+def _parse_bools(values: pd.Series) -> tuple[pd.arrays.BooleanArray, np.ndarray]:
+    text = _clean_text(values).map(lambda v: None if v is None else str(v).strip().lower())
+    is_true = text.isin(_TRUE).to_numpy()
+    is_false = text.isin(_FALSE).to_numpy()
+    bools = values.map(lambda v: v if isinstance(v, bool) else None)
+    is_true |= (bools == True).to_numpy()  # noqa: E712 - element-wise comparison
+    is_false |= (bools == False).to_numpy()  # noqa: E712
+    bad = text.notna().to_numpy() & ~is_true & ~is_false
+    return pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), bad
+
+
+class _Problems:
+    """Per-row message lists, joined with '；' at the end."""
+
+    def __init__(self, n: int) -> None:
+        self.messages = np.full(n, "", dtype=object)
+
+    def add(self, mask: np.ndarray, message: object) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        given = np.asarray(message, dtype=object)
+        messages = given if given.ndim else np.full(int(mask.sum()), message, dtype=object)
+        current = self.messages[mask]
+        self.messages[mask] = np.where(
+            current == "", messages, current + "；" + messages.astype(str)
+        )
+
+    def series(self) -> pd.Series:
+        return pd.Series(self.messages, dtype=object)
+
+
+def read_rows(
+    rows: list[list[object]],
+    *,
+    platform: str | None = None,
+    epoch1904: bool = False,
+    first_row_number: int = 1,
+    sheet: str | None = None,
+) -> ReadResult:
+    """Canonical orders from a 2-D list of cells (as Excel, xlwings or calamine give them)."""
+    header_index = _find_header(rows)
+    if header_index < 0:
+        raise UnusableInput(
+            f"前 {HEADER_SCAN_LIMIT} 行中没有找到订单表头（如 订单编号、付款时间、实付金额）。"
+            "请确认选择了订单工作表，或直接粘贴平台导出的原始文件"
+        )
+    raw_headers = rows[header_index]
+    width = len(raw_headers)
+    headers = [normalize_header(h) for h in raw_headers]
+    body: list[list[object]] = []
+    row_numbers: list[int] = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
+        if not any(
+            cell not in (None, "") and not (isinstance(cell, str) and not cell.strip())
+            for cell in row
+        ):
+            continue
+        cells = list(row[:width]) + [None] * (width - len(row))
+        body.append(cells)
+        row_numbers.append(first_row_number + offset)
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype=object)
+        if body
+        else pd.DataFrame(columns=range(width), dtype=object)
+    )
+    n = len(frame)
+
+    position: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        position.setdefault(header, index)
+    export = detect_export(headers)
+    messages: list[str] = []
+    columns_used: dict[str, str] = {}
+    chosen: dict[str, int] = {}
+    for name, aliases in DIRECT_ALIASES.items():
+        for alias in aliases:
+            if alias in position:
+                chosen[name] = position[alias]
+                columns_used[name] = str(raw_headers[position[alias]]).strip()
+                break
+    total_index = next((position[a] for a in PAID_TOTAL_ALIASES if a in position), None)
+    if "order_id" not in chosen:
+        raise UnusableInput(
+            "表头中没有订单编号列（订单编号 / 订单号 / 主订单编号），无法识别订单。请检查是否选对了工作表"
+        )
+
+    problems = _Problems(n)
+    orders: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        spec = FIELDS[name]
+        column = frame[chosen[name]] if name in chosen else None
+        if column is None:
+            orders[name] = None
+            continue
+        column = column.reset_index(drop=True)
+        if spec.kind == "id":
+            values, id_problems = _clean_ids(column, spec.chinese)
+            problems.add(
+                (id_problems != "").to_numpy(),
+                id_problems[id_problems != ""].to_numpy(dtype=object),
+            )
+            orders[name] = values
+        elif spec.kind == "text":
+            orders[name] = _clean_text(column)
+        elif spec.kind == "time":
+            parsed = parse_times(column, epoch1904=epoch1904)
+            bad = parsed.bad.to_numpy()
+            problems.add(
+                bad, np.array([f"{spec.chinese}无法识别: {v}" for v in column[bad]], dtype=object)
+            )
+            orders[name] = parsed.values.to_numpy(dtype="datetime64[ns]")
+        elif spec.kind == "money":
+            money = parse_yuan(column)
+            bad = money.bad.to_numpy()
+            problems.add(
+                bad, np.array([f"{spec.chinese}无法识别: {v}" for v in column[bad]], dtype=object)
+            )
+            orders[name] = money.fen
+        elif spec.kind == "bool":
+            flags, bad = _parse_bools(column)
+            problems.add(
+                bad, np.array([f"{spec.chinese}应为 是/否: {v}" for v in column[bad]], dtype=object)
+            )
+            orders[name] = flags
+        else:  # enum
+            orders[name] = _clean_text(column)
+
+    # Paid amount: the canonical column, else the export's paid total minus postage.
+    if orders["paid_amount"] is None and total_index is not None:
+        total_column = frame[total_index].reset_index(drop=True)
+        money = parse_yuan(total_column)
+        bad = money.bad.to_numpy()
+        problems.add(
+            bad, np.array([f"实付金额无法识别: {v}" for v in total_column[bad]], dtype=object)
+        )
+        postage = orders["postage"]
+        postage_fen = postage.fillna(0) if isinstance(postage, pd.Series) else 0
+        orders["paid_amount"] = (money.fen - postage_fen).astype("Int64")
+        header = str(raw_headers[total_index]).strip()
+        columns_used["paid_amount"] = (
+            f"{header} − {columns_used['postage']}" if "postage" in columns_used else header
+        )
+        if "postage" in columns_used:
+            messages.append(f"违约金基数 = {header} − {columns_used['postage']}（不含邮费）")
+
+    # Platform: the argument, else a 平台 column per row, else the header signature.
+    detected = export[0] if export else None
+    given = normalize_platform(platform) if platform else None
+    if detected == "taobao" and given is None and orders["platform"] is None:
+        hint = "（表头含天猫字段）" if any(h in position for h in TMALL_HINTS) else ""
+        messages.append(
+            f"淘宝与天猫的导出格式相同{hint}，已按淘宝计算；天猫店请使用 --platform tmall"
+        )
+    if platform and given is None:
+        raise UnusableInput(
+            f"平台名称无法识别: {platform}（可用 {'、'.join(PLATFORM_CHINESE.values())}）"
+        )
+    platform_codes = np.full(n, given or detected, dtype=object)
+    if given is None and orders["platform"] is not None:
+        named = orders["platform"]
+        normalized = named.map(lambda v: None if v is None else normalize_platform(v))
+        has_name = named.notna().to_numpy()
+        platform_codes[has_name] = normalized[has_name].to_numpy(dtype=object)
+        unknown = has_name & normalized.isna().to_numpy()
+        problems.add(
+            unknown, np.array([f"平台无法识别: {v}" for v in named[unknown]], dtype=object)
+        )
+    missing_platform = pd.isna(platform_codes) & ~(
+        orders["platform"].notna().to_numpy()
+        if orders["platform"] is not None
+        else np.zeros(n, dtype=bool)
+    )
+    problems.add(missing_platform, "平台无法识别（请添加「平台」列或使用 --platform）")
+    orders["platform"] = platform_codes
+
+    goods = orders["goods_type"]
+    if goods is not None:
+        codes = goods.map(normalize_goods_type)
+        bad = goods.notna().to_numpy() & codes.isna().to_numpy()
+        problems.add(
+            bad,
+            np.array(
+                [f"商品类型无法识别: {v}（可用 普通/直供/直邮/预售/定制）" for v in goods[bad]],
+                dtype=object,
+            ),
+        )
+        orders["goods_type"] = codes.where(~bad, "normal")
+    if orders["free_shipping"] is None and isinstance(orders["postage"], pd.Series):
+        orders["free_shipping"] = pd.array(
+            orders["postage"].eq(0).astype("boolean"), dtype="boolean"
+        )
+        messages.append("包邮按邮费为 0 判断")
+
+    canonical = _assemble(orders, n)
+    _check_contradictions(canonical, problems, detected)
+
+    missing = [FIELDS[f].chinese for f in EXPECTED if f not in columns_used]
+    if export:
+        messages.insert(0, f"识别为「{export[1]}」")
+    messages.append(
+        "使用的列: " + "、".join(f"{FIELDS[k].chinese}←{v}" for k, v in columns_used.items())
+    )
+    if missing:
+        messages.append("未找到的列: " + "、".join(missing))
+    extra_columns = [i for i in range(width) if i not in chosen.values() and headers[i]]
+    extra = frame[extra_columns].copy() if extra_columns else None
+    if extra is not None:
+        extra.columns = [str(raw_headers[i]).strip() for i in extra_columns]
+        extra = extra.loc[:, ~extra.columns.duplicated()].reset_index(drop=True)
+    return ReadResult(
+        orders=canonical,
+        problems=problems.series(),
+        platform=given or detected,
+        sheet=sheet,
+        header_row=first_row_number + header_index,
+        row_numbers=row_numbers,
+        headers=headers,
+        columns_used=columns_used,
+        missing=missing,
+        epoch1904=epoch1904,
+        messages=messages,
+        export_name=export[1] if export else None,
+        extra=extra,
+    )
+
+
+def _assemble(orders: dict[str, Any], n: int) -> pd.DataFrame:
+    columns: dict[str, object] = {}
+    for name in FIELD_NAMES:
+        kind = FIELDS[name].kind
+        value = orders[name]
+        if value is None:
+            if kind == "time":
+                value = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            elif kind == "money":
+                value = pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
+            elif kind == "bool":
+                value = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+            elif name == "goods_type":
+                value = np.full(n, "normal", dtype=object)
+            else:
+                value = np.full(n, None, dtype=object)
+        if kind in ("id", "text", "enum"):
+            value = pd.Series(np.asarray(value, dtype=object), dtype=object)
+        columns[name] = value
+    return pd.DataFrame(columns, index=range(n))
+
+
+def _check_contradictions(orders: pd.DataFrame, problems: _Problems, platform: str | None) -> None:
+    paid = orders["paid_at"].to_numpy()
+    shipped = orders["shipped_at"].to_numpy()
+    signed = orders["signed_at"].to_numpy()
+    both = ~np.isnat(paid) & ~np.isnat(shipped)
+    problems.add(both & (shipped < paid), "发货时间早于付款时间")
+    both = ~np.isnat(signed) & ~np.isnat(shipped)
+    problems.add(both & (signed < shipped), "签收时间早于发货时间")
+    amount = orders["paid_amount"]
+    problems.add((amount.fillna(0) < 0).to_numpy(dtype=bool), "实付金额为负数")
+    if platform == "jd":
+        return  # JD repeats the order id on every SKU row; lines are told apart by SKU
+    keys = orders["order_id"].astype(str) + "|" + orders["sub_order_id"].fillna("").astype(str)
+    duplicated = (keys.duplicated(keep=False) & orders["order_id"].notna()).to_numpy()
+    problems.add(duplicated, "订单编号重复")
+
+
+def read_orders(
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    sheet: str | None = None,
+    refunds: str | Path | None = None,
+) -> ReadResult:
+    """Read an order file (any supported format); optionally join a refund/after-sale export."""
+    path = Path(path)
+    fmt, sheets = load_raw(path)
+    chosen = _choose_sheet(sheets, sheet)
+    result = read_rows(
+        chosen.rows, platform=platform, epoch1904=chosen.epoch1904, sheet=chosen.name
+    )
+    result.source_format = fmt
+    if refunds is not None:
+        _join_refunds(result, read_orders(refunds, platform=platform))
+    return result
+
+
+def _choose_sheet(sheets: list[RawSheet], name: str | None) -> RawSheet:
+    if name is not None:
+        for candidate in sheets:
+            if candidate.name == name:
+                return candidate
+        names = "、".join(str(s.name) for s in sheets)
+        raise UnusableInput(f"找不到工作表「{name}」（有: {names}）")
+    best, best_score = None, 1
+    for candidate in sheets:
+        if candidate.name in ORDER_SHEET_SKIP:
+            continue
+        score = max((header_score(row) for row in candidate.rows[:HEADER_SCAN_LIMIT]), default=0)
+        if score > best_score:
+            best, best_score = candidate, score
+    if best is None:
+        raise UnusableInput(
+            "没有找到订单工作表（前 20 行内需有 订单编号、付款时间 等表头）。请用 --sheet 指定"
+        )
+    return best
+
+
+def _join_refunds(result: ReadResult, refunds: ReadResult) -> None:
+    """Attach refund request time, reason and status by order id (and sub-order id if both have)."""
+    orders, extra = result.orders, refunds.orders
+    if not (REFUND_MARKERS & set(refunds.headers)) and refunds.export_name is None:
+        result.messages.append("退款文件未识别为退款/售后导出，仍按订单编号合并")
+    use_sub = orders["sub_order_id"].notna().any() and extra["sub_order_id"].notna().any()
+    key_cols = ["order_id", "sub_order_id"] if use_sub else ["order_id"]
+    refund = extra[[*key_cols, "refund_requested_at", "refund_reason", "refund_status"]].dropna(
+        subset=["order_id"]
+    )
+    refund = refund.sort_values("refund_requested_at", na_position="last").drop_duplicates(
+        subset=key_cols, keep="first"
+    )
+    merged = orders[key_cols].merge(refund, on=key_cols, how="left")
+    for column in ("refund_requested_at", "refund_reason", "refund_status"):
+        own = orders[column]
+        orders[column] = own.where(own.notna(), merged[column].to_numpy())
+    matched = int(
+        merged[["refund_requested_at", "refund_reason", "refund_status"]].notna().any(axis=1).sum()
+    )
+    result.messages.append(f"已合并退款/售后记录: {matched} 个订单匹配")
+
+
+def read_overrides(path: str | Path) -> tuple[dict[str, object], dict[str, str]]:
+    """The ``规则`` sheet: (parameter key → value, parameter key → note); empty if absent."""
+    sheet = _named_sheet(Path(path), "规则")
+    values: dict[str, object] = {}
+    notes: dict[str, str] = {}
+    if sheet is None:
+        return values, notes
+    for row in sheet.rows:
+        cells = [*list(row), None, None, None][:3]
+        key, value, note = cells
+        if key is None or str(key).strip() in ("", "参数", "参数名", "key"):
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        values[str(key).strip()] = value
+        notes[str(key).strip()] = "" if note is None else str(note).strip()
+    return values, notes
+
+
+_LOG_HEADERS: Final = {
+    "date": ("日期", "违规日期", "时间"),
+    "platform": ("平台",),
+    "violation": ("违规", "违规类型", "违规行为", "违规代码"),
+    "order_id": ("订单编号", "订单号"),
+    "note": ("备注", "说明"),
+    "points": ("扣分", "分值"),
+    "track": ("类别", "违规类别"),
+}
+
+
+def read_violation_log(path: str | Path) -> pd.DataFrame:
+    """The ``违规记录`` sheet as columns date, platform, violation, order_id, note, points, track,
+    problem; an empty frame with those columns when the sheet is absent."""
+    columns = ["date", "platform", "violation", "order_id", "note", "points", "track", "problem"]
+    sheet = _named_sheet(Path(path), "违规记录")
+    if sheet is None or not sheet.rows:
+        return pd.DataFrame(columns=columns)
+    headers = [normalize_header(h) for h in sheet.rows[0]]
+    index = {
+        name: next((headers.index(a) for a in aliases if a in headers), None)
+        for name, aliases in _LOG_HEADERS.items()
+    }
+    body = [r for r in sheet.rows[1:] if any(c not in (None, "") for c in r)]
+    frame = pd.DataFrame([list(r) + [None] * (len(headers) - len(r)) for r in body], dtype=object)
+
+    def column(name: str) -> pd.Series:
+        i = index[name]
+        return (
+            frame[i].reset_index(drop=True)
+            if i is not None and len(frame)
+            else pd.Series([None] * len(frame), dtype=object)
+        )
+
+    dates = parse_times(column("date"), epoch1904=sheet.epoch1904)
+    platform = column("platform").map(lambda v: None if v is None else normalize_platform(v))
+    problems = _Problems(len(frame))
+    problems.add(dates.bad.to_numpy() | dates.values.isna().to_numpy(), "违规日期缺失或无法识别")
+    problems.add(platform.isna().to_numpy(), "平台无法识别")
+    ids, _ = _clean_ids(column("order_id"), "订单编号")
+    points = pd.to_numeric(column("points"), errors="coerce")
+    messages = problems.series()
+    return pd.DataFrame(
+        {
+            "date": dates.values,
+            "platform": platform,
+            "violation": _clean_text(column("violation")),
+            "order_id": ids,
+            "note": _clean_text(column("note")),
+            "points": points,
+            "track": _clean_text(column("track")),
+            "problem": messages.where(messages != "", None),
+        }
+    )
+
+
+def _named_sheet(path: Path, name: str) -> RawSheet | None:
+    fmt, sheets = load_raw(path)
+    if fmt in ("csv", "html"):
+        return None
+    return next((s for s in sheets if s.name == name), None)
