@@ -1,18 +1,454 @@
-"""Command line: ``shoprules``."""
+"""Command line: ``shoprules``.
+
+Exit codes: 0 everything computed; 1 some rows have problems (listed; their results are left
+blank and 数据问题 says why); 2 the input cannot be used (nothing was written).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 app = typer.Typer(
-    help="shoprules：电商平台罚则计算 / Chinese e-commerce penalty rules", no_args_is_help=True
+    help="shoprules：电商平台罚则计算（违约金、平台扣款、扣分、发货与退货时效）/ "
+    "Chinese e-commerce penalty rules",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
+
+EXIT_OK: Final = 0
+EXIT_PROBLEMS: Final = 1
+EXIT_UNUSABLE: Final = 2
+PROBLEMS_SHOWN: Final = 20
+_CHINA: Final = dt.timezone(dt.timedelta(hours=8))
+_STAGES: Final = {"read": "读取订单", "compute": "计算", "write": "写回结果", "done": "完成"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def china_now() -> dt.datetime:
+    """Now in China time (UTC+8), naive, to the minute."""
+    return dt.datetime.now(_CHINA).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def parse_when(text: str | None, option: str) -> pd.Timestamp | None:
+    """``"2024-07-01"`` or ``"2024-07-01 18:30"`` → timestamp; a clear error otherwise."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = pd.Timestamp(str(text).strip().replace("/", "-"))
+    except (ValueError, TypeError):
+        value = None
+    if value is None or pd.isna(value) or value.tzinfo is not None:
+        raise typer.BadParameter(
+            f'时间格式应为 YYYY-MM-DD 或 "YYYY-MM-DD HH:MM"（中国时间），而不是 {text!r}',
+            param_hint=option,
+        )
+    return value
+
+
+def yuan(fen: int) -> str:
+    """Integer fen → ``'1,234.50'``."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+@contextmanager
+def _progress(console: Console, label: str) -> Iterator[Any]:
+    """A progress bar over the read → compute → write stages (shown on a terminal only)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=3)
+
+        def stage(name: str) -> None:
+            done = {"read": 0, "compute": 1, "write": 2, "done": 3}[name]
+            progress.update(task, completed=done, description=f"{label}: {_STAGES[name]}")
+
+        yield stage
+
+
+def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Table:
+    """The end-of-run table: one line per sheet (and a total when there are several)."""
+    table = Table(title=f"重算结果（状态按 {as_of:%Y-%m-%d %H:%M} 判断）", title_justify="left")
+    table.add_column("工作表")
+    for header in (
+        "订单数",
+        "延迟发货",
+        "违约金合计(元)",
+        "平台扣款合计(元)",
+        "扣分合计",
+        "数据问题行数",
+    ):
+        table.add_column(header, justify="right")
+
+    def add(name: str, s: Any) -> None:
+        table.add_row(
+            name,
+            str(s.orders),
+            str(s.late),
+            yuan(s.damages_fen),
+            yuan(s.platform_fee_fen),
+            str(s.points),
+            str(s.problem_rows),
+        )
+
+    for name, summary in rows:
+        add(name, summary)
+    if len(rows) > 1:
+        from .recompute import RecomputeSummary
+
+        total = RecomputeSummary(
+            *(sum(getattr(s, f) for _, s in rows) for f in RecomputeSummary.__dataclass_fields__)
+        )
+        table.add_section()
+        add("合计", total)
+    return table
+
+
+def _fail(console: Console, message: str, hint: str | None = None) -> typer.Exit:
+    console.print(f"[bold red]错误[/]: {message}")
+    if hint:
+        console.print(f"怎么办: {hint}")
+    console.print("未写入任何文件 / nothing was written")
+    return typer.Exit(EXIT_UNUSABLE)
+
+
+def _write_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from . import xlsx_patch
+    except ImportError:
+        return ()
+    return tuple(
+        error
+        for error in (getattr(xlsx_patch, n, None) for n in ("WorkbookLocked", "CorruptWorkbook"))
+        if isinstance(error, type) and issubclass(error, BaseException)
+    )
+
+
+def run_recompute(
+    console: Console,
+    book: Path,
+    *,
+    sheet: str | None,
+    platform: str | None,
+    as_of: pd.Timestamp,
+    rules_as_of: pd.Timestamp | None,
+    out: Path | None,
+    keep_backup: bool = True,
+) -> Any:
+    """Recompute one sheet, translating every expected failure into a message and exit code 2."""
+    from .formats import UnusableInput
+    from .recompute import recompute_book
+
+    label = f"{book.name}" + (f" [{sheet}]" if sheet else "")
+    try:
+        with _progress(console, label) as stage:
+            return recompute_book(
+                book,
+                sheet=sheet,
+                platform=platform,
+                as_of=as_of,
+                rules_as_of=rules_as_of,
+                out=out,
+                stage=stage,
+                keep_backup=keep_backup,
+            )
+    except UnusableInput as error:
+        raise _fail(console, str(error)) from error
+    except _write_errors() as error:
+        raise _fail(console, str(error), "关闭 Excel/WPS 中打开的该工作簿后重试") from error
+    except PermissionError as error:
+        raise _fail(
+            console,
+            f"无法写入 {error.filename or book}（文件被占用或没有权限）",
+            "关闭 Excel/WPS 中打开的该工作簿，或用 -o 写到别的位置",
+        ) from error
+
+
+def _print_outcome(console: Console, outcome: Any, *, quiet_messages: bool = False) -> None:
+    read = outcome.read
+    where = f"「{read.sheet}」" if read is not None and read.sheet else ""
+    if not quiet_messages:
+        for message in outcome.messages:
+            console.print(f"  · {message}")
+    action = "已写回" if outcome.in_place else "已写入"
+    console.print(f"{action} {outcome.output} {where}（{len(outcome.columns)} 个结果列）")
+
+
+def _print_problems(console: Console, outcome: Any) -> None:
+    problems = outcome.problem_list()
+    if not problems:
+        return
+    console.print(f"[yellow]{len(problems)} 行数据有问题[/]（结果留空，原因写在「数据问题」列）:")
+    for row, text in problems[:PROBLEMS_SHOWN]:
+        console.print(f"  第 {row} 行: {text}")
+    if len(problems) > PROBLEMS_SHOWN:
+        console.print(f"  …… 另有 {len(problems) - PROBLEMS_SHOWN} 行，见「数据问题」列")
 
 
 @app.command()
-def demo() -> None:
-    """生成演示店铺工作簿并重算 (not yet)."""
-    typer.echo("演示尚未实现 / demo not yet available")
+def recompute(
+    book: Annotated[Path, typer.Argument(help="订单工作簿或平台导出文件（.xlsx/.xlsm/.xls/.csv）")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="订单工作表名（默认自动寻找）")
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="平台: taobao/淘宝 tmall/天猫 pdd/拼多多 douyin/抖音 kuaishou/快手 jd/京东",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help='按此时间判断状态，"YYYY-MM-DD HH:MM"（默认现在，中国时间）'),
+    ] = None,
+    rules_as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--rules-as-of", help="所有行统一按此日期有效的规则计算（默认按每行自己的时间）"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--out", help="写到另一个文件（默认原地写回；CSV/.xls 写到 BOOK.shoprules.xlsx）"
+        ),
+    ] = None,
+) -> None:
+    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十一列 / recompute the result columns.
+
+    退出码 / exit codes: 0 正常；1 部分行有数据问题（已列出）；2 输入无法使用（未写入任何文件）。
+    """
+    console = _console()
+    when = parse_when(as_of, "--as-of") or pd.Timestamp(china_now())
+    pinned = parse_when(rules_as_of, "--rules-as-of")
+    console.print(
+        f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}"
+        + (f"；规则统一按 {pinned:%Y-%m-%d} 版本" if pinned is not None else "")
+    )
+    outcome = run_recompute(
+        console, book, sheet=sheet, platform=platform, as_of=when, rules_as_of=pinned, out=out
+    )
+    _print_outcome(console, outcome)
+    console.print(summary_table([(outcome.read.sheet or book.name, outcome.summary)], as_of=when))
+    _print_problems(console, outcome)
+    raise typer.Exit(EXIT_PROBLEMS if outcome.summary.problem_rows else EXIT_OK)
+
+
+def describe_params(kind: str, params: Any) -> str:
+    """A rule version's parameters in one line of Chinese.
+
+    >>> describe_params("damages", {"kind": "rate_clamped", "rate": 500, "min": 500, "max": 3000,
+    ...                             "receiver": "buyer", "rounding": "fen_half_up"})
+    '5% [5.00, 30.00] 元，赔给买家'
+    """
+    from shoprules.formulas.money import fen_to_yuan_text
+
+    receiver = {"buyer": "赔给买家", "platform": "平台扣款"}
+    if kind == "damages":
+        who = receiver.get(str(params.get("receiver")), "")
+        floor = "，取整到元" if params.get("rounding") == "floor_yuan" else ""
+        match params.get("kind"):
+            case "rate_clamped":
+                text = (
+                    f"{params['rate'] / 100:g}% [{fen_to_yuan_text(params['min'])}, "
+                    f"{fen_to_yuan_text(params['max'])}] 元"
+                )
+            case "flat":
+                text = f"每单 {fen_to_yuan_text(params['amount'])} 元"
+            case _:
+                text = str(params.get("kind"))
+        return f"{text}{floor}，{who}" if who else text + floor
+    if kind == "timers":
+        names = {
+            "default": "默认",
+            "normal": "普通",
+            "direct_supply": "直供",
+            "direct_mail": "直邮",
+            "presale": "预售",
+            "custom": "定制",
+        }
+        durations = params.get("durations", {})
+        return "；".join(
+            f"{names.get(k, k)} {'按承诺时间' if str(v) == 'promised' else v}"
+            for k, v in durations.items()
+        )
+    if kind == "violations":
+        from shoprules.formulas.rulebook import TRACK_NAMES
+
+        track = TRACK_NAMES.get(str(params.get("track")), str(params.get("track")))
+        condition = params.get("condition")
+        extra = "（投诉成立且未在判定前赔付）" if condition and condition != "always" else ""
+        return f"{track} {params.get('points')} 分{extra}"
+    return "；".join(f"{k}: {v}" for k, v in params.items() if not isinstance(v, dict))
+
+
+@app.command()
+def rules(
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="只看一个平台（taobao/淘宝 …）")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="显示该日期有效的版本（默认今天）；all 显示全部历史版本"),
+    ] = None,
+) -> None:
+    """列出生效的规则及出处 / print the rules in force with their sources."""
+    from shoprules.formulas.fields import PLATFORM_CHINESE, normalize_platform
+    from shoprules.formulas.rulebook import load_rulebook
+
+    console = _console()
+    every_version = as_of is not None and as_of.strip().lower() in ("all", "全部")
+    when = None if every_version else parse_when(as_of, "--as-of") or pd.Timestamp(china_now())
+    code = None
+    if platform:
+        code = normalize_platform(platform)
+        if code is None:
+            console.print(
+                f"[bold red]错误[/]: 平台名称无法识别: {platform}（可用 "
+                + "、".join(f"{k}/{v}" for k, v in PLATFORM_CHINESE.items())
+                + "）"
+            )
+            raise typer.Exit(EXIT_UNUSABLE)
+    book = load_rulebook()
+    title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
+    table = Table(
+        title=f"{title}（规则库 {book.digest[:12]}）", title_justify="left", show_lines=False
+    )
+    for header in ("规则", "名称", "版本", "参数", "可信度", "来源"):
+        table.add_column(header, overflow="fold")
+    shown = 0
+    for kind, rules_of_kind in (
+        ("damages", book.damages),
+        ("timers", book.timers),
+        ("violations", book.violations),
+        ("freight", book.freight),
+    ):
+        for rule_id, rule in rules_of_kind.items():
+            if code is not None and rule.platform() not in (code, "all"):
+                continue
+            if when is None:
+                versions = list(rule.versions)
+            else:
+                version = rule.at(when)
+                versions = [version] if version is not None else []
+            for version in versions:
+                source = version.source + (f"\n注: {version.note}" if version.note else "")
+                table.add_row(
+                    rule_id,
+                    rule.name,
+                    f"{version.since:%Y-%m-%d}",
+                    describe_params(kind, version.params),
+                    version.confidence,
+                    source,
+                )
+                shown += 1
+    if not shown:
+        console.print(f"{title}: 没有生效的规则")
+        raise typer.Exit(EXIT_OK)
+    console.print(table)
+    for (node_platform, _track), node in book.node_tracks.items():
+        if code is not None and node_platform != code:
+            continue
+        version = node.versions[-1] if when is None else node.at(when)
+        if version is None:
+            continue
+        steps = "；".join(
+            f"{t['points']} 分 → {t['consequence']}" for t in version.params.get("thresholds", ())
+        )
+        console.print(
+            f"扣分节点 {PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}"
+            f"（{version.since:%Y-%m-%d} 起，{version.confidence}）: {steps}\n  来源: {version.source}"
+        )
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path, typer.Argument(help="演示文件放在这里（默认 ./shoprules-demo）")
+    ] = Path("shoprules-demo"),
+) -> None:
+    """生成演示店铺工作簿（淘宝、天猫、拼多多导出），重算并导出审计表 / build and recompute a demo shop."""
+    from .demo import DEMO_AS_OF, build_demo
+
+    console = _console()
+    directory.mkdir(parents=True, exist_ok=True)
+    built = build_demo(directory)
+    console.print(
+        f"演示店铺工作簿: {built.path}（{built.orders} 个订单，{len(built.order_sheets)} 个平台导出工作表）"
+    )
+    as_of = pd.Timestamp(DEMO_AS_OF)
+    console.print(f"状态判断时间 as-of: {as_of:%Y-%m-%d %H:%M}（固定，演示结果可重现）")
+    rows = []
+    for index, sheet in enumerate(built.order_sheets):
+        outcome = run_recompute(
+            console,
+            built.path,
+            sheet=sheet,
+            platform=built.platforms.get(sheet),
+            as_of=as_of,
+            rules_as_of=None,
+            out=None,
+            keep_backup=index == 0,
+        )
+        console.print(f"「{sheet}」: " + "；".join(outcome.messages[:1]))
+        rows.append((sheet, outcome.summary))
+    console.print(f"已写回 {built.path}（原文件备份 {built.path.name}.bak）")
+    console.print(summary_table(rows, as_of=as_of))
+    ledger_lines = built_ledger_lines(outcome)
+    for line in ledger_lines:
+        console.print(line)
+    audit_path = directory / "demo-shop.audit.xlsx"
+    try:
+        audit = importlib.import_module(".audit", __package__)
+    except ImportError:
+        console.print(
+            "审计表导出尚未可用（shoprules.workbook.audit 未安装）/ audit export not available yet"
+        )
+    else:
+        try:
+            audit.export_audit(built.path, audit_path, as_of=as_of)
+        except Exception as error:  # report, the recompute results are already written
+            console.print(f"[yellow]审计表导出失败[/]: {error}")
+        else:
+            console.print(f"审计表: {audit_path}")
+    console.print(f"用 Excel 打开 {built.path} 查看结果列（发货截止 … 数据问题）。")
+
+
+def built_ledger_lines(outcome: Any) -> list[str]:
+    """Node crossings from the points ledger (the demo's 违规记录 reaches one)."""
+    ledger = outcome.engine.ledger
+    if ledger is None or not len(ledger) or "node" not in ledger:
+        return []
+    crossed = ledger[ledger["node"].astype(str) != ""]
+    lines = []
+    for record in crossed.to_dict("records"):
+        lines.append(
+            f"扣分节点: {record['platform']} {record['track']} 类 {record['year']} 年累计 "
+            f"{record['running_total']} 分（{pd.Timestamp(record['date']):%Y-%m-%d}）→ {record['consequence']}"
+        )
+    return lines
 
 
 @app.command()
