@@ -25,7 +25,7 @@ import pandas as pd
 from .timeparse import is_blank
 
 BP_PER_UNIT: Final = 10_000  # basis points per 1.0 (rates are stored as integer basis points)
-_STRIP_CHARS: Final = ("¥", "￥", "元", "RMB", "rmb", "CNY", ",", "，", " ", "\t", "=", '"', "'")
+_STRIP_PATTERN: Final = r"[¥￥元,，\s=\"'\u200b\ufeff]|RMB|rmb|CNY"
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,7 @@ def parse_yuan(values: Iterable[object] | pd.Series) -> ParsedMoney:
 
     is_text = series.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
     if is_text.any():
-        text = series[is_text].astype(str)
-        for token in _STRIP_CHARS:
-            text = text.str.replace(token, "", regex=False)
-        text = text.str.strip().str.replace("\u200b", "", regex=False)
+        text = series[is_text].astype(str).str.replace(_STRIP_PATTERN, "", regex=True)
         ok = text.str.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)").fillna(False).to_numpy()
         positions = np.flatnonzero(is_text)
         good_positions = positions[ok]
