@@ -301,6 +301,21 @@ def describe_params(kind: str, params: Any) -> str:
         condition = params.get("condition")
         extra = "（投诉成立且未在判定前赔付）" if condition and condition != "always" else ""
         return f"{track} {params.get('points')} 分{extra}"
+    if kind == "freight":
+        cases = {
+            "seller": "卖家责任",
+            "buyer": "买家责任",
+            "buyer_free": "买家责任且包邮",
+            "unclear": "责任不明",
+            "buyer_wrong_address": "买家填错地址",
+            "buyer_refused_free": "拒收包邮商品",
+            "buyer_partial_free_bundle": "退回包邮组合中的一件",
+        }
+        return "；".join(
+            f"{cases.get(k, k)} 发货:{v[0]} 退货:{v[1]}"
+            for k, v in params.items()
+            if isinstance(v, tuple | list) and len(v) == 2
+        )
     return "；".join(f"{k}: {v}" for k, v in params.items() if not isinstance(v, dict))
 
 
@@ -333,18 +348,15 @@ def rules(
             raise typer.Exit(EXIT_UNUSABLE)
     book = load_rulebook()
     title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
-    table = Table(
-        title=f"{title}（规则库 {book.digest[:12]}）", title_justify="left", show_lines=False
-    )
-    for header in ("规则", "名称", "版本", "参数", "可信度", "来源"):
-        table.add_column(header, overflow="fold")
+    console.print(f"[bold]{title}[/]（规则库 {book.digest[:12]}）")
     shown = 0
-    for kind, rules_of_kind in (
-        ("damages", book.damages),
-        ("timers", book.timers),
-        ("violations", book.violations),
-        ("freight", book.freight),
+    for kind, heading, rules_of_kind in (
+        ("damages", "违约金 / 平台扣款", book.damages),
+        ("timers", "时限", book.timers),
+        ("violations", "违规扣分", book.violations),
+        ("freight", "退货运费", book.freight),
     ):
+        lines: list[str] = []
         for rule_id, rule in rules_of_kind.items():
             if code is not None and rule.platform() not in (code, "all"):
                 continue
@@ -353,21 +365,26 @@ def rules(
             else:
                 version = rule.at(when)
                 versions = [version] if version is not None else []
+            if not versions:
+                continue
+            lines.append(f"[bold]{rule_id}[/] {rule.name}")
             for version in versions:
-                source = version.source + (f"\n注: {version.note}" if version.note else "")
-                table.add_row(
-                    rule_id,
-                    rule.name,
-                    f"{version.since:%Y-%m-%d}",
-                    describe_params(kind, version.params),
-                    version.confidence,
-                    source,
+                lines.append(
+                    f"  {version.since:%Y-%m-%d} 起: {describe_params(kind, version.params)}"
+                    f"（可信度 {version.confidence}）"
                 )
+                lines.append(f"    来源: {version.source}")
+                if version.note:
+                    lines.append(f"    注: {version.note}")
                 shown += 1
+        if lines:
+            console.print(f"\n[bold underline]{heading}[/]")
+            for line in lines:
+                console.print(line)
     if not shown:
         console.print(f"{title}: 没有生效的规则")
         raise typer.Exit(EXIT_OK)
-    console.print(table)
+    console.print("\n[bold underline]扣分节点[/]")
     for (node_platform, _track), node in book.node_tracks.items():
         if code is not None and node_platform != code:
             continue
@@ -377,9 +394,13 @@ def rules(
         steps = "；".join(
             f"{t['points']} 分 → {t['consequence']}" for t in version.params.get("thresholds", ())
         )
+        if "every" in version.params:
+            every = version.params["every"]
+            steps = f"每满 {every['points']} 分 → {every['consequence']}"
         console.print(
-            f"扣分节点 {PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}"
-            f"（{version.since:%Y-%m-%d} 起，{version.confidence}）: {steps}\n  来源: {version.source}"
+            f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}[/]"
+            f"（{version.since:%Y-%m-%d} 起，可信度 {version.confidence}）: {steps}\n"
+            f"    来源: {version.source}"
         )
 
 

@@ -306,6 +306,12 @@ def recompute_book(
     path = Path(path)
     if not path.exists():
         raise UnusableInput(f"文件不存在: {path}")
+    lock = path.with_name("~$" + path.name)
+    if lock.exists() and (out is None or Path(out).resolve() == path.resolve()):
+        raise UnusableInput(
+            f"工作簿正在 Excel/WPS 中打开（发现锁文件 {lock.name}）。请先保存并关闭它再重算，"
+            "或用 -o 写到另一个文件"
+        )
     report("read")
     read = read_orders(path, platform=platform, sheet=sheet)
     workbook = read.source_format in (*IN_PLACE_FORMATS, "xls")

@@ -1,0 +1,207 @@
+"""End-to-end recompute benchmark: ``shoprules recompute`` of a 100,000-row order workbook, side
+by side in one run with
+
+(a) a naive openpyxl round trip of the same workbook (load, write the eleven result columns,
+    save) — what a script or macro typically does, and which also drops charts and images;
+(b) the I/O floor: calamine read of the order sheet + rewriting that one sheet's result columns
+    with the same patcher, with no parsing and no computation.
+
+Each variant runs in its own subprocess on its own copy of the workbook, so peak memory (max RSS)
+is measured per variant.
+
+    uv run python bench/bench_recompute.py              # 100,000 rows
+    uv run python bench/bench_recompute.py --rows 20000
+
+Targets: ≥ 10× faster than the openpyxl round trip, within 1.5× of the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HEADER = [
+    "订单编号", "平台", "商品标题", "实付金额", "邮费", "付款时间", "发货时间", "签收时间",
+    "退款申请时间", "退款原因", "买家会员名", "收货地址", "商家备注",
+]  # fmt: skip
+AS_OF = dt.datetime(2024, 7, 1, 9, 0)
+RESULT_KINDS = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+
+
+def make_book(path: Path, rows: int) -> None:
+    """A shop's order sheet: datetime cells, numeric amounts, text ids; plus a second sheet."""
+    import xlsxwriter
+
+    rng = np.random.default_rng(11)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("订单")
+    dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet.write_row(0, 0, HEADER)
+    platforms = ["淘宝", "天猫", "拼多多", "抖音", "快手", "京东"]
+    reasons = ["七天无理由", "质量问题", "尺码不合适", "商品描述不符"]
+    start = dt.datetime(2024, 1, 1)
+    paid_s = rng.integers(0, 170 * 86400, rows)
+    ship_h = rng.gamma(2.0, 18.0, rows)
+    sign_h = rng.integers(20, 96, rows)
+    refund = rng.random(rows) < 0.15
+    refund_h = rng.integers(1, 300, rows)
+    amounts = rng.integers(990, 99900, rows) / 100
+    platform = rng.integers(0, len(platforms), rows)
+    for r in range(rows):
+        paid = start + dt.timedelta(seconds=int(paid_s[r]))
+        shipped = paid + dt.timedelta(hours=float(ship_h[r]))
+        signed = shipped + dt.timedelta(hours=int(sign_h[r]))
+        row = r + 1
+        sheet.write_string(row, 0, f"{3515313147329357900 + r}")
+        sheet.write_string(row, 1, platforms[platform[r]])
+        sheet.write_string(row, 2, "保温杯 500ml 316不锈钢")
+        sheet.write_number(row, 3, float(amounts[r]))
+        sheet.write_number(row, 4, 0)
+        sheet.write_datetime(row, 5, paid, dates)
+        if shipped < AS_OF:
+            sheet.write_datetime(row, 6, shipped, dates)
+        if signed < AS_OF:
+            sheet.write_datetime(row, 7, signed, dates)
+        if refund[r] and signed < AS_OF:
+            sheet.write_datetime(row, 8, signed + dt.timedelta(hours=int(refund_h[r])), dates)
+            sheet.write_string(row, 9, reasons[r % len(reasons)])
+        sheet.write_string(row, 10, "tb6125470")
+        sheet.write_string(row, 11, "浙江省 杭州市 西湖区 文三路 478 号(310013)")
+        sheet.write_string(row, 12, "-")
+    other = book.add_worksheet("看板")
+    other.write_formula("A1", "=COUNTA('订单'!A:A)-1", None, rows)
+    book.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Variants (each runs in its own process)
+
+
+def run_shoprules(path: Path) -> dict[str, object]:
+    from shoprules.workbook.recompute import recompute_book
+
+    outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
+    return {"orders": outcome.summary.orders, "problem_rows": outcome.summary.problem_rows}
+
+
+def run_openpyxl(path: Path) -> dict[str, object]:
+    """Naive load-modify-save: the same eleven headers and one value per cell."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["订单"]
+    width = sheet.max_column
+    values = [AS_OF, "按时发货", 0.0, 0.0, "", 0.0, 0, AS_OF, "已过期", "", ""]
+    from shoprules.formulas.engine import RESULT_HEADERS
+
+    for offset, header in enumerate(RESULT_HEADERS.values(), start=1):
+        sheet.cell(row=1, column=width + offset, value=header)
+    for row in range(2, sheet.max_row + 1):
+        for offset, value in enumerate(values, start=1):
+            sheet.cell(row=row, column=width + offset, value=value)
+    book.save(path)
+    return {"orders": sheet.max_row - 1}
+
+
+def run_floor(path: Path) -> dict[str, object]:
+    """calamine read of the sheet + the patcher writing eleven constant columns."""
+    from python_calamine import CalamineWorkbook
+    from shoprules.formulas.engine import RESULT_HEADERS
+    from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python()
+    n = len(rows) - 1
+    constant = {
+        "datetime": AS_OF,
+        "text": "按时发货",
+        "hours": 0.0,
+        "money": 0.0,
+        "integer": 0,
+    }
+    columns = [
+        OutputColumn(header, [constant[kind]] * n, kind)
+        for header, kind in zip(RESULT_HEADERS.values(), RESULT_KINDS, strict=True)
+    ]
+    patch_sheet_columns(path, "订单", 1, list(range(2, n + 2)), columns, keep_backup=False)
+    return {"orders": n}
+
+
+VARIANTS = {"shoprules": run_shoprules, "openpyxl": run_openpyxl, "floor": run_floor}
+
+
+def child(variant: str, path: Path) -> None:
+    started = time.perf_counter()
+    info = VARIANTS[variant](path)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, **info}))
+
+
+def measure(variant: str, source: Path, folder: Path) -> dict[str, object]:
+    copy = folder / f"{variant}.xlsx"
+    shutil.copyfile(source, copy)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", variant, str(copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        source = folder / "orders.xlsx"
+        started = time.perf_counter()
+        make_book(source, args.rows)
+        size = source.stat().st_size / 1e6
+        print(
+            f"{args.rows:,} rows, {size:.1f} MB workbook (built in {time.perf_counter() - started:.1f} s)"
+        )
+        results = {v: measure(v, source, folder) for v in ("shoprules", "floor", "openpyxl")}
+    print(f"\n{'variant':<44}{'seconds':>10}{'peak MB':>10}{'vs shoprules':>14}")
+    ours = results["shoprules"].get("seconds")
+    labels = {
+        "shoprules": "shoprules recompute (read+compute+write)",
+        "floor": "I/O floor (calamine read + patch)",
+        "openpyxl": "openpyxl load-modify-save",
+    }
+    for variant, result in results.items():
+        if "error" in result:
+            print(f"{labels[variant]:<44}  failed: {result['error']}")
+            continue
+        seconds = float(str(result["seconds"]))
+        ratio = f"{seconds / ours:.2f}×" if isinstance(ours, float) else "-"
+        peak = float(str(result["peak_mb"]))
+        print(f"{labels[variant]:<44}{seconds:>10.2f}{peak:>10.0f}{ratio:>14}")
+    floor, naive = results["floor"].get("seconds"), results["openpyxl"].get("seconds")
+    if isinstance(ours, float) and isinstance(floor, float) and isinstance(naive, float):
+        print(
+            f"\nshoprules / floor = {ours / floor:.2f}× (target ≤ 1.5×); "
+            f"openpyxl / shoprules = {naive / ours:.1f}× (target ≥ 10×)"
+        )
+
+
+if __name__ == "__main__":
+    main()

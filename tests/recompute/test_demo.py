@@ -1,0 +1,40 @@
+"""``shoprules demo`` builds, recomputes and summarises a realistic demo shop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from shoprules.workbook.cli import app
+from shoprules.workbook.demo import build_demo
+from typer.testing import CliRunner
+
+from .conftest import needs_writer
+
+
+@needs_writer
+def test_demo_command(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "demo")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    book = tmp_path / "demo" / "demo-shop.xlsx"
+    assert book.exists()
+    assert (tmp_path / "demo" / "demo-shop.xlsx.bak").exists()
+    assert "合计" in result.output
+    assert "违约金合计" in result.output
+    assert "扣分节点" in result.output  # the 违规记录 sheet reaches Taobao's 12-point node
+    wb = openpyxl.load_workbook(book)
+    for name in ("淘宝订单", "天猫订单", "拼多多订单"):
+        header = [c.value for c in wb[name][1]]
+        assert header[-11:][0] == "发货截止"
+        assert header[-1] == "数据问题"
+    assert wb["看板"]["B2"].value.startswith("=COUNTA")
+
+
+def test_demo_is_deterministic(tmp_path: Path) -> None:
+    first = build_demo(tmp_path / "a")
+    second = build_demo(tmp_path / "b")
+    assert first.orders == second.orders >= 300
+    a = openpyxl.load_workbook(first.path)
+    b = openpyxl.load_workbook(second.path)
+    for name in first.order_sheets:
+        assert list(a[name].values) == list(b[name].values)
