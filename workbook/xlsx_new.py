@@ -85,7 +85,7 @@ def write_new_workbook(
                 elif isinstance(value, str):
                     sheet_.write_string(r, c, value, fmt)
                 else:
-                    sheet_.write_number(r, c, value, fmt)  # type: ignore[arg-type]
+                    sheet_.write_number(r, c, value, fmt)
         sheet_.freeze_panes(1, 0)
         sheet_.autofilter(0, 0, max(len(rows), 1), width + len(columns) - 1)
     finally:

@@ -173,7 +173,7 @@ def patch_sheet_columns(
         header_cells = _header_texts(sheet_xml, header_row, shared)
         letters: dict[str, int] = {}
         used = max([*header_cells, _max_used_column(sheet_xml, header_row)])
-        by_text = {}
+        by_text: dict[str, int] = {}
         for index, text in sorted(header_cells.items()):
             by_text.setdefault(text, index)
         for column in columns:
@@ -267,7 +267,9 @@ def _locate_sheet(archive: zipfile.ZipFile, sheet: str) -> tuple[str, bool]:
     for element in workbook.iter(f"{{{NS_MAIN}}}sheet"):
         available.append(element.get("name"))
         if element.get("name") == sheet:
-            target = targets[element.get(f"{{{NS_REL}}}id")]
+            target = str(targets.get(element.get(f"{{{NS_REL}}}id")) or "")
+            if not target:
+                raise CorruptWorkbook(f"工作表「{sheet}」在 workbook.xml.rels 中没有目标文件")
             if target.startswith("/"):
                 return target.lstrip("/"), date1904
             return str(PurePosixPath("xl") / target), date1904
@@ -518,8 +520,10 @@ def _rewrite_sheet(
         position = 0
         for cell in cells:
             xml = cell.group(0)
-            ref = _ATTR_R.search(xml[: xml.find(b">") + 1])
-            position = column_index(ref.group(1).decode()) if ref and ref.group(1) else position + 1
+            found = _ATTR_R.search(xml[: xml.find(b">") + 1])
+            position = (
+                column_index(found.group(1).decode()) if found and found.group(1) else position + 1
+            )
             max_col = max(max_col, position)
             if position in target_set:
                 if position not in new_cells:
@@ -581,7 +585,7 @@ def _ensure_widths(
     sheet_xml: bytes, columns: Sequence[OutputColumn], letters: dict[str, int]
 ) -> bytes:
     """Give new result columns a readable width unless a ``<col>`` already covers them."""
-    covered = set()
+    covered: set[int] = set()
     for match in re.finditer(rb'<col\b[^>]*?min="(\d+)"[^>]*?max="(\d+)"', sheet_xml):
         covered.update(range(int(match.group(1)), min(int(match.group(2)), 16384) + 1))
     new = [
