@@ -35,7 +35,10 @@ _STAGES: Final = {"read": "读取订单", "compute": "计算", "write": "写回�
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # piped or captured: keep the table unwrapped
+    return console
 
 
 def china_now() -> dt.datetime:
@@ -133,18 +136,6 @@ def _fail(console: Console, message: str, hint: str | None = None) -> typer.Exit
     return typer.Exit(EXIT_UNUSABLE)
 
 
-def _write_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from . import xlsx_patch
-    except ImportError:
-        return ()
-    return tuple(
-        error
-        for error in (getattr(xlsx_patch, n, None) for n in ("WorkbookLocked", "CorruptWorkbook"))
-        if isinstance(error, type) and issubclass(error, BaseException)
-    )
-
-
 def run_recompute(
     console: Console,
     book: Path,
@@ -159,6 +150,7 @@ def run_recompute(
     """Recompute one sheet, translating every expected failure into a message and exit code 2."""
     from .formats import UnusableInput
     from .recompute import recompute_book
+    from .xlsx_patch import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 
     label = f"{book.name}" + (f" [{sheet}]" if sheet else "")
     try:
@@ -175,8 +167,10 @@ def run_recompute(
             )
     except UnusableInput as error:
         raise _fail(console, str(error)) from error
-    except _write_errors() as error:
-        raise _fail(console, str(error), "关闭 Excel/WPS 中打开的该工作簿后重试") from error
+    except WorkbookLocked as error:
+        raise _fail(console, str(error), "在 Excel/WPS 中保存并关闭该工作簿后重试") from error
+    except (CorruptWorkbook, SheetNotFound, WorkbookNotWritable) as error:
+        raise _fail(console, str(error)) from error
     except PermissionError as error:
         raise _fail(
             console,

@@ -141,7 +141,7 @@ def _ids(rng: np.random.Generator, n: int, low: int, high: int) -> list[object]:
 
 def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list[object]]]:
     """The old 订单报表 (``ExportOrderList….csv``, GBK) opened in Excel: text amounts, text dates,
-    headers with trailing spaces; the operator added 签收时间/退款/投诉 columns on the right."""
+    headers with trailing spaces; the operator added 签收时间/退款 columns on the right."""
     o = _timeline(rng, n)
     ids = _ids(rng, n, 3_515_313_147_329_357_900, 3_915_313_147_329_357_900)
     header = [
@@ -151,7 +151,7 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
         "物流公司", "订单备注", "宝贝总数量", "店铺名称", "订单关闭原因", "买家服务费",
         "退款金额", "发货时间", "确认收货时间",
         # added by the operator from the logistics and refund reports
-        "签收时间", "退款申请时间", "退款原因", "投诉成立", "已主动赔付",
+        "签收时间", "退款申请时间", "退款原因",
     ]  # fmt: skip
     total = o.goods_fen + o.postage_fen
     status = np.where(
@@ -162,8 +162,6 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
     created = o.paid - rng.integers(5, 600, n).astype("timedelta64[s]")
     confirmed = o.signed + np.timedelta64(3, "D")
     confirmed[confirmed > np.datetime64(DEMO_AS_OF)] = np.datetime64("NaT")
-    upheld = np.where(o.late & (rng.random(n) < 0.35), "是", "")
-    paid_first = np.where(upheld == "是", np.where(rng.random(n) < 0.3, "是", "否"), "")
     buyers = np.array(_BUYERS, dtype=object)[rng.integers(0, len(_BUYERS), n)]
     columns: list[list[object]] = [
         ids,
@@ -196,8 +194,6 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
         _text_times(o.signed),
         _text_times(o.requested),
         list(o.reason),
-        list(upheld),
-        list(paid_first),
     ]  # fmt: skip
     rows = [list(r) for r in zip(*columns, strict=True)]
     if n > 5:

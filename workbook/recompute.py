@@ -39,19 +39,7 @@ from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
 from .formats import UnusableInput
 from .readers import ReadResult, read_orders, read_overrides, read_violation_log
-
-try:
-    from .xlsx_patch import OutputColumn
-except ImportError:  # pragma: no cover - the write-back helper has not landed yet
-
-    @dataclass(frozen=True)
-    class OutputColumn:  # type: ignore[no-redef]
-        """Stand-in for :class:`shoprules.workbook.xlsx_patch.OutputColumn`."""
-
-        header: str
-        values: list[object]
-        kind: str
-
+from .xlsx_patch import ColumnKind, OutputColumn
 
 __all__ = [
     "COLUMN_KINDS",
@@ -64,7 +52,7 @@ __all__ = [
 ]
 
 #: How each result column is written: Excel datetime, yuan with 2 decimals, hours, integer, text.
-COLUMN_KINDS: Final[dict[str, str]] = {
+COLUMN_KINDS: Final[dict[str, ColumnKind]] = {
     "ship_by": "datetime",
     "ship_status": "text",
     "hours_late": "hours",
@@ -330,6 +318,8 @@ def recompute_book(
     if read.source_format in IN_PLACE_FORMATS:
         from .xlsx_patch import patch_sheet_columns
 
+        if read.sheet is None:
+            raise UnusableInput(f"没有找到订单工作表: {path}")
         target = Path(out) if out is not None else path
         outcome.report = patch_sheet_columns(
             path,
