@@ -416,6 +416,7 @@ def demo(
     as_of = pd.Timestamp(DEMO_AS_OF)
     console.print(f"状态判断时间 as-of: {as_of:%Y-%m-%d %H:%M}（固定，演示结果可重现）")
     rows = []
+    outcomes: list[tuple[str, Any]] = []
     for index, sheet in enumerate(built.order_sheets):
         outcome = run_recompute(
             console,
@@ -429,11 +430,14 @@ def demo(
         )
         console.print(f"「{sheet}」: " + "；".join(outcome.messages[:1]))
         rows.append((sheet, outcome.summary))
+        outcomes.append((sheet, outcome))
     console.print(f"已写回 {built.path}（原文件备份 {built.path.name}.bak）")
     console.print(summary_table(rows, as_of=as_of))
-    ledger_lines = built_ledger_lines(outcome)
-    for line in ledger_lines:
+    for line in points_lines(outcome):
         console.print(line)
+    for sheet, outcome_of_sheet in outcomes:
+        for row, text in outcome_of_sheet.problem_list()[:3]:
+            console.print(f"数据问题: 「{sheet}」第 {row} 行: {text}")
     audit_path = directory / "demo-shop.audit.xlsx"
     try:
         audit = importlib.import_module(".audit", __package__)
@@ -449,20 +453,34 @@ def demo(
         else:
             console.print(f"审计表: {audit_path}")
     console.print(f"用 Excel 打开 {built.path} 查看结果列（发货截止 … 数据问题）。")
+    for extra in built.extra_files:
+        console.print(f"原始导出文件也可直接重算: shoprules recompute {extra} --platform taobao")
 
 
-def built_ledger_lines(outcome: Any) -> list[str]:
-    """Node crossings from the points ledger (the demo's 违规记录 reaches one)."""
-    ledger = outcome.engine.ledger
-    if ledger is None or not len(ledger) or "node" not in ledger:
-        return []
-    crossed = ledger[ledger["node"].astype(str) != ""]
+def points_lines(outcome: Any) -> list[str]:
+    """Node crossings from the points ledger and campaign eligibility as of the run."""
+    from shoprules.formulas.fields import PLATFORM_CHINESE
+    from shoprules.formulas.rulebook import TRACK_NAMES
+
     lines = []
-    for record in crossed.to_dict("records"):
-        lines.append(
-            f"扣分节点: {record['platform']} {record['track']} 类 {record['year']} 年累计 "
-            f"{record['running_total']} 分（{pd.Timestamp(record['date']):%Y-%m-%d}）→ {record['consequence']}"
-        )
+    ledger = outcome.engine.ledger
+    if ledger is not None and len(ledger) and "node" in ledger:
+        crossed = ledger[ledger["node"].astype(str) != ""]
+        for record in crossed.to_dict("records"):
+            ends = record.get("ends_at")
+            until = f"，至 {pd.Timestamp(ends):%Y-%m-%d}" if pd.notna(ends) else ""
+            lines.append(
+                f"扣分节点: {PLATFORM_CHINESE.get(record['platform'], record['platform'])}"
+                f"{TRACK_NAMES.get(record['track'], record['track'])} {record['year']} 年累计 "
+                f"{record['running_total']} 分（{pd.Timestamp(record['date']):%Y-%m-%d}）→ "
+                f"{record['consequence']}{until}"
+            )
+    eligibility = outcome.engine.eligibility
+    if eligibility is not None and len(eligibility):
+        for record in eligibility.to_dict("records"):
+            name = PLATFORM_CHINESE.get(record["platform"], record["platform"])
+            reasons = f"（{record['reasons']}）" if record.get("reasons") else ""
+            lines.append(f"活动报名: {name} {record['eligible']}{reasons}")
     return lines
 
 

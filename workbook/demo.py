@@ -474,6 +474,9 @@ def _taobao_csv(header: list[str], rows: list[list[object]]) -> str:
     """Taobao's CSV quoting: every field quoted, the order id written ``="…"``."""
     lines = [",".join(f'"{h}"' for h in header)]
     for row in rows:
-        cells = [f'="{row[0]}"', *(f'"{"" if v is None else v}"' for v in row[1:])]
+        cells = [
+            f'="{row[0]}"',
+            *('"' + str("" if v is None else v).replace('"', '""') + '"' for v in row[1:]),
+        ]
         lines.append(",".join(cells))
     return "\r\n".join(lines) + "\r\n"

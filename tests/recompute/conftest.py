@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 AS_OF = "2024-07-01 09:00"
-
-#: Tests that write workbooks need the write-back helper (workbook/xlsx_patch.py, xlsx_new.py).
-needs_writer = pytest.mark.skipif(
-    importlib.util.find_spec("shoprules.workbook.xlsx_patch") is None
-    or importlib.util.find_spec("shoprules.workbook.xlsx_new") is None,
-    reason="write-back helper (xlsx_patch / xlsx_new) not landed yet",
-)
 HEADER = [
     "订单编号",
     "平台",

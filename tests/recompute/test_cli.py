@@ -13,7 +13,7 @@ from shoprules.formulas.engine import RESULT_HEADERS
 from shoprules.workbook.cli import app
 from typer.testing import CliRunner
 
-from .conftest import AS_OF, HEADER, needs_writer, order_rows, write_book
+from .conftest import AS_OF, HEADER, order_rows, write_book
 
 runner = CliRunner()
 HEADERS = list(RESULT_HEADERS.values())
@@ -44,7 +44,6 @@ def cell(path: Path, row: int, header: str, sheet: str = "订单") -> openpyxl.c
     return ws.cell(row=row, column=column)
 
 
-@needs_writer
 def test_writes_the_eleven_columns_right_of_the_data(book: Path) -> None:
     code, output = run("recompute", book, "--as-of", AS_OF)
     assert code == 0, output
@@ -63,7 +62,6 @@ def test_writes_the_eleven_columns_right_of_the_data(book: Path) -> None:
     assert "违约金合计" in output
 
 
-@needs_writer
 def test_number_formats(book: Path) -> None:
     run("recompute", book, "--as-of", AS_OF)
     deadline = cell(book, 2, "发货截止")
@@ -72,7 +70,6 @@ def test_number_formats(book: Path) -> None:
     assert cell(book, 3, "违约金").number_format in ("0.00", "#,##0.00")
 
 
-@needs_writer
 def test_rerun_overwrites_the_same_columns(book: Path) -> None:
     run("recompute", book, "--as-of", AS_OF)
     first = results(book)
@@ -83,7 +80,6 @@ def test_rerun_overwrites_the_same_columns(book: Path) -> None:
     assert second["发货状态"][2] == "待发货"  # judged at the new as-of
 
 
-@needs_writer
 def test_rerun_finds_moved_result_columns(tmp_path: Path) -> None:
     """Result columns already present (even in another order) are reused, not appended."""
     header = [*HEADER, "违约金", "备注"]
@@ -97,7 +93,6 @@ def test_rerun_finds_moved_result_columns(tmp_path: Path) -> None:
     assert [c.value for c in ws["K"]][1:] == ["keep"] * 4
 
 
-@needs_writer
 def test_problem_rows_exit_1_and_are_listed(tmp_path: Path) -> None:
     rows = order_rows()
     rows[1][4] = "2024-13-01"
@@ -138,7 +133,6 @@ def test_bad_as_of_is_a_usage_error(book: Path) -> None:
     assert "YYYY-MM-DD" in output
 
 
-@needs_writer
 def test_csv_goes_to_a_new_workbook(tmp_path: Path) -> None:
     lines = [",".join(HEADER)] + [",".join(f'"{c}"' for c in r) for r in order_rows()]
     path = tmp_path / "export.csv"
@@ -156,7 +150,6 @@ def test_csv_goes_to_a_new_workbook(tmp_path: Path) -> None:
     assert ws.cell(row=3, column=len(HEADER) + 4).value == 7.5
 
 
-@needs_writer
 def test_formula_text_stays_text(tmp_path: Path) -> None:
     """A title that looks like a formula is copied as text into the new workbook."""
     lines = [",".join(HEADER)] + [",".join(f'"{c}"' for c in r) for r in order_rows()]
@@ -174,7 +167,6 @@ def test_formula_text_stays_text(tmp_path: Path) -> None:
     assert ws["C3"].data_type == "s"
 
 
-@needs_writer
 @pytest.mark.xfail(
     reason="engine: with rules_as_of, governing() returns the full-length pinned array for a "
     "per-platform subset (formulas/engine.py); passes once the engine slices it",
@@ -189,7 +181,6 @@ def test_rules_as_of_pins_the_version(book: Path) -> None:
     assert got["延迟小时"][1] == 2.0
 
 
-@needs_writer
 def test_overrides_from_the_rules_sheet(tmp_path: Path) -> None:
     path = write_book(
         tmp_path / "o.xlsx",
@@ -213,7 +204,6 @@ def test_bad_override_exit_2(tmp_path: Path) -> None:
     assert "规则" in output
 
 
-@needs_writer
 def test_violation_log_points(tmp_path: Path) -> None:
     path = write_book(
         tmp_path / "v.xlsx",
@@ -229,7 +219,6 @@ def test_violation_log_points(tmp_path: Path) -> None:
     assert "扣分合计" in output
 
 
-@needs_writer
 def test_other_sheets_and_charts_untouched(tmp_path: Path) -> None:
     path = write_book(tmp_path / "c.xlsx", order_rows(), chart=True)
     with zipfile.ZipFile(path) as archive:
@@ -255,7 +244,6 @@ def test_lock_file_refused(book: Path) -> None:
     assert book.read_bytes() == before
 
 
-@needs_writer
 def test_platform_option(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "平台"]
     rows = [[c for i, c in enumerate(r) if i != 1] for r in order_rows()]
@@ -265,7 +253,6 @@ def test_platform_option(tmp_path: Path) -> None:
     assert results(path)["违约金依据"][1] == "tmall.late_shipment@2020-09-17"
 
 
-@needs_writer
 def test_out_option_leaves_the_book(book: Path, tmp_path: Path) -> None:
     before = book.read_bytes()
     out = tmp_path / "copy.xlsx"

@@ -9,10 +9,7 @@ from shoprules.workbook.cli import app
 from shoprules.workbook.demo import build_demo
 from typer.testing import CliRunner
 
-from .conftest import needs_writer
 
-
-@needs_writer
 def test_demo_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", str(tmp_path / "demo")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -38,3 +35,33 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
     b = openpyxl.load_workbook(second.path)
     for name in first.order_sheets:
         assert list(a[name].values) == list(b[name].values)
+
+
+def test_demo_golden_summary_and_nothing_else_changed(tmp_path: Path) -> None:
+    """The fixed seed and as-of pin the demo's figures; recompute leaves every other part of
+    the workbook (other sheets, the chart, styles' existing entries) as it was."""
+    import zipfile
+
+    result = CliRunner().invoke(app, ["demo", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    total = next(line for line in result.output.splitlines() if "合计" in line and "│" in line)
+    assert [cell.strip() for cell in total.split("│")[1:-1]] == [
+        "合计",
+        "420",
+        "88",
+        "834.95",
+        "0.00",
+        "22",
+        "2",
+    ]
+    before = zipfile.ZipFile(tmp_path / "demo-shop.xlsx.bak")
+    after = zipfile.ZipFile(tmp_path / "demo-shop.xlsx")
+    order_sheets = {
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/sheet3.xml",
+    }
+    for name in before.namelist():
+        if name in order_sheets or name == "xl/styles.xml":
+            continue
+        assert before.read(name) == after.read(name), name
