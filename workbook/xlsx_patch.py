@@ -1,42 +1,56 @@
-"""Write result columns into an existing .xlsx/.xlsm without touching anything else.
+"""Write result columns into an existing ``.xlsx``/``.xlsm`` without touching anything else.
 
-Only the order sheet's XML is rewritten (its rows streamed one ``<row>`` at a time); styles are
-only appended to; every other zip member is copied with identical content — other sheets,
-charts, images, pivot caches, comments, data validation, defined names, ``vbaProject.bin``.
-Text is written as inline strings (the shared-string table is untouched) and never as a formula.
-The new file is written beside the book, fsynced and atomically moved into place; ``BOOK.bak``
-keeps the original.
+Only the order sheet's XML is rewritten, streamed one ``<row>`` at a time (a 100,000-row sheet
+is never held in memory as a tree); ``styles.xml`` is only appended to; every other zip member
+is copied as its raw compressed bytes — local header, data and central-directory record
+unchanged apart from its offset — in the original order: other sheets, charts, images, drawings,
+pivot caches, comments, data validation, defined names, ``vbaProject.bin``. The shared-string
+table is untouched (new text is written as inline strings), text is never written as a formula,
+and the result goes to a temporary file beside the book that is fsynced and atomically moved
+into place, with ``BOOK.xlsx.bak`` keeping the original.
+
+Where the columns go: a result column whose header is already in the header row (the right-most
+such cell) is overwritten where it is; the others are appended right of the right-most cell with
+a value in the header row or any row below it (merged ranges included) — immediately right of
+the data, whatever was there before.
+
+Stale results: in rows below the header that are not data rows any more, a result column's cell
+is cleared when it holds a value (not a formula) with one of the cell formats this module adds —
+results of deleted orders never linger, a note or total the user typed there stays. Clearing
+keeps a cell format the user applied. Data rows get a new value or, for ``None``, a cleared cell.
 
 >>> column_letter(1), column_letter(28), column_index("AB")
 ('A', 'AB', 28)
 >>> excel_serial(dt.datetime(2024, 3, 1, 12, 0)), excel_serial(dt.datetime(2024, 3, 1), date1904=True)
 (45352.5, 43890.0)
+>>> xml_text("=1+1 & <b>"), xml_text("a\\x01_x0041_")
+('=1+1 &amp; &lt;b&gt;', 'a_x0001__x005F_x0041_')
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import itertools
 import math
 import os
+import posixpath
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Final, Literal
-from xml.sax.saxutils import escape
+from pathlib import Path
+from typing import IO, Final, Literal
 
 from defusedxml import ElementTree as SafeET
 
 ColumnKind = Literal["datetime", "money", "hours", "integer", "text"]
 
-NS_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-#: number format per kind: (built-in id or None, format code)
+#: number format per kind: (built-in numFmtId or None for a custom one, format code)
 _FORMATS: Final[dict[str, tuple[int | None, str]]] = {
     "datetime": (None, "yyyy-mm-dd hh:mm:ss"),
     "money": (2, "0.00"),
@@ -44,41 +58,54 @@ _FORMATS: Final[dict[str, tuple[int | None, str]]] = {
     "integer": (1, "0"),
     "text": (49, "@"),
 }
-_WIDTHS: Final[dict[str, float]] = {
-    "datetime": 19.0,
-    "money": 10.0,
-    "hours": 9.0,
-    "integer": 7.0,
-    "text": 22.0,
+#: column widths for appended columns (characters)
+_WIDTHS: Final[dict[str, str]] = {
+    "datetime": "19",
+    "money": "10",
+    "hours": "9",
+    "integer": "7",
+    "text": "22",
 }
-_ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ROW: Final = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
-_CELL: Final = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
-_ATTR_R: Final = re.compile(rb'\br="([A-Z]+)?(\d+)?"')
+#: ``quotePrefix="0"`` is the schema default; it marks the cell formats this module appends, so
+#: re-runs reuse them and stale results can be told from what a user typed.
+_MARKER: Final = {"quotePrefix": "0"}
+_CHUNK: Final = 1 << 20
 _EPOCH_1900: Final = dt.datetime(1899, 12, 30)
 _EPOCH_1904: Final = dt.datetime(1904, 1, 1)
+_ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_ROW_R: Final = re.compile(rb'\sr="(\d+)"')
+_CELL_R: Final = re.compile(rb'\sr="([A-Z]{1,3})\d+"')
+_STYLE: Final = re.compile(rb'\ss="(\d+)"')
+_SPANS: Final = re.compile(rb'\sspans="(\d+):(\d+)"')
+_REF: Final = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
 class WorkbookLocked(OSError):
-    """Excel has the workbook open (a ``~$`` lock file is beside it)."""
+    """Excel has the workbook open (its ``~$`` owner file is beside it)."""
 
 
 class CorruptWorkbook(ValueError):
-    """The file is not a readable xlsx/xlsm zip (truncated, damaged or another format)."""
+    """The file is not a readable xlsx/xlsm (truncated, damaged, or another format)."""
 
 
 class SheetNotFound(ValueError):
-    """The workbook has no sheet of that name."""
+    """The workbook has no (work)sheet of that name."""
 
 
 class WorkbookNotWritable(OSError):
-    """The folder or the file cannot be written."""
+    """The folder or the file cannot be written (read-only folder, no permission, disk full)."""
 
 
 @dataclass(frozen=True)
 class OutputColumn:
-    """One result column: its header, one value per data row (aligned with ``row_numbers``:
-    ``None`` for a blank cell, numbers, text, naive ``datetime``) and how to format it."""
+    """One result column: its header, one value per data row (aligned with ``row_numbers``) and
+    its kind, which picks the number format.
+
+    Values: ``None`` (blank cell), ``int``/``float``, ``bool``, ``str`` (always an inline string,
+    never a formula, even when it starts with ``=``), naive ``datetime``/``date``.
+    Kinds: ``datetime`` (yyyy-mm-dd hh:mm:ss), ``money`` (0.00), ``hours`` (0.0), ``integer``
+    (0), ``text`` (@).
+    """
 
     header: str
     values: Sequence[object]
@@ -87,13 +114,16 @@ class OutputColumn:
 
 @dataclass
 class PatchReport:
+    """What :func:`patch_sheet_columns` did."""
+
     path: Path
-    backup: Path | None
+    backup: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
-    rows_written: int = 0
-    styles_appended: int = 0
-    cleared_cells: int = 0
-    bytes_written: int = 0
+    appended: list[str] = field(default_factory=list)  # headers that were not there before
+    rows_written: int = 0  # data rows with at least one result value
+    cells_cleared: int = 0  # stale or blanked result cells
+    styles_appended: int = 0  # numFmt + xf elements added to styles.xml
+    bytes: int = 0  # size of the written file
 
 
 def column_letter(index: int) -> str:
@@ -106,22 +136,43 @@ def column_letter(index: int) -> str:
 
 
 def column_index(letters: str) -> int:
-    """Column letters → 1-based number."""
+    """Column letters → 1-based column number."""
     number = 0
     for char in letters:
         number = number * 26 + ord(char) - 64
     return number
 
 
-def excel_serial(value: dt.datetime, *, date1904: bool = False) -> float:
-    """A naive datetime as an Excel serial number (rounded to the millisecond)."""
+def excel_serial(value: dt.datetime | dt.date, *, date1904: bool = False) -> float:
+    """A naive datetime (or date) as an Excel serial number, to the microsecond."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
     delta = value - (_EPOCH_1904 if date1904 else _EPOCH_1900)
-    return round(delta.total_seconds() / 86400, 9)
+    return (delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds) / 86400e6
+
+
+def xml_text(text: str) -> str:
+    """Text as cell-string XML: escaped, with the characters XML cannot carry written as
+    OOXML ``_xHHHH_`` escapes (and a literal ``_xHHHH_`` protected), as Excel does."""
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def lock_file_for(book: Path) -> Path:
     """Where Excel puts its owner file while ``book`` is open."""
     return book.with_name("~$" + book.name)
+
+
+def backup_path(book: Path) -> Path:
+    """``BOOK.xlsx`` → ``BOOK.xlsx.bak``."""
+    return book.with_name(book.name + ".bak")
+
+
+# --------------------------------------------------------------------------------------------
+# public entry point
 
 
 def patch_sheet_columns(
@@ -133,478 +184,1212 @@ def patch_sheet_columns(
     *,
     out: Path | None = None,
     keep_backup: bool = True,
+    compresslevel: int = 6,
 ) -> PatchReport:
-    """Write ``columns`` into ``sheet`` of ``book`` (in place, or to ``out``); see the module doc.
+    """Write ``columns`` into ``sheet`` of ``book`` (in place, or to ``out``): see the module
+    docstring for where they go and what else is kept.
 
-    Existing result columns are found by their header text in ``header_row`` and overwritten;
-    the others are appended right of the last used header cell. Cells of those columns below
-    the header in rows not in ``row_numbers`` are cleared, so results of deleted rows never
-    linger.
+    ``header_row`` and ``row_numbers`` are 1-based sheet rows; each column has one value per
+    entry of ``row_numbers``. In place, ``BOOK.bak`` keeps the original when ``keep_backup``.
+    Raises :class:`WorkbookLocked`, :class:`CorruptWorkbook`, :class:`SheetNotFound`,
+    :class:`WorkbookNotWritable` (messages in Chinese, saying what to do); on any error the book
+    is left as it was.
+
+    >>> import tempfile, openpyxl
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> wb = openpyxl.Workbook(); ws = wb.active; ws.title = "订单"
+    >>> ws.append(["订单编号", "实付金额"]); ws.append(["1001", 99]); wb.save(folder / "a.xlsx")
+    >>> report = patch_sheet_columns(folder / "a.xlsx", "订单", 1, [2],
+    ...     [OutputColumn("违约金", [5.0], "money"), OutputColumn("数据问题", ["=x"], "text")])
+    >>> report.columns, report.backup.name
+    ({'违约金': 'C', '数据问题': 'D'}, 'a.xlsx.bak')
+    >>> [c.value for c in openpyxl.load_workbook(folder / "a.xlsx")["订单"][2]]
+    ['1001', 99, 5, '=x']
     """
     book = Path(book)
     target = Path(out) if out is not None else book
-    for column in columns:
-        if len(column.values) != len(row_numbers):
-            raise ValueError(
-                f"列「{column.header}」有 {len(column.values)} 个值，但有 {len(row_numbers)} 行"
+    in_place = target.resolve() == book.resolve() if target.exists() else False
+    plan_rows = _validate(header_row, row_numbers, columns)
+    for candidate in {book, target}:
+        lock = lock_file_for(candidate)
+        if lock.exists():
+            raise WorkbookLocked(
+                f"工作簿「{candidate.name}」正在 Excel/WPS 中打开（旁边有 {lock.name}）。"
+                "请先保存并关闭它，再重试；原文件未改动。"
+                "（若确实没有打开，可能是 Excel 异常退出留下的，删除该文件后重试）"
             )
-    if lock_file_for(book).exists() or lock_file_for(target).exists():
-        raise WorkbookLocked(
-            f"工作簿「{book.name}」正在 Excel 中打开（发现 {lock_file_for(book).name}）。请先在 Excel 中保存并关闭它，然后重试"
-        )
+    if not book.is_file():
+        raise FileNotFoundError(f"找不到工作簿: {book}")
     try:
         archive = zipfile.ZipFile(book)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise CorruptWorkbook(
-            f"「{book.name}」不是可读的 Excel 工作簿（{error}）。原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
+            f"「{book.name}」不是可读的 .xlsx/.xlsm 工作簿，可能已损坏或不完整（{error}）。"
+            "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
         ) from error
-    with archive:
+    with archive, open(book, "rb") as raw:
         try:
-            bad = archive.testzip()
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise CorruptWorkbook(f"「{book.name}」已损坏（{error}）。原文件未改动") from error
-        if bad is not None:
-            raise CorruptWorkbook(f"「{book.name}」已损坏（成员 {bad} 校验失败）。原文件未改动")
-        sheet_path, date1904 = _locate_sheet(archive, sheet)
-        styles_xml = archive.read("xl/styles.xml")
-        sheet_xml = archive.read(sheet_path)
-        shared = _SharedStrings(archive)
+            members = _read_central_directory(raw)
+            parts = _locate(archive, sheet)
+            plan = _plan(archive, parts, header_row, plan_rows, columns)
+            styles_xml, xf_ids, appended = _append_styles(
+                archive.read(parts.styles), sorted({c.kind for c in columns})
+            )
+        except (zipfile.BadZipFile, EOFError, KeyError, SafeET.ParseError, zlib.error) as error:
+            raise _corrupt(book, error) from error
+        plan.xf_ids = xf_ids
+        plan.ours = {int(v) for v in _our_styles(styles_xml)}
+        report = PatchReport(path=target, styles_appended=appended)
+        report.columns = {c.header: column_letter(plan.targets[c.header]) for c in columns}
+        report.appended = [c.header for c in columns if c.header in plan.new_headers]
 
-        header_cells = _header_texts(sheet_xml, header_row, shared)
-        letters: dict[str, int] = {}
-        used = max([*header_cells, _max_used_column(sheet_xml, header_row)])
-        by_text: dict[str, int] = {}
-        for index, text in sorted(header_cells.items()):
-            by_text.setdefault(text, index)
-        for column in columns:
-            if column.header in by_text:
-                letters[column.header] = by_text[column.header]
-        next_free = max([used, *letters.values()]) + 1
-        for column in columns:
-            if column.header not in letters:
-                letters[column.header] = next_free
-                next_free += 1
-
-        header_style = _style_of(sheet_xml, header_row, max(header_cells) if header_cells else None)
-        new_styles, xf_ids, appended = _append_styles(styles_xml, {c.kind for c in columns})
-        new_sheet, rows_written, cleared = _rewrite_sheet(
-            sheet_xml,
-            header_row,
-            list(row_numbers),
-            columns,
-            letters,
-            xf_ids,
-            header_style,
-            date1904,
-        )
-        report = PatchReport(
-            path=target,
-            backup=None,
-            styles_appended=appended,
-            rows_written=rows_written,
-            cleared_cells=cleared,
-        )
-        report.columns = {c.header: column_letter(letters[c.header]) for c in columns}
-        replacements = {sheet_path: new_sheet, "xl/styles.xml": new_styles}
         folder = target.parent
         try:
-            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below
-                dir=folder, prefix=".shoprules-", suffix=".tmp", delete=False
-            )
+            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".shoprules-", suffix=".tmp")
         except OSError as error:
             raise WorkbookNotWritable(
-                f"无法在「{folder}」中写入临时文件（{error}）。请检查文件夹权限，或用 -o 指定其他位置"
+                f"无法在文件夹「{folder}」中写入（{error.strerror or error}）。原文件未改动；"
+                "请检查该文件夹是否只读、磁盘是否已满，或用 -o 写到其他位置"
             ) from error
-        temp = Path(handle.name)
+        temp = Path(temp_name)
         try:
-            with handle, zipfile.ZipFile(handle, "w") as result:
-                for info in archive.infolist():
-                    data = replacements.get(info.filename)
-                    if data is None:
-                        data = archive.read(info)
-                    result.writestr(_clone(info), data, compress_type=info.compress_type)
+            with os.fdopen(fd, "w+b") as handle:
+                replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]] = {
+                    parts.sheet: lambda f: _deflate_stream(
+                        f, _rewrite_sheet(archive, parts.sheet, plan, report), compresslevel
+                    ),
+                }
+                if appended:
+                    replacements[parts.styles] = lambda f: _deflate_stream(
+                        f, iter([styles_xml]), compresslevel
+                    )
+                _write_zip(raw, handle, members, replacements)
                 handle.flush()
-            with open(temp, "rb+") as synced:
-                os.fsync(synced.fileno())
+                os.fsync(handle.fileno())
+            mode = book.stat().st_mode & 0o7777
+            os.chmod(temp, mode)
+        except (zipfile.BadZipFile, EOFError, zlib.error, SafeET.ParseError) as error:
+            temp.unlink(missing_ok=True)
+            raise _corrupt(book, error) from error
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise WorkbookNotWritable(
+                f"写入临时文件失败（{error.strerror or error}）。原文件未改动；请检查磁盘空间和权限"
+            ) from error
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
     try:
-        if target == book and keep_backup:
-            backup = book.with_name(book.name + ".bak")
-            shutil.copy2(book, backup)
-            report.backup = backup
+        if keep_backup and (out is None or in_place):
+            report.backup = backup_path(book)
+            _copy_atomically(book, report.backup)
         os.replace(temp, target)
+        _fsync_folder(folder)
     except OSError as error:
         temp.unlink(missing_ok=True)
         raise WorkbookNotWritable(
-            f"无法写入「{target}」（{error}）。原文件未改动；请检查权限或用 -o 指定其他位置"
+            f"无法替换「{target.name}」（{error.strerror or error}）。原文件未改动；"
+            "请确认文件没有被其他程序占用、文件夹可写，或用 -o 写到其他位置"
         ) from error
-    report.bytes_written = target.stat().st_size
+    report.bytes = target.stat().st_size
     return report
 
 
-def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    copy.compress_type = info.compress_type
-    copy.external_attr = info.external_attr
-    copy.create_system = info.create_system
-    copy.comment = info.comment
-    copy.extra = info.extra
-    return copy
-
-
-def _locate_sheet(archive: zipfile.ZipFile, sheet: str) -> tuple[str, bool]:
-    workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-    rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    date1904 = any(
-        el.get("date1904") in ("1", "true") for el in workbook.iter(f"{{{NS_MAIN}}}workbookPr")
-    )
-    targets = {
-        rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
-    }
-    available = []
-    for element in workbook.iter(f"{{{NS_MAIN}}}sheet"):
-        available.append(element.get("name"))
-        if element.get("name") == sheet:
-            target = str(targets.get(element.get(f"{{{NS_REL}}}id")) or "")
-            if not target:
-                raise CorruptWorkbook(f"工作表「{sheet}」在 workbook.xml.rels 中没有目标文件")
-            if target.startswith("/"):
-                return target.lstrip("/"), date1904
-            return str(PurePosixPath("xl") / target), date1904
-    raise SheetNotFound(
-        f"工作簿中没有工作表「{sheet}」（有: {'、'.join(str(a) for a in available)}）"
+def _corrupt(book: Path, error: BaseException) -> CorruptWorkbook:
+    return CorruptWorkbook(
+        f"「{book.name}」已损坏或不完整，无法读取（{type(error).__name__}: {error}）。"
+        "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
     )
 
 
-class _SharedStrings:
-    """Lazy lookup of shared strings by index (parsed once, only if needed)."""
+def _validate(
+    header_row: int, row_numbers: Sequence[int], columns: Sequence[OutputColumn]
+) -> list[tuple[int, int]]:
+    if header_row < 1:
+        raise ValueError(f"表头行号应 ≥ 1: {header_row}")
+    if not columns:
+        raise ValueError("没有要写入的列")
+    headers = [c.header for c in columns]
+    if len(set(headers)) != len(headers) or any(not h.strip() for h in headers):
+        raise ValueError(f"列标题不能为空或重复: {headers}")
+    for column in columns:
+        if column.kind not in _FORMATS:
+            raise ValueError(f"列「{column.header}」的类型未知: {column.kind!r}")
+        if len(column.values) != len(row_numbers):
+            raise ValueError(
+                f"列「{column.header}」有 {len(column.values)} 个值，但有 {len(row_numbers)} 行"
+            )
+    pairs = sorted((int(n), k) for k, n in enumerate(row_numbers))
+    for (a, _), (b, _) in itertools.pairwise(pairs):
+        if a == b:
+            raise ValueError(f"行号重复: {a}")
+    if pairs and (pairs[0][0] <= header_row or pairs[-1][0] > 1_048_576):
+        raise ValueError(f"数据行号应在表头行 {header_row} 之下且不超过 1048576")
+    return pairs
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self._archive = archive
-        self._items: list[str] | None = None
 
-    def get(self, index: int) -> str:
-        if self._items is None:
-            self._items = []
-            if "xl/sharedStrings.xml" in self._archive.namelist():
-                root = SafeET.fromstring(self._archive.read("xl/sharedStrings.xml"))
-                for si in root.iter(f"{{{NS_MAIN}}}si"):
-                    self._items.append("".join(t.text or "" for t in si.iter(f"{{{NS_MAIN}}}t")))
-        return self._items[index] if 0 <= index < len(self._items) else ""
-
-
-def _find_row(sheet_xml: bytes, number: int) -> bytes | None:
-    start = sheet_xml.find(b'<row r="%d"' % number)
-    if start < 0:
-        return None
-    match = _ROW.match(sheet_xml, start)
-    return match.group(0) if match else None
+def _copy_atomically(source: Path, destination: Path) -> None:
+    fd, name = tempfile.mkstemp(dir=destination.parent, prefix=".shoprules-", suffix=".bak")
+    try:
+        with os.fdopen(fd, "wb") as handle, open(source, "rb") as original:
+            shutil.copyfileobj(original, handle, _CHUNK)
+            handle.flush()
+            os.fsync(handle.fileno())
+        shutil.copystat(source, name)
+        os.replace(name, destination)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
-def _header_texts(sheet_xml: bytes, header_row: int, shared: _SharedStrings) -> dict[int, str]:
-    row = _find_row(sheet_xml, header_row)
-    if row is None:
-        return {}
-    texts = {}
-    for cell in _CELL.finditer(row):
-        xml = cell.group(0)
-        ref = _ATTR_R.search(xml[: xml.find(b">") + 1])
-        if not ref or not ref.group(1):
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; os.replace is durable enough there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# zip: raw copy of every member but the rewritten ones
+
+_EOCD: Final = struct.Struct("<4s4H2LH")
+_ZIP64_LOCATOR: Final = struct.Struct("<4sLQL")
+_ZIP64_EOCD: Final = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL: Final = struct.Struct("<4s6H3L5H2L")
+_LOCAL: Final = struct.Struct("<4s5H3L2H")
+
+
+@dataclass
+class _Member:
+    name: str
+    central: bytes  # the raw central-directory record
+    offset: int  # of its local header in the source
+    end: int  # where its bytes (local header, data, descriptor) end in the source
+
+
+@dataclass
+class _Archive:
+    members: list[_Member]
+    comment: bytes
+
+
+def _read_central_directory(raw: IO[bytes]) -> _Archive:
+    raw.seek(0, os.SEEK_END)
+    size = raw.tell()
+    tail_start = max(0, size - 65557)
+    raw.seek(tail_start)
+    tail = raw.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        raise zipfile.BadZipFile("no end of central directory")
+    _, _, _, _, count, cd_size, cd_offset, comment_len = _EOCD.unpack_from(tail, at)
+    comment = tail[at + _EOCD.size : at + _EOCD.size + comment_len]
+    locator = at - _ZIP64_LOCATOR.size
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        _, _, z64_offset, _ = _ZIP64_LOCATOR.unpack_from(tail, locator)
+        raw.seek(z64_offset)
+        record = raw.read(_ZIP64_EOCD.size)
+        if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
+            fields = _ZIP64_EOCD.unpack(record)
+            count, cd_size, cd_offset = fields[7], fields[8], fields[9]
+    raw.seek(cd_offset)
+    directory = raw.read(cd_size)
+    if len(directory) != cd_size:
+        raise zipfile.BadZipFile("truncated central directory")
+    members: list[_Member] = []
+    position = 0
+    for _ in range(count):
+        if directory[position : position + 4] != b"PK\x01\x02":
+            raise zipfile.BadZipFile("bad central directory record")
+        fields = _CENTRAL.unpack_from(directory, position)
+        name_len, extra_len, comment_len2 = fields[10], fields[11], fields[12]
+        length = _CENTRAL.size + name_len + extra_len + comment_len2
+        record = directory[position : position + length]
+        name_raw = record[_CENTRAL.size : _CENTRAL.size + name_len]
+        name = name_raw.decode("utf-8" if fields[3] & 0x800 else "cp437")
+        offset = fields[16]
+        if offset == 0xFFFFFFFF:
+            offset = _zip64_offset(record, fields)
+        members.append(_Member(name, record, offset, 0))
+        position += length
+    starts = sorted({m.offset for m in members} | {cd_offset})
+    following = {start: starts[i + 1] for i, start in enumerate(starts[:-1])}
+    for member in members:
+        member.end = following[member.offset]
+    return _Archive(members, comment)
+
+
+def _zip64_extra(record: bytes, fields: tuple[int, ...]) -> tuple[int, list[int]]:
+    """Position of the zip64 extra block's values in ``record`` and which fields it holds."""
+    start = _CENTRAL.size + fields[10]
+    end = start + fields[11]
+    position = start
+    while position + 4 <= end:
+        tag, size = struct.unpack_from("<2H", record, position)
+        if tag == 1:
+            present = []
+            if fields[9] == 0xFFFFFFFF:
+                present.append(9)
+            if fields[8] == 0xFFFFFFFF:
+                present.append(8)
+            if fields[16] == 0xFFFFFFFF:
+                present.append(16)
+            return position + 4, present
+        position += 4 + size
+    raise zipfile.BadZipFile("zip64 offset without zip64 extra field")
+
+
+def _zip64_offset(record: bytes, fields: tuple[int, ...]) -> int:
+    values, present = _zip64_extra(record, fields)
+    return int(struct.unpack_from("<Q", record, values + 8 * present.index(16))[0])
+
+
+def _with_offset(record: bytes, offset: int) -> bytes:
+    fields = _CENTRAL.unpack_from(record)
+    if fields[16] != 0xFFFFFFFF:
+        if offset > 0xFFFFFFFE:
+            raise WorkbookNotWritable("工作簿超过 4 GB，不支持")
+        return record[:42] + struct.pack("<L", offset) + record[46:]
+    values, present = _zip64_extra(record, fields)
+    at = values + 8 * present.index(16)
+    return record[:at] + struct.pack("<Q", offset) + record[at + 8 :]
+
+
+def _write_zip(
+    raw: IO[bytes],
+    out: IO[bytes],
+    archive: _Archive,
+    replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]],
+) -> None:
+    """Copy ``archive`` member by member into ``out``; members named in ``replacements`` are
+    written by their function (which returns crc, compressed and uncompressed size)."""
+    central: list[bytes] = []
+    for member in archive.members:
+        offset = out.tell()
+        write = replacements.get(member.name)
+        if write is None:
+            raw.seek(member.offset)
+            remaining = member.end - member.offset
+            while remaining:
+                block = raw.read(min(remaining, _CHUNK))
+                if not block:
+                    raise zipfile.BadZipFile(f"truncated member {member.name}")
+                out.write(block)
+                remaining -= len(block)
+            central.append(_with_offset(member.central, offset))
             continue
-        index = column_index(ref.group(1).decode())
-        value = _cell_text(xml, shared)
-        if value is not None and value.strip():
-            texts[index] = value.strip()
+        if offset > 0xFFFFFFFE:
+            raise WorkbookNotWritable("工作簿超过 4 GB，不支持")
+        fields = _CENTRAL.unpack_from(member.central)
+        name = member.central[_CENTRAL.size : _CENTRAL.size + fields[10]]
+        flags = fields[3] & 0x800
+        mtime, mdate = fields[5], fields[6]
+        out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, 8, mtime, mdate, 0, 0, 0, len(name), 0))
+        out.write(name)
+        crc, packed, size = write(out)
+        if packed > 0xFFFFFFFE or size > 0xFFFFFFFE:
+            raise WorkbookNotWritable("工作表 XML 超过 4 GB，不支持")
+        end = out.tell()
+        out.seek(offset)
+        out.write(
+            _LOCAL.pack(b"PK\x03\x04", 20, flags, 8, mtime, mdate, crc, packed, size, len(name), 0)
+        )
+        out.seek(end)
+        extra = _strip_zip64(member.central, fields)
+        comment = member.central[_CENTRAL.size + fields[10] + fields[11] :]
+        record = _CENTRAL.pack(
+            b"PK\x01\x02", fields[1], 20, flags, 8, mtime, mdate, crc, packed, size,
+            len(name), len(extra), len(comment), 0, fields[14], fields[15], offset,
+        )  # fmt: skip
+        central.append(record + name + extra + comment)
+    start = out.tell()
+    directory = b"".join(central)
+    out.write(directory)
+    count = len(central)
+    if count > 0xFFFE or start > 0xFFFFFFFE:
+        raise WorkbookNotWritable("工作簿成员过多或超过 4 GB，不支持")
+    comment = archive.comment
+    out.write(_EOCD.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), start, len(comment)))
+    out.write(comment)
+
+
+def _strip_zip64(record: bytes, fields: tuple[int, ...]) -> bytes:
+    extra = record[_CENTRAL.size + fields[10] : _CENTRAL.size + fields[10] + fields[11]]
+    kept = []
+    position = 0
+    while position + 4 <= len(extra):
+        tag, size = struct.unpack_from("<2H", extra, position)
+        if tag != 1:
+            kept.append(extra[position : position + 4 + size])
+        position += 4 + size
+    return b"".join(kept)
+
+
+def _deflate_stream(out: IO[bytes], pieces: Iterator[bytes], level: int) -> tuple[int, int, int]:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    crc = size = packed = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        block = compressor.compress(piece)
+        packed += len(block)
+        out.write(block)
+    block = compressor.flush()
+    packed += len(block)
+    out.write(block)
+    return crc, packed, size
+
+
+# --------------------------------------------------------------------------------------------
+# workbook parts
+
+
+@dataclass
+class _Parts:
+    sheet: str
+    styles: str
+    shared_strings: str | None
+    date1904: bool
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationships of ``part``: id → (type suffix, member name)."""
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    try:
+        root = SafeET.fromstring(archive.read(rels_name))
+    except KeyError:
+        return {}
+    found = {}
+    for rel in root:
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        member = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        found[rel.get("Id") or ""] = ((rel.get("Type") or "").rsplit("/", 1)[-1], member)
+    return found
+
+
+def _locate(archive: zipfile.ZipFile, sheet: str) -> _Parts:
+    names = set(archive.namelist())
+    workbook = next(
+        (m for kind, m in _rels(archive, "").values() if kind == "officeDocument"),
+        "xl/workbook.xml",
+    )
+    if workbook not in names:
+        raise CorruptWorkbook("工作簿缺少 workbook.xml，不是有效的 .xlsx/.xlsm 文件")
+    root = SafeET.fromstring(archive.read(workbook))
+    rels = _rels(archive, workbook)
+    date1904 = any(
+        _local(el.tag) == "workbookPr" and el.get("date1904") in ("1", "true") for el in root.iter()
+    )
+    sheets: list[tuple[str, str]] = []
+    for element in root.iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        sheets.append((element.get("name") or "", rid))
+    match = next((s for s in sheets if s[0] == sheet), None) or next(
+        (s for s in sheets if s[0].casefold() == sheet.casefold()), None
+    )
+    if match is None:
+        raise SheetNotFound(
+            f"工作簿中没有工作表「{sheet}」（现有: {'、'.join(n for n, _ in sheets)}）。请检查工作表名称"
+        )
+    kind, member = rels.get(match[1], ("", ""))
+    if kind != "worksheet" or member not in names:
+        raise SheetNotFound(f"「{match[0]}」不是普通工作表（可能是图表工作表），无法写入结果列")
+    styles = next((m for k, m in rels.values() if k == "styles"), None)
+    if styles is None or styles not in names:
+        raise CorruptWorkbook("工作簿缺少样式表 styles.xml；请用 Excel 打开并另存后重试")
+    shared = next((m for k, m in rels.values() if k == "sharedStrings" and m in names), None)
+    return _Parts(member, styles, shared, date1904)
+
+
+def _shared_strings(
+    archive: zipfile.ZipFile, member: str | None, wanted: set[int]
+) -> dict[int, str]:
+    """Only the shared strings at ``wanted`` indices, streamed (defusedxml's iterparse: no
+    entity expansion, no network), stopping after the last one needed."""
+    found: dict[int, str] = {}
+    if member is None or not wanted:
+        return found
+    last = max(wanted)
+    index = 0
+    with archive.open(member) as stream:
+        for _, element in SafeET.iterparse(stream, events=("end",)):
+            if _local(element.tag) != "si":
+                continue
+            if index in wanted:
+                parts = [element.text or ""] if _local(element.tag) == "t" else []
+                for child in element:
+                    name = _local(child.tag)
+                    if name == "t":
+                        parts.append(child.text or "")
+                    elif name == "r":
+                        parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+                found[index] = "".join(parts)
+            element.clear()
+            index += 1
+            if index > last:
+                break
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# styles: append only
+
+
+def _append_styles(styles_xml: bytes, kinds: list[str]) -> tuple[bytes, dict[str, int], int]:
+    """Find or append one marked cell format per kind. Returns the new styles.xml, the xf index
+    per kind and how many elements were appended; existing ones are never renumbered."""
+    root = SafeET.fromstring(styles_xml)
+    prefix = _prefix(styles_xml, b"styleSheet")
+    fmt_codes: dict[str, int] = {}
+    xfs: list[tuple[dict[str, str], bool]] = []
+    for element in root:
+        name = _local(element.tag)
+        if name == "numFmts":
+            for fmt in element:
+                code, number = fmt.get("formatCode"), fmt.get("numFmtId")
+                if code is not None and number is not None and number.isdigit():
+                    fmt_codes.setdefault(code, int(number))
+        elif name == "cellXfs":
+            xfs = [(dict(xf.attrib), len(xf) > 0) for xf in element if _local(xf.tag) == "xf"]
+    if not xfs:
+        raise CorruptWorkbook("styles.xml 缺少单元格格式 cellXfs；请用 Excel 打开并另存后重试")
+    next_fmt = max([163, *fmt_codes.values()]) + 1
+    new_fmts: list[bytes] = []
+    new_xfs: list[bytes] = []
+    xf_ids: dict[str, int] = {}
+    for kind in kinds:
+        builtin, code = _FORMATS[kind]
+        if builtin is not None:
+            fmt_id = builtin
+        elif code in fmt_codes:
+            fmt_id = fmt_codes[code]
+        else:
+            fmt_id = fmt_codes[code] = next_fmt
+            next_fmt += 1
+            new_fmts.append(
+                b'<%snumFmt numFmtId="%d" formatCode="%s"/>'
+                % (prefix, fmt_id, html.escape(code).encode())
+            )
+        wanted = _xf_attributes(fmt_id)
+        index = next((i for i, (attrs, kids) in enumerate(xfs) if attrs == wanted and not kids), -1)
+        if index < 0:
+            index = len(xfs)
+            xfs.append((wanted, False))
+            new_xfs.append(
+                b"<%sxf %s/>"
+                % (
+                    prefix,
+                    b" ".join(b'%s="%s"' % (k.encode(), v.encode()) for k, v in wanted.items()),
+                )
+            )
+        xf_ids[kind] = index
+    text = styles_xml
+    if new_fmts:
+        close = b"</%snumFmts>" % prefix
+        if close in text:
+            at = text.index(close)
+            text = text[:at] + b"".join(new_fmts) + text[at:]
+            text = _set_count(text, b"numFmts", prefix, len(fmt_codes))
+        else:
+            empty = re.search(rb"<%snumFmts\b[^>]*/>" % re.escape(prefix), text)
+            block = b'<%snumFmts count="%d">%s</%snumFmts>' % (
+                prefix, len(new_fmts), b"".join(new_fmts), prefix,
+            )  # fmt: skip
+            if empty:
+                text = text[: empty.start()] + block + text[empty.end() :]
+            else:
+                opening = re.search(rb"<%sstyleSheet\b[^>]*>" % re.escape(prefix), text)
+                if opening is None:
+                    raise CorruptWorkbook("styles.xml 格式异常；请用 Excel 打开并另存后重试")
+                text = text[: opening.end()] + block + text[opening.end() :]
+    if new_xfs:
+        close = b"</%scellXfs>" % prefix
+        if close not in text:
+            raise CorruptWorkbook("styles.xml 格式异常；请用 Excel 打开并另存后重试")
+        at = text.index(close)
+        text = text[:at] + b"".join(new_xfs) + text[at:]
+        text = _set_count(text, b"cellXfs", prefix, len(xfs))
+    return text, xf_ids, len(new_fmts) + len(new_xfs)
+
+
+def _xf_attributes(fmt_id: int) -> dict[str, str]:
+    return {
+        "numFmtId": str(fmt_id),
+        "fontId": "0",
+        "fillId": "0",
+        "borderId": "0",
+        "xfId": "0",
+        "applyNumberFormat": "1",
+        **_MARKER,
+    }
+
+
+def _our_styles(styles_xml: bytes) -> list[str]:
+    """Indices of the cell formats this module appended (ever)."""
+    root = SafeET.fromstring(styles_xml)
+    ours = {_xf_attributes(_FORMATS[k][0] or 0)["numFmtId"] for k in _FORMATS}
+    codes = {_FORMATS[k][1] for k in _FORMATS if _FORMATS[k][0] is None}
+    for element in root:
+        if _local(element.tag) == "numFmts":
+            ours |= {f.get("numFmtId") or "" for f in element if f.get("formatCode") in codes}
+    found = []
+    for element in root:
+        if _local(element.tag) == "cellXfs":
+            for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
+                attrs = dict(xf.attrib)
+                if (
+                    len(xf) == 0
+                    and attrs.get("numFmtId") in ours
+                    and attrs == _xf_attributes(int(attrs["numFmtId"]))
+                ):
+                    found.append(str(index))
+    return found
+
+
+def _set_count(text: bytes, element: bytes, prefix: bytes, count: int) -> bytes:
+    opening = re.search(rb"<%s%s\b[^>]*>" % (re.escape(prefix), element), text)
+    if opening is None:
+        return text
+    tag = opening.group(0)
+    if re.search(rb'\scount="\d*"', tag):
+        new = re.sub(rb'(\scount=")\d*(")', rb"\g<1>%d\g<2>" % count, tag, count=1)
+    else:
+        new = tag[:-1] + b' count="%d">' % count
+    return text[: opening.start()] + new + text[opening.end() :]
+
+
+def _prefix(xml: bytes, root: bytes) -> bytes:
+    """``b"x:"`` when the document writes its elements with a namespace prefix, else ``b""``."""
+    match = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?%s[\s>]" % root, xml[:4096])
+    return (match.group(1) + b":") if match and match.group(1) else b""
+
+
+# --------------------------------------------------------------------------------------------
+# the sheet: scan (header row, right-most used column) and streamed rewrite
+
+
+@dataclass
+class _Plan:
+    header_row: int
+    rows: list[tuple[int, int]]  # (sheet row, index into the values), by sheet row
+    columns: Sequence[OutputColumn]
+    targets: dict[str, int]  # header → column number
+    new_headers: dict[str, int]  # headers to write (not found in the header row)
+    header_style: bytes | None  # s="…" value for new header cells
+    date1904: bool
+    prefix: bytes
+    used_row: int  # highest row number seen in the sheet
+    xf_ids: dict[str, int] = field(default_factory=dict)
+    ours: set[int] = field(default_factory=set)
+
+
+def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]:
+    """Split sheet XML into ``head`` (through the ``<sheetData>`` tag), ``row`` and ``gap``
+    pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time."""
+    open_data = b"<%ssheetData" % prefix
+    close_data = b"</%ssheetData>" % prefix
+    open_row = b"<%srow" % prefix
+    close_row = b"</%srow>" % prefix
+    buffer = b""
+    eof = False
+
+    def more() -> bool:
+        nonlocal buffer, eof
+        if eof:
+            return False
+        block = stream.read(_CHUNK)
+        if not block:
+            eof = True
+            return False
+        buffer += block
+        return True
+
+    while True:
+        start = buffer.find(open_data)
+        end = buffer.find(b">", start) if start >= 0 else -1
+        if end >= 0:
+            break
+        if not more():
+            raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+    if buffer[end - 1 : end] == b"/":
+        yield "head", buffer[:start] + open_data + b">"
+        buffer = close_data + buffer[end + 1 :]
+    else:
+        yield "head", buffer[: end + 1]
+        buffer = buffer[end + 1 :]
+    position = 0
+    data_end = buffer.find(close_data)
+    while True:
+        row = buffer.find(open_row, position)
+        if data_end >= 0 and (row < 0 or data_end < row):
+            if data_end > position:
+                yield "gap", buffer[position:data_end]
+            yield "tail", buffer[data_end:]
+            while more():
+                yield "tail", buffer
+                buffer = b""
+            return
+        finish = -1
+        if row >= 0:
+            tag_end = buffer.find(b">", row)
+            if tag_end >= 0:
+                if buffer[tag_end - 1] == 47:  # "/>"
+                    finish = tag_end + 1
+                else:
+                    close = buffer.find(close_row, tag_end)
+                    finish = close + len(close_row) if close >= 0 else -1
+        if finish < 0:
+            buffer = buffer[position:]
+            position = 0
+            searched = max(0, len(buffer) - len(close_data))
+            if not more():
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            if data_end < 0:
+                found = buffer.find(close_data, searched)
+                data_end = found
+            else:
+                data_end = buffer.find(close_data)
+            continue
+        if row > position:
+            yield "gap", buffer[position:row]
+        yield "row", buffer[row:finish]
+        position = finish
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _col(letters: bytes) -> int:
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = _COLUMNS[letters] = column_index(letters.decode("ascii"))
+    return number
+
+
+def _split_row(row: bytes, prefix: bytes) -> tuple[bytes, bytes, bytes]:
+    """``<row …>`` start tag, content, closing (``</row>`` or ``b""`` for a self-closed row)."""
+    tag_end = row.find(b">") + 1
+    if row[tag_end - 2 : tag_end] == b"/>":
+        return row[: tag_end - 2] + b">", b"", b""
+    close = len(row) - len(b"</%srow>" % prefix)
+    return row[:tag_end], row[tag_end:close], row[close:]
+
+
+def _cells(content: bytes, prefix: bytes) -> tuple[bytes, list[tuple[int, bytes, bool]], bytes]:
+    """Full parse of a row's content: leading bytes, ``(column, xml, had_ref)`` per cell
+    (columns counted when a cell has no ``r``), trailing bytes (an ``extLst``)."""
+    pattern = _cell_pattern(prefix)
+    cells: list[tuple[int, bytes, bool]] = []
+    column = 0
+    first = last = -1
+    for match in pattern.finditer(content):
+        xml = match.group(0)
+        ref = _CELL_R.search(xml, 0, xml.find(b">"))
+        column = _col(ref.group(1)) if ref else column + 1
+        cells.append((column, xml, ref is not None))
+        if first < 0:
+            first = match.start()
+        last = match.end()
+    if first < 0:
+        return content, [], b""
+    return content[:first], cells, content[last:]
+
+
+_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    pattern = _PATTERNS.get(prefix)
+    if pattern is None:
+        p = re.escape(prefix)
+        pattern = _PATTERNS[prefix] = re.compile(
+            rb"<%sc(?=[\s>/])[^>]*?(?:/>|>.*?</%sc>)" % (p, p), re.S
+        )
+    return pattern
+
+
+def _tail_start(content: bytes, prefix: bytes, first_target: int) -> int | None:
+    """Offset in ``content`` of the first cell of the trailing run of cells whose column is
+    ≥ ``first_target`` (``len(content)`` when there is none), scanning backwards from the end;
+    ``None`` when a cell has no ``r`` or the row has an ``extLst`` (use the full parse)."""
+    opening = b"<%sc" % prefix
+    skip = len(opening)
+    position = split = len(content)
+    while True:
+        at = content.rfind(opening, 0, position)
+        if at < 0:
+            return split
+        position = at
+        if content[at + skip : at + skip + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            continue
+        ref = _CELL_R.search(content, at, content.find(b">", at))
+        if ref is None:
+            return None
+        if _col(ref.group(1)) < first_target:
+            return split
+        split = at
+
+
+def _has_value(cell: bytes) -> bool:
+    end = cell.find(b">")
+    return cell[end - 1 : end] != b"/" and cell.find(b"<", end) != cell.rfind(b"<")
+
+
+def _scan(
+    archive: zipfile.ZipFile, parts: _Parts, header_row: int, headers: list[str], prefix: bytes
+) -> tuple[dict[str, int], int, bytes | None, int]:
+    """Header cells that name a result column (right-most wins), the right-most column with a
+    value in or below the header row (only read to the end when some header is missing), the
+    style of the right-most header cell, and the last row number seen."""
+    found: dict[str, int] = {}
+    used = 0
+    style: bytes | None = None
+    last_row = 0
+    number = 0
+    wanted = set(headers)
+    complete = False
+    with archive.open(parts.sheet) as stream:
+        for kind, piece in _iter_sheet(stream, prefix):
+            if kind == "row":
+                tag_end = piece.find(b">")
+                ref = _ROW_R.search(piece, 0, tag_end)
+                number = int(ref.group(1)) if ref else number + 1
+                last_row = max(last_row, number)
+                if number < header_row:
+                    continue
+                if number == header_row:
+                    _, content, _ = _split_row(piece, prefix)
+                    _, cells, _ = _cells(content, prefix)
+                    texts = _header_cells(archive, parts, cells, prefix)
+                    for column, (text, cell_style) in sorted(texts.items()):
+                        if text in wanted:
+                            found[text] = column
+                        style = cell_style
+                        used = max(used, column)
+                    if wanted <= set(found):
+                        complete = True
+                        break
+                    continue
+                used = max(used, _last_value_column(piece, prefix))
+            elif kind == "tail":
+                for ref in re.finditer(
+                    rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)\d+:([A-Z]+)(\d+)"', piece
+                ):
+                    if int(ref.group(3)) >= header_row:
+                        used = max(used, _col(ref.group(2)))
+    return found, used, style, last_row if not complete else 0
+
+
+def _last_value_column(row: bytes, prefix: bytes) -> int:
+    _, content, _ = _split_row(row, prefix)
+    split = _tail_start(content, prefix, 1)
+    if split is None:
+        _, cells, _ = _cells(content, prefix)
+        return max((c for c, xml, _ in cells if _has_value(xml)), default=0)
+    pattern = _cell_pattern(prefix)
+    best = 0
+    for match in pattern.finditer(content):
+        xml = match.group(0)
+        if _has_value(xml):
+            ref = _CELL_R.search(xml, 0, xml.find(b">"))
+            if ref:
+                best = max(best, _col(ref.group(1)))
+    return best
+
+
+_T_TEXT: Final = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_V_TEXT: Final = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>(.*?)</(?:\w+:)?v>", re.S)
+_TYPE: Final = re.compile(rb'\st="(\w+)"')
+
+
+def _header_cells(
+    archive: zipfile.ZipFile, parts: _Parts, cells: list[tuple[int, bytes, bool]], prefix: bytes
+) -> dict[int, tuple[str, bytes | None]]:
+    """Header-row cells with a value: column → (stripped text, style)."""
+    shared_wanted: dict[int, int] = {}
+    texts: dict[int, tuple[str, bytes | None]] = {}
+    for column, xml, _ in cells:
+        if not _has_value(xml):
+            continue
+        tag = xml[: xml.find(b">")]
+        style_match = _STYLE.search(tag)
+        style = style_match.group(1) if style_match else None
+        kind_match = _TYPE.search(tag)
+        kind = kind_match.group(1) if kind_match else b"n"
+        if kind == b"inlineStr":
+            if b"<%srPh" % prefix in xml:
+                xml = re.sub(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", b"", xml, flags=re.S)
+            text = b"".join(_T_TEXT.findall(xml))
+            texts[column] = (_unescape(text).strip(), style)
+        else:
+            value = _V_TEXT.search(xml)
+            if value is None:
+                continue
+            if kind == b"s":
+                if value.group(1).strip().isdigit():
+                    shared_wanted[column] = int(value.group(1))
+                    texts[column] = ("", style)
+            else:
+                texts[column] = (_unescape(value.group(1)).strip(), style)
+    if shared_wanted:
+        strings = _shared_strings(archive, parts.shared_strings, set(shared_wanted.values()))
+        for column, index in shared_wanted.items():
+            texts[column] = (strings.get(index, "").strip(), texts[column][1])
     return texts
 
 
-def _cell_text(xml: bytes, shared: _SharedStrings) -> str | None:
-    element = SafeET.fromstring(
-        xml.replace(b"<c ", b'<c xmlns="%s" ' % NS_MAIN.encode(), 1) if b"xmlns" not in xml else xml
-    )
-    kind = element.get("t")
-    if kind == "s":
-        v = element.find(f"{{{NS_MAIN}}}v")
-        return shared.get(int(v.text)) if v is not None and v.text else None
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in element.iter(f"{{{NS_MAIN}}}t"))
-    v = element.find(f"{{{NS_MAIN}}}v")
-    return v.text if v is not None else None
+def _unescape(text: bytes) -> str:
+    value = html.unescape(text.decode("utf-8"))
+    if "_x" in value:
+        value = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), value)
+    return value
 
 
-def _style_of(sheet_xml: bytes, row_number: int, column: int | None) -> str | None:
-    if column is None:
-        return None
-    row = _find_row(sheet_xml, row_number)
-    if row is None:
-        return None
-    match = re.search(
-        rb'<c r="%s%d"[^>]*?\bs="(\d+)"' % (column_letter(column).encode(), row_number), row
-    )
-    return match.group(1).decode() if match else None
-
-
-def _append_styles(styles_xml: bytes, kinds: set[str]) -> tuple[bytes, dict[str, str], int]:
-    """Append (or reuse) one cell format per kind; never renumber existing ones."""
-    text = styles_xml.decode("utf-8")
-    appended = 0
-    root = SafeET.fromstring(styles_xml)
-    num_fmts = {
-        el.get("formatCode"): el.get("numFmtId") for el in root.iter(f"{{{NS_MAIN}}}numFmt")
-    }
-    used_ids = [int(i) for i in num_fmts.values() if i is not None]
-    next_fmt = max([163, *used_ids]) + 1
-    cell_xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
-    if cell_xfs is None:
-        raise CorruptWorkbook("styles.xml 缺少 cellXfs，工作簿格式异常；请用 Excel 另存后重试")
-    existing = [dict(xf.attrib) for xf in cell_xfs.findall(f"{{{NS_MAIN}}}xf")]
-    xf_ids: dict[str, str] = {}
-    new_fmts: list[str] = []
-    new_xfs: list[str] = []
-    for kind in sorted(kinds):
-        builtin, code = _FORMATS[kind]
-        if builtin is not None:
-            fmt_id = str(builtin)
-        elif code in num_fmts:
-            fmt_id = str(num_fmts[code])
+def _plan(
+    archive: zipfile.ZipFile,
+    parts: _Parts,
+    header_row: int,
+    rows: list[tuple[int, int]],
+    columns: Sequence[OutputColumn],
+) -> _Plan:
+    with archive.open(parts.sheet) as stream:
+        prefix = _prefix(stream.read(4096), b"worksheet")
+    headers = [c.header for c in columns]
+    found, used, style, last_row = _scan(archive, parts, header_row, headers, prefix)
+    targets: dict[str, int] = {}
+    new_headers: dict[str, int] = {}
+    next_free = max([used, *found.values()]) + 1
+    for header in headers:
+        if header in found:
+            targets[header] = found[header]
         else:
-            fmt_id = str(next_fmt)
-            next_fmt += 1
-            num_fmts[code] = fmt_id
-            new_fmts.append(
-                f'<numFmt numFmtId="{fmt_id}" formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
-            )
-        wanted = {
-            "numFmtId": fmt_id,
-            "fontId": "0",
-            "fillId": "0",
-            "borderId": "0",
-            "xfId": "0",
-            "applyNumberFormat": "1",
-        }
-        found = next((i for i, attrs in enumerate(existing) if attrs == wanted), None)
-        if found is None:
-            found = len(existing)
-            existing.append(wanted)
-            new_xfs.append(
-                '<xf numFmtId="{numFmtId}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'.format(
-                    **wanted
-                )
-            )
-        xf_ids[kind] = str(found)
-    if new_fmts:
-        appended += len(new_fmts)
-        if "<numFmts" in text:
-            text = re.sub(r"</numFmts>", "".join(new_fmts) + "</numFmts>", text, count=1)
-            count = len(re.findall(r"<numFmt\b", text))
-            text = re.sub(r'(<numFmts\b[^>]*?count=")\d+(")', rf"\g<1>{count}\g<2>", text, count=1)
-        else:
-            text = re.sub(
-                r"(<styleSheet\b[^>]*>)",
-                r"\1" + f'<numFmts count="{len(new_fmts)}">' + "".join(new_fmts) + "</numFmts>",
-                text,
-                count=1,
-            )
-    if new_xfs:
-        appended += len(new_xfs)
-        text = re.sub(r"</cellXfs>", "".join(new_xfs) + "</cellXfs>", text, count=1)
-        text = re.sub(
-            r'(<cellXfs\b[^>]*?count=")\d+(")', rf"\g<1>{len(existing)}\g<2>", text, count=1
-        )
-    return (text.encode("utf-8") if appended else styles_xml), xf_ids, appended
-
-
-def _cell_xml(ref: str, value: object, kind: str, style: str, date1904: bool) -> bytes:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return b""
-    if kind == "text" or isinstance(value, str):
-        text = _ILLEGAL_XML.sub("", str(value))
-        if text == "":
-            return b""
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'.encode()
-    if isinstance(value, dt.datetime):
-        number: float | int = excel_serial(value, date1904=date1904)
-    elif isinstance(value, dt.date):
-        number = excel_serial(dt.datetime(value.year, value.month, value.day), date1904=date1904)
-    elif isinstance(value, bool):
-        return f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>'.encode()
-    else:
-        number = value  # type: ignore[assignment]
-    return f'<c r="{ref}" s="{style}"><v>{_number_text(number)}</v></c>'.encode()
-
-
-def _number_text(number: float | int) -> str:
-    if isinstance(number, int) or float(number).is_integer():
-        return str(int(number))
-    return repr(float(number))
+            targets[header] = new_headers[header] = next_free
+            next_free += 1
+    if next_free - 1 > 16384:
+        raise ValueError("结果列超出 Excel 的最大列 XFD")
+    return _Plan(
+        header_row, rows, columns, targets, new_headers, style, parts.date1904, prefix, last_row
+    )
 
 
 def _rewrite_sheet(
-    sheet_xml: bytes,
-    header_row: int,
-    row_numbers: list[int],
-    columns: Sequence[OutputColumn],
-    letters: dict[str, int],
-    xf_ids: dict[str, str],
-    header_style: str | None,
-    date1904: bool,
-) -> tuple[bytes, int, int]:
-    targets = sorted(letters.values())
-    target_set = set(targets)
-    per_row: dict[int, dict[int, bytes]] = {}
-    header_cells: dict[int, bytes] = {}
-    for column in columns:
-        index = letters[column.header]
-        ref = f"{column_letter(index)}{header_row}"
-        style = f' s="{header_style}"' if header_style else ""
-        header_cells[index] = (
-            f'<c r="{ref}"{style} t="inlineStr"><is><t>{escape(column.header)}</t></is></c>'.encode()
-        )
-    per_row[header_row] = header_cells
-    for column in columns:
-        index = letters[column.header]
-        letter = column_letter(index)
-        style = xf_ids[column.kind]
-        for number, value in zip(row_numbers, column.values, strict=True):
-            xml = _cell_xml(f"{letter}{number}", value, column.kind, style, date1904)
-            if xml:
-                per_row.setdefault(number, {})[index] = xml
-    wanted_rows = set(row_numbers) | {header_row}
-
-    start = sheet_xml.find(b"<sheetData")
-    if start < 0:
-        raise CorruptWorkbook("工作表 XML 中没有 sheetData")
-    open_end = sheet_xml.find(b">", start) + 1
-    if sheet_xml[open_end - 2 : open_end] == b"/>":  # an empty <sheetData/>
-        opening = sheet_xml[start : open_end - 2] + b">"
-        body, after = b"", open_end
-    else:
-        opening = sheet_xml[start:open_end]
-        body_end = sheet_xml.find(b"</sheetData>", open_end)
-        body, after = sheet_xml[open_end:body_end], body_end + len(b"</sheetData>")
-
-    out: list[bytes] = []
-    cleared = 0
-    written_rows: set[int] = set()
-    pending = sorted(per_row)
-    pending_index = 0
-    last_number = 0
-    max_col = max(targets) if targets else 0
-    max_row = 0
-    for match in _ROW.finditer(body):
-        row_xml = match.group(0)
-        tag_end = row_xml.find(b">") + 1
-        tag = row_xml[:tag_end]
-        number_match = re.search(rb'\br="(\d+)"', tag)
-        number = int(number_match.group(1)) if number_match else last_number + 1
-        last_number = number
-        max_row = max(max_row, number)
-        while pending_index < len(pending) and pending[pending_index] < number:
-            new_number = pending[pending_index]
-            out.append(_new_row(new_number, per_row[new_number]))
-            written_rows.add(new_number)
-            pending_index += 1
-        if pending_index < len(pending) and pending[pending_index] == number:
-            pending_index += 1
-        new_cells = per_row.get(number, {})
-        if number < header_row or (
-            number not in wanted_rows and not _has_target_cells(row_xml, target_set)
-        ):
-            out.append(row_xml)
-            continue
-        self_closing = row_xml.endswith(b"/>") and row_xml.count(b"<") == 1
-        cells = [] if self_closing else list(_CELL.finditer(row_xml))
-        kept: list[tuple[int, bytes]] = []
-        position = 0
-        for cell in cells:
-            xml = cell.group(0)
-            found = _ATTR_R.search(xml[: xml.find(b">") + 1])
-            position = (
-                column_index(found.group(1).decode()) if found and found.group(1) else position + 1
-            )
-            max_col = max(max_col, position)
-            if position in target_set:
-                if position not in new_cells:
-                    cleared += 1
-                continue
-            kept.append((position, xml))
-        merged = sorted(kept + list(new_cells.items()), key=lambda item: item[0])
-        open_tag = tag[:-2] + b">" if self_closing else tag
-        open_tag = re.sub(rb'\s+spans="[^"]*"', b"", open_tag)
-        out.append(open_tag + b"".join(xml for _, xml in merged) + b"</row>")
-        if new_cells:
-            written_rows.add(number)
-    while pending_index < len(pending):
-        new_number = pending[pending_index]
-        out.append(_new_row(new_number, per_row[new_number]))
-        written_rows.add(new_number)
-        pending_index += 1
-    max_row = max([max_row, *per_row.keys()])
-    new_body = b"".join(out)
-    result = sheet_xml[:start] + opening + new_body + b"</sheetData>" + sheet_xml[after:]
-    result = _update_dimension(result, max_row, max_col)
-    result = _ensure_widths(result, columns, letters)
-    data_rows = len(written_rows - {header_row})
-    return result, data_rows, cleared
-
-
-def _max_used_column(sheet_xml: bytes, from_row: int) -> int:
-    """Right-most column holding any cell at or below ``from_row`` (results go right of it)."""
-    start = sheet_xml.find(b'<row r="%d"' % from_row)
-    body = sheet_xml[start:] if start >= 0 else sheet_xml
-    letters = set(re.findall(rb'<c r="([A-Z]+)\d+"', body))
-    return max((column_index(letter.decode()) for letter in letters), default=0)
-
-
-def _has_target_cells(row_xml: bytes, targets: set[int]) -> bool:
-    for ref in re.finditer(rb'<c r="([A-Z]+)\d+"', row_xml):
-        if column_index(ref.group(1).decode()) in targets:
-            return True
-    return False
-
-
-def _new_row(number: int, cells: dict[int, bytes]) -> bytes:
-    return b'<row r="%d">' % number + b"".join(xml for _, xml in sorted(cells.items())) + b"</row>"
-
-
-def _update_dimension(sheet_xml: bytes, max_row: int, max_col: int) -> bytes:
-    match = re.search(rb'<dimension ref="([^"]*)"\s*/>', sheet_xml)
-    if not match:
-        return sheet_xml
-    first = match.group(1).split(b":")[0] or b"A1"
-    first_col = re.match(rb"[A-Z]+", first)
-    first_row = re.search(rb"\d+", first)
-    ref = (first_col.group(0) if first_col else b"A") + (first_row.group(0) if first_row else b"1")
-    new = b'<dimension ref="%s:%s%d"/>' % (ref, column_letter(max_col).encode(), max_row)
-    return sheet_xml[: match.start()] + new + sheet_xml[match.end() :]
-
-
-def _ensure_widths(
-    sheet_xml: bytes, columns: Sequence[OutputColumn], letters: dict[str, int]
-) -> bytes:
-    """Give new result columns a readable width unless a ``<col>`` already covers them."""
-    covered: set[int] = set()
-    for match in re.finditer(rb'<col\b[^>]*?min="(\d+)"[^>]*?max="(\d+)"', sheet_xml):
-        covered.update(range(int(match.group(1)), min(int(match.group(2)), 16384) + 1))
-    new = [
-        (letters[c.header], _WIDTHS[c.kind]) for c in columns if letters[c.header] not in covered
+    archive: zipfile.ZipFile, member: str, plan: _Plan, report: PatchReport
+) -> Iterator[bytes]:
+    """The patched sheet XML, in pieces of about ``_CHUNK`` bytes."""
+    prefix = plan.prefix
+    by_column = sorted((plan.targets[c.header], c) for c in plan.columns)
+    target_columns = {column for column, _ in by_column}
+    first_target = min(target_columns)
+    last_target = max(target_columns)
+    makers = [
+        (column, _cell_maker(column, c.kind, plan.xf_ids[c.kind], plan.date1904, prefix), c.values)
+        for column, c in by_column
     ]
-    if not new:
-        return sheet_xml
-    cols = b"".join(
-        b'<col min="%d" max="%d" width="%s" customWidth="1"/>' % (i, i, str(w).encode())
-        for i, w in sorted(new)
+    headers: dict[int, bytes] = {}
+    style = b' s="%s"' % plan.header_style if plan.header_style else b""
+    for header, column in plan.new_headers.items():
+        ref = b"%s%d" % (column_letter(column).encode(), plan.header_row)
+        headers[column] = b'<%sc r="%s"%s t="inlineStr"><%sis><%st>%s</%st></%sis></%sc>' % (
+            prefix, ref, style, prefix, prefix, xml_text(header).encode(), prefix, prefix, prefix,
+        )  # fmt: skip
+    data_rows = plan.rows
+    pending = 0
+    number = 0
+    inserted = False
+    ours = plan.ours
+    out: list[bytes] = []
+    size = 0
+
+    def new_cells(row: int, index: int) -> list[tuple[int, bytes | None]]:
+        number_bytes = b"%d" % row
+        return [(column, make(values[index], number_bytes)) for column, make, values in makers]
+
+    def row_xml(row: int, cells: list[tuple[int, bytes | None]]) -> bytes:
+        present = [xml for _, xml in cells if xml is not None]
+        if not present:
+            return b""
+        report.rows_written += row != plan.header_row
+        return b'<%srow r="%d">%s</%srow>' % (prefix, row, b"".join(present), prefix)
+
+    header_pending = bool(headers)
+    stream = archive.open(member)
+    for kind, piece in _iter_sheet(stream, prefix):
+        if kind == "row":
+            tag_end = piece.find(b">")
+            row_ref = _ROW_R.search(piece, 0, tag_end)
+            number = int(row_ref.group(1)) if row_ref else number + 1
+            if header_pending and plan.header_row < number:
+                out.append(row_xml(plan.header_row, list(headers.items())))
+                header_pending, inserted = False, True
+            while pending < len(data_rows) and data_rows[pending][0] < number:
+                row, index = data_rows[pending]
+                created = row_xml(row, new_cells(row, index))
+                inserted |= bool(created)
+                out.append(created)
+                pending += 1
+            if inserted and row_ref is None:
+                piece = piece[: len(prefix) + 4] + b' r="%d"' % number + piece[len(prefix) + 4 :]
+            if number < plan.header_row:
+                out.append(piece)
+            else:
+                if number == plan.header_row:
+                    cells: list[tuple[int, bytes | None]] = list(headers.items())
+                    header_pending = False
+                    stale = False
+                elif pending < len(data_rows) and data_rows[pending][0] == number:
+                    cells = new_cells(number, data_rows[pending][1])
+                    report.rows_written += any(x is not None for _, x in cells)
+                    pending += 1
+                    stale = False
+                else:
+                    cells = []
+                    stale = True
+                out.append(
+                    _patch_row(piece, number, cells, target_columns, first_target, stale, ours, prefix, report)
+                )  # fmt: skip
+        elif kind == "head":
+            out.append(_patch_head(piece, plan, prefix, first_target, last_target))
+        elif kind == "tail":
+            if header_pending:
+                out.append(row_xml(plan.header_row, list(headers.items())))
+                header_pending = False
+            while pending < len(data_rows):
+                row, index = data_rows[pending]
+                out.append(row_xml(row, new_cells(row, index)))
+                pending += 1
+            out.append(piece)
+        else:
+            out.append(piece)
+        size += len(out[-1])
+        if size >= _CHUNK:
+            yield b"".join(out)
+            out.clear()
+            size = 0
+    stream.close()
+    yield b"".join(out)
+
+
+def _patch_row(
+    row: bytes,
+    number: int,
+    new: list[tuple[int, bytes | None]],
+    targets: set[int],
+    first_target: int,
+    stale: bool,
+    ours: set[int],
+    prefix: bytes,
+    report: PatchReport,
+) -> bytes:
+    """One existing row with its result cells replaced (``new``: column → cell XML, or None to
+    clear it), or — a ``stale`` row — with the result cells of earlier runs cleared. Returns
+    ``row`` itself when nothing changes."""
+    tag, content, close = _split_row(row, prefix)
+    split = _tail_start(content, prefix, first_target) if content else 0
+    if split is None:
+        lead, all_cells, trailer = _cells(content, prefix)
+        cells = [
+            (c, x if has_ref else _add_ref(x, c, number, prefix)) for c, x, has_ref in all_cells
+        ]
+        before = lead + b"".join(x for c, x in cells if c < first_target)
+        tail_cells = [(c, x) for c, x in cells if c >= first_target]
+    else:
+        if stale and split == len(content):
+            return row
+        before, trailer = content[:split], b""
+        tail_cells = []
+        for match in _cell_pattern(prefix).finditer(content, split):
+            xml = match.group(0)
+            ref = _CELL_R.search(xml, 0, xml.find(b">"))
+            tail_cells.append((_col(ref.group(1)) if ref else 0, xml))
+    replacement = dict(new)
+    changed = False
+    merged: list[tuple[int, bytes]] = []
+    for column, xml in tail_cells:
+        if column not in targets:
+            merged.append((column, xml))
+            continue
+        if column in replacement:
+            value = replacement.pop(column)
+            if value is not None:
+                changed |= value != xml
+                merged.append((column, value))
+                continue
+            if not _has_value(xml):
+                merged.append((column, xml))
+                continue
+        elif not stale or not _is_ours(xml, ours, prefix):
+            merged.append((column, xml))  # a header cell in place, or something the user typed
+            continue
+        report.cells_cleared += 1
+        changed = True
+        cleared = _cleared(xml, ours, prefix)
+        if cleared:
+            merged.append((column, cleared))
+    for column, value in replacement.items():
+        if value is not None:
+            merged.append((column, value))
+            changed = True
+    if not changed:
+        return row
+    merged.sort(key=lambda item: item[0])
+    spans = _SPANS.search(tag)
+    if spans and merged:
+        low = min(int(spans.group(1)), merged[0][0])
+        high = max(int(spans.group(2)), merged[-1][0])
+        tag = tag[: spans.start()] + b' spans="%d:%d"' % (low, high) + tag[spans.end() :]
+    return tag + before + b"".join(x for _, x in merged) + trailer + (close or b"</%srow>" % prefix)
+
+
+def _is_ours(cell: bytes, ours: set[int], prefix: bytes) -> bool:
+    """A value (not a formula) in one of the cell formats this module appends."""
+    if not _has_value(cell) or b"<%sf" % prefix in cell:
+        return False
+    style = _STYLE.search(cell, 0, cell.find(b">"))
+    return style is not None and int(style.group(1)) in ours
+
+
+def _cleared(cell: bytes, ours: set[int], prefix: bytes) -> bytes:
+    """An emptied cell: gone when it had no format or one of ours, else just its format."""
+    tag = cell[: cell.find(b">")]
+    style = _STYLE.search(tag)
+    if style is None or int(style.group(1)) in ours:
+        return b""
+    ref = _CELL_R.search(tag)
+    return b"<%sc%s%s/>" % (prefix, ref.group(0) if ref else b"", style.group(0))
+
+
+def _add_ref(cell: bytes, column: int, row: int, prefix: bytes) -> bytes:
+    at = len(prefix) + 2
+    return cell[:at] + b' r="%s%d"' % (column_letter(column).encode(), row) + cell[at:]
+
+
+def _patch_head(head: bytes, plan: _Plan, prefix: bytes, first: int, last: int) -> bytes:
+    """Widen ``<dimension>`` and give appended columns a width in ``<cols>``."""
+    last_row = max([plan.header_row, plan.used_row, *(r for r, _ in plan.rows[-1:])])
+    dimension = re.search(rb'<%sdimension\s+ref="([^"]*)"' % re.escape(prefix), head)
+    if dimension:
+        ref = dimension.group(1).decode()
+        corners = [_REF.match(part) for part in ref.split(":")]
+        if corners and all(corners):
+            cols = [column_index(m.group(1)) for m in corners if m]
+            rows = [int(m.group(2)) for m in corners if m]
+            low_col, low_row = min([*cols, first]), min([*rows, plan.header_row])
+            high_col, high_row = max([*cols, last]), max([*rows, last_row])
+            new = f"{column_letter(low_col)}{low_row}:{column_letter(high_col)}{high_row}".encode()
+            if new != dimension.group(1):
+                head = head[: dimension.start(1)] + new + head[dimension.end(1) :]
+    if not plan.new_headers:
+        return head
+    covered: set[int] = set()
+    for col in re.finditer(rb"<%scol\b[^>]*>" % re.escape(prefix), head):
+        low = re.search(rb'\smin="(\d+)"', col.group(0))
+        high = re.search(rb'\smax="(\d+)"', col.group(0))
+        if low and high:
+            covered.update(range(int(low.group(1)), min(int(high.group(1)), 16384) + 1))
+    kinds = {c.header: c.kind for c in plan.columns}
+    added = [
+        (column, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, column, column, _WIDTHS[kinds[h]].encode()))
+        for h, column in sorted(plan.new_headers.items(), key=lambda item: item[1])
+        if column not in covered
+    ]  # fmt: skip
+    if not added:
+        return head
+    close = head.rfind(b"</%scols>" % prefix)
+    if close >= 0:
+        start = head.rfind(b"<%scols" % prefix, 0, close)
+        body = head[head.find(b">", start) + 1 : close]
+        existing = [
+            (int(m.group(1)), m.group(0))
+            for m in re.finditer(rb'<%scol\b[^>]*?\smin="(\d+)"[^>]*>' % re.escape(prefix), body)
+        ]
+        if len(existing) * 1 and b"</%scol>" % prefix not in body:
+            ordered = sorted(existing + added, key=lambda item: item[0])
+            new_body = b"".join(x for _, x in ordered)
+            return head[: head.find(b">", start) + 1] + new_body + head[close:]
+        return head[:close] + b"".join(x for _, x in added) + head[close:]
+    data = head.rfind(b"<%ssheetData" % prefix)
+    return (
+        head[:data]
+        + b"<%scols>%s</%scols>" % (prefix, b"".join(x for _, x in added), prefix)
+        + head[data:]
     )
-    if b"<cols>" in sheet_xml:
-        start = sheet_xml.find(b"<cols>") + len(b"<cols>")
-        end = sheet_xml.find(b"</cols>", start)
-        existing = sheet_xml[start:end]
-        entries = re.findall(rb"<col\b[^>]*/>", existing) + re.findall(
-            rb'<col min="\d+"[^>]*/>', cols
-        )
-        ordered = sorted(set(entries), key=lambda e: int(re.search(rb'min="(\d+)"', e).group(1)))  # type: ignore[union-attr]
-        return sheet_xml[:start] + b"".join(ordered) + sheet_xml[end:]
-    position = sheet_xml.find(b"<sheetData")
-    return sheet_xml[:position] + b"<cols>" + cols + b"</cols>" + sheet_xml[position:]
+
+
+# --------------------------------------------------------------------------------------------
+# cell XML
+
+
+def _cell_maker(
+    column: int, kind: str, xf: int, date1904: bool, prefix: bytes
+) -> Callable[[object, bytes], bytes | None]:
+    letter = column_letter(column).encode()
+    open_c = b'<%sc r="%s' % (prefix, letter)
+    number_tail = b'" s="%d"><%sv>' % (xf, prefix)
+    number_end = b"</%sv></%sc>" % (prefix, prefix)
+    string_tail = b'" s="%d" t="inlineStr"><%sis><%st' % (xf, prefix, prefix)
+    string_end = b"</%st></%sis></%sc>" % (prefix, prefix, prefix)
+    bool_tail = b'" s="%d" t="b"><%sv>' % (xf, prefix)
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+
+    def make(value: object, row: bytes) -> bytes | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value == "":
+                return None
+            text = xml_text(value)
+            space = b' xml:space="preserve">' if text != text.strip() or "\n" in text else b">"
+            return open_c + row + string_tail + space + text.encode("utf-8") + string_end
+        if isinstance(value, bool):
+            return open_c + row + bool_tail + (b"1" if value else b"0") + number_end
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return None
+            return open_c + row + number_tail + _number(value) + number_end
+        if isinstance(value, int):
+            return open_c + row + number_tail + b"%d" % value + number_end
+        if isinstance(value, dt.datetime):
+            if value != value:  # pandas NaT
+                return None
+            if value.tzinfo is not None:
+                raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
+            delta = value.replace(tzinfo=None) - epoch
+            serial = (
+                delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+            ) / 86400e6
+            return open_c + row + number_tail + _number(serial) + number_end
+        if isinstance(value, dt.date):
+            return open_c + row + number_tail + b"%d" % (value - epoch.date()).days + number_end
+        item = getattr(value, "item", None)  # numpy scalars
+        if callable(item):
+            return make(item(), row)
+        if value != value:  # pd.NA and friends
+            return None
+        return make(str(value), row)
+
+    return make
+
+
+def _number(value: float) -> bytes:
+    if value.is_integer() and abs(value) < 1e15:
+        return b"%d" % value
+    return repr(value).encode()
