@@ -1,0 +1,395 @@
+"""Excel values ⇄ engine columns: the one conversion layer of the add-in.
+
+The UDFs (:mod:`shoprules.addin.udfs`) and the ribbon handlers (:mod:`shoprules.addin.ribbon`)
+both go through this module, so a number computed by a formula is the number the recompute
+button writes. Nothing here imports xlwings: inputs are what xlwings delivers (floats, naive
+``datetime``, ``None`` for empty cells, ``"#N/A"`` text with ``err_to_str``, 2-D lists for
+ranges) and outputs are what it writes (scalars or 2-D lists).
+
+A range argument is flattened to one column of cells; single cells broadcast:
+
+>>> layout = Layout.of([[1.0], [2.0], [None]], "淘宝")
+>>> layout.n, layout.orientation
+(3, 'column')
+>>> layout.column([[1.0], [2.0], [None]]).tolist(), layout.column("淘宝").tolist()
+([1.0, 2.0, None], ['淘宝', '淘宝', '淘宝'])
+
+Each input kind is parsed column at a time, with a Chinese reason for every bad row:
+
+>>> parsed = platforms(pd.Series(["淘宝", "TMall", None, "亚马逊", "#N/A"], dtype=object))
+>>> parsed.values.tolist()
+['taobao', 'tmall', None, None, None]
+>>> parsed.problems.tolist()
+[None, None, None, '平台无法识别: 亚马逊（可用 淘宝/天猫/拼多多/抖音/快手/京东）', '平台是错误值: #N/A']
+
+Results go back as a scalar (one cell) or a 2-D column; bad rows carry ``#SR! reason``:
+
+>>> layout.to_excel([5.0, None, None], [None, None, "付款时间无法识别: 2024-13-01"])
+[[5.0], [''], ['#SR! 付款时间无法识别: 2024-13-01']]
+>>> Layout.of(3.0).to_excel([1.5], [None])
+1.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+from shoprules.formulas.fields import GOODS_TYPES, normalize_goods_type, normalize_platform
+from shoprules.formulas.money import parse_yuan
+from shoprules.formulas.rulebook import Rulebook
+from shoprules.formulas.timeparse import is_blank, parse_times
+
+__all__ = [
+    "ERROR_PREFIX",
+    "InputShapeError",
+    "Layout",
+    "Parsed",
+    "booleans",
+    "error_text",
+    "excel_block",
+    "fen_to_excel",
+    "goods_types",
+    "merge_problems",
+    "money",
+    "platforms",
+    "texts",
+    "times",
+    "times_to_excel",
+    "violations",
+]
+
+#: Every result cell that could not be computed starts with this text.
+ERROR_PREFIX: Final = "#SR!"
+
+#: Excel's error values as ``err_to_str=True`` delivers them.
+EXCEL_ERRORS: Final[frozenset[str]] = frozenset(
+    {
+        "#N/A",
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#NUM!",
+        "#NAME?",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+    }
+)
+
+_PLATFORM_HINT: Final = "（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
+_GOODS_HINT: Final = "（可用 " + "/".join(GOODS_TYPES.values()) + "）"
+_TRUE: Final = frozenset({"true", "1", "是", "y", "yes", "对", "√", "有", "包邮", "支持"})
+_FALSE: Final = frozenset({"false", "0", "否", "n", "no", "不", "×", "无", "不包邮", "不支持"})
+_SHOWN_CHARS: Final = 40
+
+Orientation = Literal["scalar", "column", "row"]
+
+
+class InputShapeError(ValueError):
+    """A range argument that is not one column or one row, or ranges of different lengths."""
+
+
+def error_text(reason: str) -> str:
+    """The cell text for a row that cannot be computed.
+
+    >>> error_text("缺少平台")
+    '#SR! 缺少平台'
+    """
+    return f"{ERROR_PREFIX} {reason}"
+
+
+def _shape(value: object) -> tuple[list[object], Orientation]:
+    """Flatten one argument: a 2-D list (or a 1-D list, when ``ndim`` was not applied)."""
+    if not isinstance(value, list | tuple):
+        return [value], "scalar"
+    if not value:
+        return [], "column"
+    if not isinstance(value[0], list | tuple):
+        cells = list(value)
+        return cells, "scalar" if len(cells) == 1 else "column"
+    rows = len(value)
+    widths = {len(row) for row in value}
+    if widths == {1}:
+        cells = [row[0] for row in value]
+        return cells, "scalar" if rows == 1 else "column"
+    if rows == 1:
+        return list(value[0]), "row"
+    raise InputShapeError(f"只接受单列或单行区域，收到 {rows} 行 × {max(widths)} 列")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How many rows a call has and which way its result goes (one cell, a column or a row)."""
+
+    n: int
+    orientation: Orientation
+
+    @classmethod
+    def of(cls, *arguments: object) -> Layout:
+        """The common layout of a call's arguments; ranges must have equal lengths.
+
+        >>> Layout.of([[1], [2]], [[3], [4], [5]])
+        Traceback (most recent call last):
+        ...
+        shoprules.addin.convert.InputShapeError: 各区域行数不一致: 2 与 3
+        """
+        n = 1
+        orientation: Orientation = "scalar"
+        for argument in arguments:
+            cells, shape = _shape(argument)
+            if shape == "scalar":
+                continue
+            if orientation != "scalar" and len(cells) != n:
+                raise InputShapeError(f"各区域行数不一致: {n} 与 {len(cells)}")
+            if orientation == "scalar":
+                n, orientation = len(cells), shape
+        return cls(n, orientation)
+
+    def column(self, argument: object) -> pd.Series:
+        """The argument as an object column of this layout's length (scalars broadcast)."""
+        cells, shape = _shape(argument)
+        if shape == "scalar":
+            cells = cells * self.n
+        return pd.Series(cells, dtype=object)
+
+    def is_range(self, argument: object) -> bool:
+        """True when the argument has one value per row (not a broadcast scalar)."""
+        return _shape(argument)[1] != "scalar"
+
+    def to_excel(self, values: Sequence[object], problems: Sequence[object]) -> Any:
+        """Results and per-row problems → one cell value or a 2-D list that spills.
+
+        A row with a problem gets ``#SR! reason``; a blank result gets ``""`` (what xlwings
+        writes for ``None`` anyway, said explicitly).
+        """
+        cells = [
+            error_text(str(p)) if p is not None else ("" if v is None else v)
+            for v, p in zip(values, problems, strict=True)
+        ]
+        if self.orientation == "scalar":
+            return cells[0] if cells else ""
+        if self.orientation == "row":
+            return [cells]
+        return [[cell] for cell in cells]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One parsed input column: normalised values, blanks, and a reason (or ``None``) per row."""
+
+    values: pd.Series
+    blank: np.ndarray
+    problems: np.ndarray
+
+
+def _shown(value: object) -> str:
+    text = str(value).strip()
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _error_cells(values: pd.Series) -> np.ndarray:
+    """True where a cell holds an Excel error value or a ``#SR!`` result of another function."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    texts = values.map(lambda v: v.strip() if isinstance(v, str) else None)
+    upper = texts.str.upper()
+    return (
+        (upper.isin(EXCEL_ERRORS) | texts.str.startswith(ERROR_PREFIX))
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+
+
+def _error_problems(values: pd.Series, label: str) -> tuple[np.ndarray, np.ndarray]:
+    errors = _error_cells(values)
+    problems = np.full(len(values), None, dtype=object)
+    for i in np.flatnonzero(errors):
+        text = str(values.iat[i]).strip()
+        problems[i] = (
+            text[len(ERROR_PREFIX) :].strip()
+            if text.startswith(ERROR_PREFIX)
+            else f"{label}是错误值: {text}"
+        )
+    return errors, problems
+
+
+def times(values: pd.Series, label: str, *, epoch1904: bool = False) -> Parsed:
+    """Excel datetimes, serial numbers (1900 or 1904 system) and date text → ``datetime64``.
+
+    >>> parsed = times(pd.Series([dt.datetime(2024, 3, 1, 9), 45352.5, "2024/3/1 10:00",
+    ...                           None, "2024-13-01"], dtype=object), "付款时间")
+    >>> [str(t) for t in parsed.values]
+    ['2024-03-01 09:00:00', '2024-03-01 12:00:00', '2024-03-01 10:00:00', 'NaT', 'NaT']
+    >>> parsed.problems[-1]
+    '付款时间无法识别: 2024-13-01'
+    >>> str(times(pd.Series([43891.5]), "付款时间", epoch1904=True).values[0])
+    '2024-03-02 12:00:00'
+    """
+    errors, problems = _error_problems(values, label)
+    clean = values.where(~errors, None)
+    parsed = parse_times(clean, epoch1904=epoch1904)
+    bad = parsed.bad.to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
+        problems[i] = f"{label}无法识别: {_shown(values.iat[i])}"
+    blank = is_blank(clean).to_numpy(dtype=bool) & ~errors
+    return Parsed(parsed.values, blank, problems)
+
+
+def money(values: pd.Series, label: str) -> Parsed:
+    """Amounts in yuan (numbers, or text with ¥, 元, thousands commas) → integer fen (``Int64``).
+
+    >>> parsed = money(pd.Series([1.15, "¥1,234.50", None, "abc"], dtype=object), "实付金额")
+    >>> parsed.values.tolist(), parsed.problems.tolist()
+    ([115, 123450, <NA>, <NA>], [None, None, None, '实付金额无法识别: abc'])
+    """
+    errors, problems = _error_problems(values, label)
+    clean = values.where(~errors, None)
+    parsed = parse_yuan(clean)
+    for i in np.flatnonzero(parsed.bad.to_numpy(dtype=bool)):
+        problems[i] = f"{label}无法识别: {_shown(values.iat[i])}"
+    blank = is_blank(clean).to_numpy(dtype=bool) & ~errors
+    return Parsed(parsed.fen, blank, problems)
+
+
+def _by_unique(
+    values: pd.Series, label: str, normalise: Any, hint: str, *, blank_value: object = None
+) -> Parsed:
+    """Normalise text codes: each distinct text once, the answers spread back over the column."""
+    errors, problems = _error_problems(values, label)
+    clean = values.where(~errors, None)
+    blank = is_blank(clean).to_numpy(dtype=bool) & ~errors
+    codes, uniques = pd.factorize(clean.where(~blank, None), use_na_sentinel=True)
+    answers = np.array([normalise(u) for u in uniques] + [None], dtype=object)
+    out = answers[codes]  # code -1 (missing) picks the trailing None
+    unknown = (out == None) & ~blank & ~errors  # noqa: E711 (element-wise)
+    for i in np.flatnonzero(unknown):
+        problems[i] = f"{label}无法识别: {_shown(values.iat[i])}{hint}"
+    if blank_value is not None:
+        out[blank] = blank_value
+    return Parsed(pd.Series(out, dtype=object), blank, problems)
+
+
+def platforms(values: pd.Series) -> Parsed:
+    """Platform names in Chinese or English → codes (``淘宝`` → ``taobao``)."""
+    return _by_unique(values, "平台", normalize_platform, _PLATFORM_HINT)
+
+
+def goods_types(values: pd.Series) -> Parsed:
+    """普通/直供/直邮/预售/定制 (or the English codes) → codes; blank → ``normal``.
+
+    >>> goods_types(pd.Series(["直邮", None, "奇怪"], dtype=object)).values.tolist()
+    ['direct_mail', 'normal', None]
+    """
+    return _by_unique(
+        values,
+        "商品类型",
+        lambda v: normalize_goods_type(v) if str(v).strip() else "normal",
+        _GOODS_HINT,
+        blank_value="normal",
+    )
+
+
+def violations(values: pd.Series, book: Rulebook, *, default: str | None = None) -> Parsed:
+    """Violation codes or Chinese names → codes (``延迟发货`` → ``late_shipment``); blank cells
+    take ``default`` when one is given."""
+    hint = "（可用代码如 late_shipment，或中文名如 延迟发货）"
+    parsed = _by_unique(values, "违规类型", book.violation_code, hint, blank_value=default)
+    if default is not None:
+        return Parsed(parsed.values, np.zeros(len(values), dtype=bool), parsed.problems)
+    return parsed
+
+
+def _boolean(value: object) -> bool | None:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return bool(value) if value in (0, 1) else None
+    key = str(value).strip().lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None
+
+
+def booleans(values: pd.Series, label: str, *, default: bool) -> Parsed:
+    """TRUE/FALSE cells, 1/0, 是/否 → ``boolean``; blank → ``default``.
+
+    >>> booleans(pd.Series([True, "否", None, 1.0], dtype=object), "包邮", default=False).values.tolist()
+    [True, False, False, True]
+    """
+    parsed = _by_unique(values, label, _boolean, "（可用 TRUE/FALSE、是/否）")
+    out = pd.array(parsed.values.where(~parsed.blank, default), dtype="boolean")
+    return Parsed(pd.Series(out), parsed.blank, parsed.problems)
+
+
+def texts(values: pd.Series, label: str) -> Parsed:
+    """Free text (a refund reason, a rule name, a parameter): stripped; blanks are ``None``."""
+    errors, problems = _error_problems(values, label)
+    blank = is_blank(values.where(~errors, None)).to_numpy(dtype=bool) & ~errors
+    out = values.map(lambda v: str(v).strip() if isinstance(v, str) else v)
+    out = out.where(~blank & ~errors, None).astype(object)
+    return Parsed(out, blank, problems)
+
+
+def merge_problems(n: int, *columns: object) -> np.ndarray:
+    """The first reason per row across several problem columns (``None`` where there is none).
+
+    >>> merge_problems(2, np.array([None, "a"], dtype=object), [None, "b"], ["c", None]).tolist()
+    ['c', 'a']
+    """
+    out = np.full(n, None, dtype=object)
+    for column in columns:
+        array = np.asarray(column, dtype=object)
+        if array.shape == ():  # a scalar problem for every row
+            array = np.full(n, array.item(), dtype=object)
+        present = pd.notna(array) & (out == None)  # noqa: E711 (element-wise)
+        out[present] = array[present]
+    return out
+
+
+def fen_to_excel(fen: object) -> list[object]:
+    """Integer fen → yuan as Excel numbers (``fen / 100``, the double nearest the exact
+    2-decimal amount — the same conversion the batch recompute writes); missing → ``None``.
+
+    >>> fen_to_excel(pd.array([35, None, 123450], dtype="Int64"))
+    [0.35, None, 1234.5]
+    """
+    values = pd.array(fen, dtype="Int64")
+    missing = np.asarray(values.isna())
+    out = (values.to_numpy(dtype="int64", na_value=0) / 100).astype(object)
+    out[missing] = None
+    return list(out.tolist())
+
+
+def times_to_excel(values: object) -> list[object]:
+    """``datetime64`` → naive ``datetime`` (Excel dates); ``NaT`` → ``None``.
+
+    >>> times_to_excel(np.array(["2024-03-03T10:00", "NaT"], dtype="datetime64[ns]"))
+    [datetime.datetime(2024, 3, 3, 10, 0), None]
+    """
+    index = pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]"))
+    out = np.asarray(index.to_pydatetime(), dtype=object)
+    out[np.asarray(index.isna())] = None
+    return list(out.tolist())
+
+
+def excel_block(columns: Sequence[Sequence[object]], n: int) -> list[list[object]]:
+    """Result columns → one rectangular block (rows × columns) for a single bulk write.
+
+    >>> excel_block([[1, 2], ["a", None]], 2)
+    [[1, 'a'], [2, None]]
+    """
+    if any(len(column) != n for column in columns):
+        raise ValueError(f"结果列长度与数据行数 {n} 不一致")
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(n)]
