@@ -490,3 +490,6 @@ def version() -> None:
     from importlib.metadata import version as v
 
     typer.echo(v("shoprules"))
+
+
+app.add_typer(importlib.import_module("shoprules.addin.cli").addin_app, name="addin")
