@@ -15,9 +15,10 @@ a value in the header row or any row below it (merged ranges included) — immed
 the data, whatever was there before.
 
 Stale results: in rows below the header that are not data rows any more, a result column's cell
-is cleared when it holds a value (not a formula) with one of the cell formats this module adds —
-results of deleted orders never linger, a note or total the user typed there stays. Clearing
-keeps a cell format the user applied. Data rows get a new value or, for ``None``, a cleared cell.
+is cleared when it holds a value (not a formula) in a result cell format (default font, fill and
+border with a result number format, as written here) — results of deleted orders never linger,
+while a formula, or a note the user typed and formatted there, stays. Clearing keeps a format the
+user applied. Data rows get the new value or, for ``None``, a cleared cell.
 
 >>> column_letter(1), column_letter(28), column_index("AB")
 ('A', 'AB', 28)
@@ -744,22 +745,24 @@ def _xf_attributes(fmt_id: int) -> dict[str, str]:
 
 
 def _our_styles(styles_xml: bytes) -> list[str]:
-    """Indices of the cell formats this module appended (ever)."""
+    """Indices of the cell formats that results are written with: default font, fill and
+    border with one of the result number formats — the ones this module appends, and the same
+    formats after Excel or openpyxl re-saved the book and renumbered them."""
     root = SafeET.fromstring(styles_xml)
-    ours = {_xf_attributes(_FORMATS[k][0] or 0)["numFmtId"] for k in _FORMATS}
-    codes = {_FORMATS[k][1] for k in _FORMATS if _FORMATS[k][0] is None}
+    ids = {str(builtin) for builtin, _ in _FORMATS.values() if builtin is not None}
+    codes = {code for builtin, code in _FORMATS.values() if builtin is None}
     for element in root:
         if _local(element.tag) == "numFmts":
-            ours |= {f.get("numFmtId") or "" for f in element if f.get("formatCode") in codes}
+            ids |= {f.get("numFmtId") or "" for f in element if f.get("formatCode") in codes}
     found = []
     for element in root:
         if _local(element.tag) == "cellXfs":
             for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
-                attrs = dict(xf.attrib)
                 if (
                     len(xf) == 0
-                    and attrs.get("numFmtId") in ours
-                    and attrs == _xf_attributes(int(attrs["numFmtId"]))
+                    and xf.get("numFmtId") in ids
+                    and all(xf.get(name, "0") == "0" for name in ("fontId", "fillId", "borderId"))
+                    and xf.get("quotePrefix") not in ("1", "true")
                 ):
                     found.append(str(index))
     return found
@@ -1392,4 +1395,4 @@ def _cell_maker(
 def _number(value: float) -> bytes:
     if value.is_integer() and abs(value) < 1e15:
         return b"%d" % value
-    return repr(value).encode()
+    return float.__repr__(value).encode()
