@@ -275,3 +275,28 @@ def test_rules_command_all_versions_and_bad_platform() -> None:
     assert "taobao.late_shipment" in output
     assert "2016-07-21 起" in output
     assert run("rules", "--platform", "ebay")[0] == 2
+
+
+def test_html_saved_as_xls_goes_to_a_new_workbook(tmp_path: Path) -> None:
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in order_rows()
+    )
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"
+    path = tmp_path / "ExportOrderList.xls"
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+    page = f"<html><head>{meta}</head><body><table>{head}{cells}</table></body></html>"
+    path.write_bytes(page.encode("gbk"))
+    code, output = run("recompute", path, "--as-of", AS_OF)
+    assert code == 0, output
+    assert results(tmp_path / "ExportOrderList.shoprules.xlsx", sheet="订单")["违约金"] == [
+        0,
+        7.5,
+        5,
+        0,
+    ]
+
+
+def test_unknown_sheet_exit_2(book: Path) -> None:
+    code, output = run("recompute", book, "--sheet", "没有这张表", "--as-of", AS_OF)
+    assert code == 2
+    assert "没有这张表" in output
