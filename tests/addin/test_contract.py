@@ -73,7 +73,8 @@ def real_udfs() -> Iterator[tuple[Any, Any]]:
         xl_udfs = importlib.import_module("xlwings.udfs")
         xlwings.func, xlwings.arg, xlwings.ret = xl_udfs.xlfunc, xl_udfs.xlarg, xl_udfs.xlret
         spec = importlib.util.find_spec("shoprules.addin.udfs")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)  # a fresh copy; the imported module stays undecorated
         yield xl_udfs, module
@@ -163,4 +164,5 @@ def test_no_licensed_xlwings_parts() -> None:
 
     for path in Path(shoprules.addin.__path__[0]).glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert "xlwings.pro" not in text and "xlwings.server" not in text, path
+        assert "xlwings.pro" not in text, path
+        assert "xlwings.server" not in text, path

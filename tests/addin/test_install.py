@@ -74,4 +74,5 @@ def test_mounted_in_the_main_cli() -> None:
 
     result = CliRunner().invoke(app, ["addin", "--help"])
     assert result.exit_code == 0
-    assert "build" in result.output and "install" in result.output
+    assert "build" in result.output
+    assert "install" in result.output
