@@ -130,11 +130,9 @@ def _clean_text(values: pd.Series) -> pd.Series:
 
 def _parse_bools(values: pd.Series) -> tuple[pd.arrays.BooleanArray, np.ndarray]:
     text = _clean_text(values).map(lambda v: None if v is None else str(v).strip().lower())
-    is_true = text.isin(_TRUE).to_numpy()
-    is_false = text.isin(_FALSE).to_numpy()
-    bools = values.map(lambda v: v if isinstance(v, bool) else None)
-    is_true |= (bools == True).to_numpy()  # noqa: E712 - element-wise comparison
-    is_false |= (bools == False).to_numpy()  # noqa: E712
+    flags = values.map(lambda v: v if isinstance(v, bool | np.bool_) else None)
+    is_true = text.isin(_TRUE).to_numpy() | flags.eq(True).to_numpy(dtype=bool)
+    is_false = text.isin(_FALSE).to_numpy() | flags.eq(False).to_numpy(dtype=bool)
     bad = text.notna().to_numpy() & ~is_true & ~is_false
     return pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), bad
 

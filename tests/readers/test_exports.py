@@ -320,3 +320,17 @@ def test_blank_rows_skipped_and_row_numbers_kept() -> None:
     result = read_rows(rows, platform="淘宝")
     assert result.row_numbers == [2, 5]
     assert result.orders["platform"].tolist() == ["taobao", "taobao"]
+
+
+def test_yes_no_columns() -> None:
+    rows = [
+        ["订单编号", "付款时间", "平台", "投诉成立", "已主动赔付", "包邮"],
+        ["1", "2024-03-01", "淘宝", "是", "", "是"],
+        ["2", "2024-03-01", "淘宝", True, "否", False],
+        ["3", "2024-03-01", "淘宝", None, "maybe", "0"],
+    ]
+    result = read_rows(rows)
+    assert result.orders["complaint_upheld"].tolist() == [True, True, pd.NA]
+    assert result.orders["paid_before_ruling"].tolist() == [pd.NA, False, pd.NA]
+    assert result.orders["free_shipping"].tolist() == [True, False, False]
+    assert result.problems.tolist() == ["", "", "已主动赔付应为 是/否: maybe"]
