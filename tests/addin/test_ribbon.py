@@ -1,0 +1,229 @@
+"""Ribbon handlers against a fake xlwings Book/Sheet/Range: one bulk read, the batch recompute,
+one bulk write, number formats, status bar, summary message, errors as short Chinese text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from shoprules.addin import ribbon
+from shoprules.addin import udfs as u
+from shoprules.workbook.readers import read_rows
+from shoprules.workbook.recompute import compute_output_columns
+
+AS_OF = dt.datetime(2024, 3, 5, 12)
+ROWS: list[list[Any]] = [
+    ["店铺订单", None, None, None, None],
+    ["订单编号", "平台", "实付金额", "付款时间", "发货时间"],
+    ["1", "淘宝", 100.0, dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 4, 10)],
+    [None, None, None, None, None],
+    ["2", "淘宝", "abc", "2024-03-01 10:00", None],
+    ["3", "天猫", 1000.0, dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 4, 10)],
+]
+
+
+class FakeRange:
+    def __init__(
+        self, sheet: FakeSheet, first: tuple[int, int], last: tuple[int, int] | None = None
+    ):
+        self.sheet, self.first, self.last = sheet, first, last or first
+        self.row, self.column = first
+
+    def options(self, **options: Any) -> FakeRange:
+        self.sheet.read_options = options
+        return self
+
+    @property
+    def value(self) -> Any:
+        self.sheet.reads += 1
+        return [list(r) for r in self.sheet.grid]
+
+    @value.setter
+    def value(self, block: Any) -> None:
+        self.sheet.writes.append((self.first, block))
+
+    @property
+    def number_format(self) -> str:
+        return ""
+
+    @number_format.setter
+    def number_format(self, fmt: str) -> None:
+        self.sheet.formats.append((self.first, self.last, fmt))
+
+
+class FakeSheet:
+    def __init__(self, grid: list[list[Any]]):
+        self.name = "订单"
+        self.grid = grid
+        self.reads = 0
+        self.read_options: dict[str, Any] = {}
+        self.writes: list[tuple[tuple[int, int], Any]] = []
+        self.formats: list[tuple[Any, Any, str]] = []
+
+    @property
+    def used_range(self) -> FakeRange:
+        return FakeRange(self, (1, 1))
+
+    def range(self, first: tuple[int, int], last: tuple[int, int] | None = None) -> FakeRange:
+        return FakeRange(self, first, last)
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.status: list[Any] = []
+        self.alerts: list[tuple[str, str, str]] = []
+
+    @property
+    def status_bar(self) -> Any:
+        return self.status[-1] if self.status else False
+
+    @status_bar.setter
+    def status_bar(self, value: Any) -> None:
+        self.status.append(value)
+
+    def alert(self, prompt: str, title: str = "", mode: str = "info", **_: Any) -> None:
+        self.alerts.append((prompt, title, mode))
+
+
+class FakeSheets(list):  # type: ignore[type-arg]
+    @property
+    def active(self) -> FakeSheet:
+        return self[0]
+
+
+class FakeBook:
+    def __init__(self, grid: list[list[Any]], fullname: str = "Book1"):
+        self.app = FakeApp()
+        self.sheets = FakeSheets([FakeSheet(grid)])
+        self.fullname = fullname
+        self.name = Path(fullname).name
+
+
+def test_recompute_one_read_one_write_and_formats() -> None:
+    book = FakeBook([list(r) for r in ROWS])
+    done = ribbon.recompute(book, as_of=AS_OF)
+    sheet = book.sheets.active
+    assert sheet.reads == 1
+    assert sheet.read_options == {"ndim": 2, "err_to_str": True}
+    assert len(sheet.writes) == 1
+    (row, column), block = sheet.writes[0]
+    assert (row, column) == (2, 6)  # the header row, right of the data
+    assert block[0][:4] == ["发货截止", "发货状态", "延迟小时", "违约金"]
+    assert len(block) == len(ROWS) - 1  # header through the last used row
+    assert block[2] == [None] * len(block[0])  # the empty sheet row stays empty
+    assert block[1][1] == "延迟发货"
+    assert block[1][3] == 5.0
+    assert block[3][-1].startswith("实付金额无法识别: abc")
+    formats = {fmt for *_, fmt in sheet.formats}
+    assert "yyyy-mm-dd hh:mm" in formats
+    assert "0.00" in formats
+    assert book.app.status[-1] is False  # the status bar is handed back to Excel
+    assert any("计算" in str(s) for s in book.app.status)
+    assert done.summary.orders == 3
+    assert "已重算 3 个订单" in done.text()
+
+
+def test_recompute_overwrites_previous_results_in_place() -> None:
+    first = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(first, as_of=AS_OF)
+    (_, _), block = first.sheets.active.writes[0]
+    grid = [list(r) + ([None] * len(block[0])) for r in ROWS]
+    for k, row in enumerate(block):
+        grid[1 + k][5:] = row
+    second = FakeBook(grid)
+    ribbon.recompute(second, as_of=AS_OF)
+    (row, column), again = second.sheets.active.writes[0]
+    assert (row, column) == (2, 6)
+    assert again == block
+
+
+def test_button_value_equals_formula_value() -> None:
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    block = book.sheets.active.writes[0][1]
+    written = [block[k][3] for k in (1, 3, 4)]
+    formula = u.SR_DAMAGES(
+        [[100.0], ["abc"], [1000.0]],
+        [["淘宝"], ["淘宝"], ["天猫"]],
+        "延迟发货",
+        [[dt.datetime(2024, 3, 1, 10)]] * 3,
+    )
+    assert written[0] == formula[0][0]
+    assert written[2] == formula[2][0]
+    assert formula[1][0].startswith("#SR! 实付金额无法识别")
+
+
+def test_batch_path_is_reused() -> None:
+    outcome = compute_output_columns(
+        read_rows(ROWS), overrides={}, violation_log=None, as_of=pd.Timestamp(AS_OF)
+    )
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    block = book.sheets.active.writes[0][1]
+    for k, column in enumerate(outcome.columns):
+        assert [block[i][k] for i in (1, 3, 4)] == list(column.values)
+
+
+def test_main_reports_errors_shortly_and_logs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SHOPRULES_ADDIN_LOG", str(tmp_path / "addin.log"))
+    book = FakeBook([["随便", "什么"], [1, 2]])
+    ribbon.main(book)
+    prompt, title, mode = book.app.alerts[0]
+    assert title == "店铺罚则"
+    assert mode == "critical"
+    assert prompt.startswith("重算失败：")
+    assert "Traceback" not in prompt
+    assert (tmp_path / "addin.log").exists()
+
+
+def test_main_unexpected_error_goes_to_the_log(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SHOPRULES_ADDIN_LOG", str(tmp_path / "addin.log"))
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(ribbon, "recompute", boom)
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.main(book)
+    assert "KeyError" in book.app.alerts[0][0]
+    assert "KeyError" in (tmp_path / "addin.log").read_text(encoding="utf-8")
+
+
+def test_export_needs_a_saved_workbook_and_writes_next_to_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with pytest.raises(ribbon.UserMessage, match="请先保存"):
+        ribbon.export_audit(FakeBook(ROWS, fullname="Book1"))
+
+    saved = tmp_path / "店铺.xlsx"
+    saved.write_bytes(b"x")
+    calls: list[tuple[Path, Path]] = []
+    import sys
+    import types
+
+    fake = types.ModuleType("shoprules.workbook.audit")
+    fake.export_audit = lambda src, dst, as_of: calls.append((Path(src), Path(dst)))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "shoprules.workbook.audit", fake)
+    target = ribbon.export_audit(FakeBook(ROWS, fullname=str(saved)), as_of=AS_OF)
+    assert target == tmp_path / "店铺.audit.xlsx"
+    assert calls == [(saved, target)]
+
+
+def test_main_recomputes_then_exports(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    saved = tmp_path / "shop.xlsx"
+    saved.write_bytes(b"x")
+    monkeypatch.setattr(ribbon, "_side_sheets", lambda book: (None, None))
+    monkeypatch.setattr(ribbon, "export_audit", lambda book: tmp_path / "shop.audit.xlsx")
+    book = FakeBook([list(r) for r in ROWS], fullname=str(saved))
+    ribbon.main(book)
+    prompt, _, mode = book.app.alerts[-1]
+    assert mode == "info"
+    assert "已重算 3 个订单" in prompt
+    assert "shop.audit.xlsx" in prompt
