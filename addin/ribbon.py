@@ -168,7 +168,7 @@ def export_audit(book: Any = None, *, as_of: dt.datetime | None = None) -> Path:
     if source is None:
         raise UserMessage("请先保存工作簿，审计表会写在它旁边")
     try:
-        from shoprules.workbook.audit import export_audit as write_audit
+        from shoprules.workbook.audit import audit_book
     except ImportError as error:
         raise UserMessage("审计表导出尚未可用（shoprules.workbook.audit 未安装）") from error
     target = source.with_name(source.stem + ".audit.xlsx")
@@ -180,7 +180,7 @@ def export_audit(book: Any = None, *, as_of: dt.datetime | None = None) -> Path:
                 book.api.SaveCopyAs(str(copy))
             except Exception:  # no COM: audit the saved file as it is
                 copy = source
-            write_audit(copy, target, as_of=as_of or _now())
+            audit_book(copy, target, sheet=str(book.sheets.active.name), as_of=as_of or _now())
     finally:
         book.app.status_bar = False
     return target
