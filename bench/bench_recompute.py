@@ -90,8 +90,19 @@ def make_book(path: Path, rows: int) -> None:
 def run_shoprules(path: Path) -> dict[str, object]:
     from shoprules.workbook.recompute import recompute_book
 
-    outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
-    return {"orders": outcome.summary.orders, "problem_rows": outcome.summary.problem_rows}
+    marks: list[tuple[str, float]] = []
+    outcome = recompute_book(
+        path,
+        as_of=AS_OF,
+        keep_backup=False,
+        stage=lambda name: marks.append((name, time.perf_counter())),
+    )
+    stages = {a[0]: round(b[1] - a[1], 2) for a, b in zip(marks, marks[1:], strict=False)}
+    return {
+        "orders": outcome.summary.orders,
+        "problem_rows": outcome.summary.problem_rows,
+        "stages": stages,
+    }
 
 
 def run_openpyxl(path: Path) -> dict[str, object]:
@@ -195,6 +206,9 @@ def main() -> None:
         ratio = f"{seconds / ours:.2f}×" if isinstance(ours, float) else "-"
         peak = float(str(result["peak_mb"]))
         print(f"{labels[variant]:<44}{seconds:>10.2f}{peak:>10.0f}{ratio:>14}")
+    stages = results["shoprules"].get("stages")
+    if isinstance(stages, dict):
+        print("shoprules stages (s): " + ", ".join(f"{k} {v}" for k, v in stages.items()))
     floor, naive = results["floor"].get("seconds"), results["openpyxl"].get("seconds")
     if isinstance(ours, float) and isinstance(floor, float) and isinstance(naive, float):
         print(
