@@ -186,7 +186,12 @@ def _print_outcome(console: Console, outcome: Any, *, quiet_messages: bool = Fal
         for message in outcome.messages:
             console.print(f"  · {message}")
     action = "已写回" if outcome.in_place else "已写入"
-    console.print(f"{action} {outcome.output} {where}（{len(outcome.columns)} 个结果列）")
+    letters = list(getattr(outcome.report, "columns", {}).values())
+    span = f"，{letters[0]}–{letters[-1]} 列" if len(letters) > 1 else ""
+    console.print(f"{action} {outcome.output} {where}（{len(outcome.columns)} 个结果列{span}）")
+    backup = getattr(outcome.report, "backup", None)
+    if backup:
+        console.print(f"原文件备份: {backup}")
 
 
 def _print_problems(console: Console, outcome: Any) -> None:
