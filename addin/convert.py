@@ -39,9 +39,9 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 from shoprules.formulas.fields import GOODS_TYPES, normalize_goods_type, normalize_platform
-from shoprules.formulas.money import parse_yuan
+from shoprules.formulas.money import floats_to_fen, parse_yuan
 from shoprules.formulas.rulebook import Rulebook
-from shoprules.formulas.timeparse import is_blank, parse_times
+from shoprules.formulas.timeparse import is_blank, parse_times, serials_to_times
 
 __all__ = [
     "ERROR_PREFIX",
@@ -197,10 +197,19 @@ def _shown(value: object) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
+_NUMBERS: Final = frozenset({"floating", "integer", "mixed-integer-float"})
+_DATES: Final = frozenset({"datetime", "datetime64", "date"})
+
+
+def _kind(values: pd.Series) -> str:
+    """pandas' C-speed guess of what a column holds (``floating``, ``datetime``, ``mixed``…)."""
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
 def _error_cells(values: pd.Series) -> np.ndarray:
     """True where a cell holds an Excel error value or a ``#SR!`` result of another function."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
+    if not len(values) or _kind(values) in _NUMBERS | _DATES | {"empty", "boolean"}:
+        return np.zeros(len(values), dtype=bool)
     texts = values.map(lambda v: v.strip() if isinstance(v, str) else None)
     upper = texts.str.upper()
     return (
@@ -226,6 +235,7 @@ def _error_problems(values: pd.Series, label: str) -> tuple[np.ndarray, np.ndarr
 def times(values: pd.Series, label: str, *, epoch1904: bool = False) -> Parsed:
     """Excel datetimes, serial numbers (1900 or 1904 system) and date text → ``datetime64``.
 
+    >>> import datetime as dt
     >>> parsed = times(pd.Series([dt.datetime(2024, 3, 1, 9), 45352.5, "2024/3/1 10:00",
     ...                           None, "2024-13-01"], dtype=object), "付款时间")
     >>> [str(t) for t in parsed.values]
@@ -235,6 +245,17 @@ def times(values: pd.Series, label: str, *, epoch1904: bool = False) -> Parsed:
     >>> str(times(pd.Series([43891.5]), "付款时间", epoch1904=True).values[0])
     '2024-03-02 12:00:00'
     """
+    kind = _kind(values)
+    if kind in _DATES | _NUMBERS | {"empty"}:  # fast paths: Excel date cells, serials, blanks
+        missing = values.isna().to_numpy(dtype=bool)
+        if kind in _NUMBERS:
+            out = serials_to_times(values.astype("float64").to_numpy(), epoch1904=epoch1904)
+        else:
+            out = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+        problems = np.full(len(values), None, dtype=object)
+        for i in np.flatnonzero(np.isnat(out) & ~missing):
+            problems[i] = f"{label}无法识别: {_shown(values.iat[i])}"
+        return Parsed(pd.Series(out), missing, problems)
     errors, problems = _error_problems(values, label)
     clean = values.where(~errors, None)
     parsed = parse_times(clean, epoch1904=epoch1904)
@@ -252,6 +273,13 @@ def money(values: pd.Series, label: str) -> Parsed:
     >>> parsed.values.tolist(), parsed.problems.tolist()
     ([115, 123450, <NA>, <NA>], [None, None, None, '实付金额无法识别: abc'])
     """
+    kind = _kind(values)
+    if kind in _NUMBERS | {"empty"}:  # fast path: numbers as Excel delivers them (floats)
+        missing = values.isna().to_numpy(dtype=bool)
+        floats = values.astype("float64").to_numpy()
+        fen = pd.array(floats_to_fen(np.where(missing, 0.0, floats)), dtype="Int64")
+        fen[missing] = pd.NA
+        return Parsed(pd.Series(fen), missing, np.full(len(values), None, dtype=object))
     errors, problems = _error_problems(values, label)
     clean = values.where(~errors, None)
     parsed = parse_yuan(clean)
@@ -265,11 +293,21 @@ def _by_unique(
     values: pd.Series, label: str, normalise: Any, hint: str, *, blank_value: object = None
 ) -> Parsed:
     """Normalise text codes: each distinct text once, the answers spread back over the column."""
-    errors, problems = _error_problems(values, label)
-    clean = values.where(~errors, None)
-    blank = is_blank(clean).to_numpy(dtype=bool) & ~errors
-    codes, uniques = pd.factorize(clean.where(~blank, None), use_na_sentinel=True)
-    answers = np.array([normalise(u) for u in uniques] + [None], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # a handful of distinct texts
+    distinct = pd.Series(list(uniques), dtype=object)
+    unique_errors, unique_problems = _error_problems(distinct, label)
+    unique_blank = is_blank(distinct).to_numpy(dtype=bool) & ~unique_errors
+    answers = np.array(
+        [
+            None if (b or e) else normalise(u)
+            for u, b, e in zip(uniques, unique_blank, unique_errors, strict=True)
+        ]
+        + [None],
+        dtype=object,
+    )
+    errors = np.append(unique_errors, False)[codes]
+    blank = np.append(unique_blank, True)[codes]
+    problems = np.append(unique_problems, None)[codes]
     out = answers[codes]  # code -1 (missing) picks the trailing None
     unknown = (out == None) & ~blank & ~errors  # noqa: E711 (element-wise)
     for i in np.flatnonzero(unknown):
