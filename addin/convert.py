@@ -307,7 +307,7 @@ def _by_unique(
     )
     errors = np.append(unique_errors, False)[codes]
     blank = np.append(unique_blank, True)[codes]
-    problems = np.append(unique_problems, None)[codes]
+    problems = np.append(unique_problems, np.array([None], dtype=object))[codes]
     out = answers[codes]  # code -1 (missing) picks the trailing None
     unknown = (out == None) & ~blank & ~errors  # noqa: E711 (element-wise)
     for i in np.flatnonzero(unknown):
