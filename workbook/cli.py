@@ -427,7 +427,7 @@ def demo(
             console,
             built.path,
             sheet=sheet,
-            platform=built.platforms.get(sheet),
+            platform=None,  # detected from each export's headers (and the Tmall sheet's 平台 column)
             as_of=as_of,
             rules_as_of=None,
             out=None,
@@ -438,7 +438,7 @@ def demo(
         outcomes.append((sheet, outcome))
     console.print(f"已写回 {built.path}（原文件备份 {built.path.name}.bak）")
     console.print(summary_table(rows, as_of=as_of))
-    for line in points_lines(outcome):
+    for line in points_lines([o for _, o in outcomes]):
         console.print(line)
     for sheet, outcome_of_sheet in outcomes:
         for row, text in outcome_of_sheet.problem_list()[:3]:
@@ -452,41 +452,51 @@ def demo(
         )
     else:
         try:
-            audit.export_audit(built.path, audit_path, as_of=as_of)
-        except Exception as error:  # report, the recompute results are already written
+            report = audit.audit_book(built.path, audit_path, as_of=as_of)
+        except Exception as error:  # report it; the recomputed workbook is already written
             console.print(f"[yellow]审计表导出失败[/]: {error}")
         else:
-            console.print(f"审计表: {audit_path}")
+            console.print(
+                f"审计表: {audit_path}（{report.orders} 个订单，{report.formula_cells} 个违约金公式，"
+                f"{report.ledger_rows} 条扣分记录，{report.rule_versions} 个规则版本）"
+            )
     console.print(f"用 Excel 打开 {built.path} 查看结果列（发货截止 … 数据问题）。")
     for extra in built.extra_files:
         console.print(f"原始导出文件也可直接重算: shoprules recompute {extra} --platform taobao")
 
 
-def points_lines(outcome: Any) -> list[str]:
-    """Node crossings from the points ledger and campaign eligibility as of the run."""
+def points_lines(outcomes: Sequence[Any]) -> list[str]:
+    """Node crossings from the points ledger and campaign eligibility as of the run. Each
+    platform's lines come from the sheet holding its orders (that sheet's ledger has both its
+    order events and the 违规记录 entries)."""
     from shoprules.formulas.fields import PLATFORM_CHINESE
     from shoprules.formulas.rulebook import TRACK_NAMES
 
-    lines = []
-    ledger = outcome.engine.ledger
-    if ledger is not None and len(ledger) and "node" in ledger:
-        crossed = ledger[ledger["node"].astype(str) != ""]
-        for record in crossed.to_dict("records"):
-            ends = record.get("ends_at")
-            until = f"，至 {pd.Timestamp(ends):%Y-%m-%d}" if pd.notna(ends) else ""
-            lines.append(
-                f"扣分节点: {PLATFORM_CHINESE.get(record['platform'], record['platform'])}"
-                f"{TRACK_NAMES.get(record['track'], record['track'])} {record['year']} 年累计 "
-                f"{record['running_total']} 分（{pd.Timestamp(record['date']):%Y-%m-%d}）→ "
-                f"{record['consequence']}{until}"
-            )
-    eligibility = outcome.engine.eligibility
-    if eligibility is not None and len(eligibility):
-        for record in eligibility.to_dict("records"):
-            name = PLATFORM_CHINESE.get(record["platform"], record["platform"])
-            reasons = f"（{record['reasons']}）" if record.get("reasons") else ""
-            lines.append(f"活动报名: {name} {record['eligible']}{reasons}")
-    return lines
+    crossings: list[str] = []
+    eligibility_lines: list[str] = []
+    done: set[str] = set()
+    for outcome in outcomes:
+        mine = set(outcome.read.orders["platform"].dropna()) - done if outcome.read else set()
+        done |= mine
+        ledger = outcome.engine.ledger
+        if ledger is not None and len(ledger) and "node" in ledger:
+            crossed = ledger[(ledger["node"].astype(str) != "") & ledger["platform"].isin(mine)]
+            for record in crossed.to_dict("records"):
+                ends = record.get("ends_at")
+                until = f"，至 {pd.Timestamp(ends):%Y-%m-%d}" if pd.notna(ends) else ""
+                crossings.append(
+                    f"扣分节点: {PLATFORM_CHINESE.get(record['platform'], record['platform'])}"
+                    f"{TRACK_NAMES.get(record['track'], record['track'])} {record['year']} 年累计 "
+                    f"{record['running_total']} 分（{pd.Timestamp(record['date']):%Y-%m-%d}）→ "
+                    f"{record['consequence']}{until}"
+                )
+        eligibility = outcome.engine.eligibility
+        if eligibility is not None and len(eligibility):
+            for record in eligibility[eligibility["platform"].isin(mine)].to_dict("records"):
+                name = PLATFORM_CHINESE.get(record["platform"], record["platform"])
+                reasons = f"（{record['reasons']}）" if record.get("reasons") else ""
+                eligibility_lines.append(f"活动报名: {name} {record['eligible']}{reasons}")
+    return crossings + eligibility_lines
 
 
 @app.command()

@@ -141,7 +141,7 @@ def _ids(rng: np.random.Generator, n: int, low: int, high: int) -> list[object]:
 
 def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list[object]]]:
     """The old 订单报表 (``ExportOrderList….csv``, GBK) opened in Excel: text amounts, text dates,
-    headers with trailing spaces; the operator added 签收时间/退款 columns on the right."""
+    headers with trailing spaces; the operator added 签收时间/退款/投诉 columns on the right."""
     o = _timeline(rng, n)
     ids = _ids(rng, n, 3_515_313_147_329_357_900, 3_915_313_147_329_357_900)
     header = [
@@ -151,7 +151,7 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
         "物流公司", "订单备注", "宝贝总数量", "店铺名称", "订单关闭原因", "买家服务费",
         "退款金额", "发货时间", "确认收货时间",
         # added by the operator from the logistics and refund reports
-        "签收时间", "退款申请时间", "退款原因",
+        "签收时间", "退款申请时间", "退款原因", "投诉成立", "已主动赔付",
     ]  # fmt: skip
     total = o.goods_fen + o.postage_fen
     status = np.where(
@@ -162,6 +162,9 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
     created = o.paid - rng.integers(5, 600, n).astype("timedelta64[s]")
     confirmed = o.signed + np.timedelta64(3, "D")
     confirmed[confirmed > np.datetime64(DEMO_AS_OF)] = np.datetime64("NaT")
+    # A few late orders drew a complaint the platform upheld; some of those were paid first.
+    upheld = np.where(o.late & (rng.random(n) < 0.35), "是", "")
+    paid_first = np.where(upheld == "是", np.where(rng.random(n) < 0.3, "是", "否"), "")
     buyers = np.array(_BUYERS, dtype=object)[rng.integers(0, len(_BUYERS), n)]
     columns: list[list[object]] = [
         ids,
@@ -194,6 +197,8 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
         _text_times(o.signed),
         _text_times(o.requested),
         list(o.reason),
+        list(upheld),
+        list(paid_first),
     ]  # fmt: skip
     rows = [list(r) for r in zip(*columns, strict=True)]
     if n > 5:
@@ -202,7 +207,8 @@ def taobao_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list
 
 
 def tmall_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list[object]]]:
-    """The new 千牛 订单导出 (xlsx): real date cells, numeric amounts, 应发货时间 for presale."""
+    """The new 千牛 订单导出 (xlsx): real date cells, numeric amounts, 应发货时间 for presale; the
+    operator added 签收/退款 columns and a 平台 column (Tmall and Taobao exports look the same)."""
     o = _timeline(rng, n)
     ids = _ids(rng, n, 2_005_313_147_329_357_900, 2_405_313_147_329_357_900)
     header = [
@@ -210,7 +216,7 @@ def tmall_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list[
         "订单状态", "买家留言", "订单创建时间", "订单付款时间", "商品标题", "宝贝种类",
         "物流单号", "物流公司", "备注标签", "商家备注", "宝贝总数量", "店铺ID", "店铺名称",
         "商品属性SKU", "发货时间", "应发货时间", "确认收货时间", "确认收货打款金额",
-        "签收时间", "退款申请时间", "退款原因",
+        "签收时间", "退款申请时间", "退款原因", "平台",
     ]  # fmt: skip
     presale = rng.random(n) < 0.08
     promised = np.where(
@@ -250,6 +256,7 @@ def tmall_sheet(rng: np.random.Generator, n: int) -> tuple[list[str], list[list[
         _cell_times(o.signed),
         _cell_times(o.requested),
         list(o.reason),
+        ["天猫"] * n,  # the export is the same as Taobao's: the operator marks the platform
     ]  # fmt: skip
     return header, [list(r) for r in zip(*columns, strict=True)]
 
@@ -370,7 +377,7 @@ def build_demo(
         "天猫订单": tmall_sheet(rng, n_tmall),
         "拼多多订单": pdd_sheet(rng, n_pdd),
     }
-    platforms = {"淘宝订单": "taobao", "天猫订单": "tmall", "拼多多订单": "pdd"}
+    platforms = {"淘宝订单": "taobao", "天猫订单": "tmall", "拼多多订单": "pdd"}  # for reference
     path = directory / DEMO_FILE
     book = xlsxwriter.Workbook(
         str(path),

@@ -18,7 +18,9 @@ def test_demo_command(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "demo-shop.xlsx.bak").exists()
     assert "合计" in result.output
     assert "违约金合计" in result.output
-    assert "扣分节点" in result.output  # the 违规记录 sheet reaches Taobao's 12-point node
+    assert "扣分节点: 淘宝严重违规 2024 年累计 12 分" in result.output  # from the 违规记录 sheet
+    assert "扣分节点: 淘宝一般违规 2024 年累计 12 分" in result.output  # upheld late complaints
+    assert (tmp_path / "demo" / "demo-shop.audit.xlsx").exists()
     wb = openpyxl.load_workbook(book)
     for name in ("淘宝订单", "天猫订单", "拼多多订单"):
         header = [c.value for c in wb[name][1]]
@@ -48,10 +50,10 @@ def test_demo_golden_summary_and_nothing_else_changed(tmp_path: Path) -> None:
     assert [cell.strip() for cell in total.split("│")[1:-1]] == [
         "合计",
         "420",
-        "88",
-        "834.95",
+        "85",
+        "911.95",
         "0.00",
-        "22",
+        "40",
         "2",
     ]
     before = zipfile.ZipFile(tmp_path / "demo-shop.xlsx.bak")
