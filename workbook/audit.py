@@ -810,10 +810,9 @@ def _write_overview(
     data = data.sort_values(["_p", "track", "date"], kind="stable").reset_index(drop=True)
     for c, header in enumerate(["平台与类别", "日期", "年度累计扣分"]):
         sheet.write_string(block2, c, header, wb.header)
-    names = (
-        data["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p))
-        + data["track"].map(lambda t: TRACK_NAMES.get(t, t))
-    )
+    names = data["platform"].map(lambda p: PLATFORM_CHINESE.get(p, str(p))).astype(str) + data[
+        "track"
+    ].map(lambda t: TRACK_NAMES.get(t, "") if isinstance(t, str) else "").astype(str)
     dates = _serials(data["date"])
     for i in range(len(data)):
         row = block2 + 1 + i
