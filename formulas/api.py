@@ -53,7 +53,8 @@ def _broadcast(*columns: Column) -> list[pd.Series]:
 
 
 def _times(column: pd.Series) -> np.ndarray:
-    return pd.to_datetime(column).to_numpy(dtype="datetime64[ns]")
+    """A writable datetime64 copy (pandas 3 hands out read-only views)."""
+    return pd.to_datetime(column).to_numpy(dtype="datetime64[ns]", copy=True)
 
 
 def _objects(column: pd.Series) -> np.ndarray:
