@@ -930,26 +930,42 @@ def _cell_pattern(prefix: bytes) -> re.Pattern[bytes]:
     return pattern
 
 
-def _tail_start(content: bytes, prefix: bytes, first_target: int) -> int | None:
-    """Offset in ``content`` of the first cell of the trailing run of cells whose column is
-    ≥ ``first_target`` (``len(content)`` when there is none), scanning backwards from the end;
-    ``None`` when a cell has no ``r`` or the row has an ``extLst`` (use the full parse)."""
+_DELIMITERS: Final = (b" ", b">", b"/", b"\t", b"\n", b"\r")
+
+
+def _tail_cells(content: bytes, prefix: bytes, first_target: int) -> list[tuple[int, int]] | None:
+    """``(column, offset)`` of the trailing run of cells whose column is ≥ ``first_target``, left
+    to right, found scanning backwards from the end of the row's content; ``None`` when a cell
+    there has no ``r`` or the row has an ``extLst`` (then the row is parsed in full)."""
+    if b"extLst" in content:
+        return None
     opening = b"<%sc" % prefix
     skip = len(opening)
-    position = split = len(content)
+    position = len(content)
+    found: list[tuple[int, int]] = []
     while True:
         at = content.rfind(opening, 0, position)
         if at < 0:
-            return split
+            break
         position = at
-        if content[at + skip : at + skip + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+        if content[at + skip : at + skip + 1] not in _DELIMITERS:
             continue
-        ref = _CELL_R.search(content, at, content.find(b">", at))
-        if ref is None:
+        if content.startswith(b' r="', at + skip):  # the usual layout: r first
+            start = at + skip + 4
+            letters = content[start : content.find(b'"', start)].rstrip(b"0123456789")
+        else:
+            ref = _CELL_R.search(content, at, content.find(b">", at))
+            if ref is None:
+                return None
+            letters = ref.group(1)
+        if not letters:
             return None
-        if _col(ref.group(1)) < first_target:
-            return split
-        split = at
+        column = _col(letters)
+        if column < first_target:
+            break
+        found.append((column, at))
+    found.reverse()
+    return found
 
 
 def _has_value(cell: bytes) -> bool:
@@ -1003,20 +1019,27 @@ def _scan(
 
 
 def _last_value_column(row: bytes, prefix: bytes) -> int:
+    """Column of the right-most cell with a value (backwards from the row's end)."""
     _, content, _ = _split_row(row, prefix)
-    split = _tail_start(content, prefix, 1)
-    if split is None:
-        _, cells, _ = _cells(content, prefix)
-        return max((c for c, xml, _ in cells if _has_value(xml)), default=0)
-    pattern = _cell_pattern(prefix)
-    best = 0
-    for match in pattern.finditer(content):
-        xml = match.group(0)
-        if _has_value(xml):
-            ref = _CELL_R.search(xml, 0, xml.find(b">"))
-            if ref:
-                best = max(best, _col(ref.group(1)))
-    return best
+    opening = b"<%sc" % prefix
+    skip = len(opening)
+    position = len(content)
+    while True:
+        at = content.rfind(opening, 0, position)
+        if at < 0:
+            return 0
+        position = at
+        if content[at + skip : at + skip + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            continue
+        end = content.find(b">", at)
+        if content[end - 1 : end] == b"/":
+            continue
+        ref = _CELL_R.search(content, at, end)
+        if ref is None:
+            _, cells, _ = _cells(content, prefix)
+            return max((c for c, xml, _ in cells if _has_value(xml)), default=0)
+        if _has_value(content[at : content.find(b"</%sc>" % prefix, end) + skip + 3]):
+            return _col(ref.group(1))
 
 
 _T_TEXT: Final = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
@@ -1103,8 +1126,12 @@ def _rewrite_sheet(
     target_columns = {column for column, _ in by_column}
     first_target = min(target_columns)
     last_target = max(target_columns)
-    makers = [
-        (column, _cell_maker(column, c.kind, plan.xf_ids[c.kind], plan.date1904, prefix), c.values)
+    encoded = [
+        (
+            column,
+            b'<%sc r="%s' % (prefix, column_letter(column).encode()),
+            _encode_column(c.values, c.kind, plan.xf_ids[c.kind], plan.date1904, prefix),
+        )
         for column, c in by_column
     ]
     headers: dict[int, bytes] = {}
@@ -1123,8 +1150,11 @@ def _rewrite_sheet(
     size = 0
 
     def new_cells(row: int, index: int) -> list[tuple[int, bytes | None]]:
-        number_bytes = b"%d" % row
-        return [(column, make(values[index], number_bytes)) for column, make, values in makers]
+        number = b"%d" % row
+        return [
+            (column, None if (tail := values[index]) is None else opening + number + tail)
+            for column, opening, values in encoded
+        ]
 
     def row_xml(row: int, cells: list[tuple[int, bytes | None]]) -> bytes:
         present = [xml for _, xml in cells if xml is not None]
@@ -1206,23 +1236,30 @@ def _patch_row(
     clear it), or — a ``stale`` row — with the result cells of earlier runs cleared. Returns
     ``row`` itself when nothing changes."""
     tag, content, close = _split_row(row, prefix)
-    split = _tail_start(content, prefix, first_target) if content else 0
-    if split is None:
+    tail = _tail_cells(content, prefix, first_target) if content else []
+    if tail is None:
         lead, all_cells, trailer = _cells(content, prefix)
         cells = [
             (c, x if has_ref else _add_ref(x, c, number, prefix)) for c, x, has_ref in all_cells
         ]
         before = lead + b"".join(x for c, x in cells if c < first_target)
         tail_cells = [(c, x) for c, x in cells if c >= first_target]
-    else:
-        if stale and split == len(content):
+    elif not tail:  # no result cells yet: append (the first run's case)
+        present = [x for _, x in new if x is not None]
+        if stale or not present:
             return row
+        spans = _SPANS.search(tag)
+        if spans and int(spans.group(2)) < new[-1][0]:
+            last = max(c for c, x in new if x is not None)
+            tag = (
+                tag[: spans.start(2)] + b"%d" % max(int(spans.group(2)), last) + tag[spans.end(2) :]
+            )
+        return tag + content + b"".join(present) + (close or b"</%srow>" % prefix)
+    else:
+        split = tail[0][1]
         before, trailer = content[:split], b""
-        tail_cells = []
-        for match in _cell_pattern(prefix).finditer(content, split):
-            xml = match.group(0)
-            ref = _CELL_R.search(xml, 0, xml.find(b">"))
-            tail_cells.append((_col(ref.group(1)) if ref else 0, xml))
+        ends = [offset for _, offset in tail[1:]] + [len(content)]
+        tail_cells = [(c, content[o:e]) for (c, o), e in zip(tail, ends, strict=True)]
     replacement = dict(new)
     changed = False
     merged: list[tuple[int, bytes]] = []
@@ -1341,19 +1378,20 @@ def _patch_head(head: bytes, plan: _Plan, prefix: bytes, first: int, last: int) 
 # cell XML
 
 
-def _cell_maker(
-    column: int, kind: str, xf: int, date1904: bool, prefix: bytes
-) -> Callable[[object, bytes], bytes | None]:
-    letter = column_letter(column).encode()
-    open_c = b'<%sc r="%s' % (prefix, letter)
+def _encode_column(
+    values: Sequence[object], kind: str, xf: int, date1904: bool, prefix: bytes
+) -> list[bytes | None]:
+    """Each value's cell XML after the row number (``" s="3"><v>1.5</v></c>``), or None for a
+    blank; repeated values share one bytes object."""
     number_tail = b'" s="%d"><%sv>' % (xf, prefix)
     number_end = b"</%sv></%sc>" % (prefix, prefix)
     string_tail = b'" s="%d" t="inlineStr"><%sis><%st' % (xf, prefix, prefix)
     string_end = b"</%st></%sis></%sc>" % (prefix, prefix, prefix)
     bool_tail = b'" s="%d" t="b"><%sv>' % (xf, prefix)
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    cache: dict[tuple[type, object], bytes | None] = {}
 
-    def make(value: object, row: bytes) -> bytes | None:
+    def encode(value: object) -> bytes | None:
         if value is None:
             return None
         if isinstance(value, str):
@@ -1361,35 +1399,50 @@ def _cell_maker(
                 return None
             text = xml_text(value)
             space = b' xml:space="preserve">' if text != text.strip() or "\n" in text else b">"
-            return open_c + row + string_tail + space + text.encode("utf-8") + string_end
+            return string_tail + space + text.encode("utf-8") + string_end
         if isinstance(value, bool):
-            return open_c + row + bool_tail + (b"1" if value else b"0") + number_end
+            return bool_tail + (b"1" if value else b"0") + number_end
         if isinstance(value, float):
             if not math.isfinite(value):
                 return None
-            return open_c + row + number_tail + _number(value) + number_end
+            return number_tail + _number(value) + number_end
         if isinstance(value, int):
-            return open_c + row + number_tail + b"%d" % value + number_end
+            return number_tail + b"%d" % value + number_end
         if isinstance(value, dt.datetime):
             if value != value:  # pandas NaT
                 return None
             if value.tzinfo is not None:
                 raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
-            delta = value.replace(tzinfo=None) - epoch
+            delta = value - epoch
             serial = (
                 delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
             ) / 86400e6
-            return open_c + row + number_tail + _number(serial) + number_end
+            return number_tail + _number(serial) + number_end
         if isinstance(value, dt.date):
-            return open_c + row + number_tail + b"%d" % (value - epoch.date()).days + number_end
+            return number_tail + b"%d" % (value - epoch.date()).days + number_end
         item = getattr(value, "item", None)  # numpy scalars
         if callable(item):
-            return make(item(), row)
+            return encode(item())
         if value != value:  # pd.NA and friends
             return None
-        return make(str(value), row)
+        return encode(str(value))
 
-    return make
+    encoded: list[bytes | None] = []
+    append = encoded.append
+    for value in values:
+        if value is None:
+            append(None)
+            continue
+        try:
+            key = (value.__class__, value)
+            found = cache.get(key, False)
+        except TypeError:  # unhashable
+            append(encode(value))
+            continue
+        if found is False:
+            found = cache[key] = encode(value)
+        append(found)  # type: ignore[arg-type]
+    return encoded
 
 
 def _number(value: float) -> bytes:

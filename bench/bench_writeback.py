@@ -1,0 +1,180 @@
+"""Write-back benchmark: eleven result columns into a 100,000-row, 20-column order workbook,
+side by side in one run:
+
+(a) openpyxl: load the workbook, write the eleven columns, save (what a script usually does —
+    and it drops charts and images on the way);
+(b) the I/O floor: calamine read of the order sheet + the streamed patch of the eleven columns;
+(c) the streamed patch alone (first run: columns appended);
+(d) the streamed patch again on the patched book (re-run: columns found and overwritten).
+
+Each variant runs in its own subprocess on its own copy, so peak memory (max RSS) is per variant.
+
+    uv run python bench/bench_writeback.py               # 100,000 rows
+    uv run python bench/bench_writeback.py --rows 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADERS = ["发货截止", "发货状态", "延迟小时", "违约金", "违约金依据", "平台扣款", "扣分", "退货截止", "退货状态", "运费承担", "数据问题"]  # fmt: skip
+KINDS = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+DATA_HEADER = [
+    "订单编号", "子订单编号", "平台", "店铺", "商品标题", "商品编码", "数量", "单价", "实付金额", "邮费",
+    "付款时间", "承诺发货时间", "发货时间", "签收时间", "退款申请时间", "退款原因", "退款状态",
+    "买家会员名", "收货地址", "商家备注",
+]  # fmt: skip
+
+
+def make_book(path: Path, rows: int) -> None:
+    """20 columns of a typical export: text ids, titles, numbers, datetimes; plus a chart sheet."""
+    import numpy as np
+    import xlsxwriter
+
+    rng = np.random.default_rng(7)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    ws = book.add_worksheet("订单")
+    dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    ws.write_row(0, 0, DATA_HEADER)
+    start = dt.datetime(2024, 1, 1)
+    paid = rng.integers(0, 170 * 86400, rows)
+    platforms = ["淘宝", "天猫", "拼多多", "抖音", "快手", "京东"]
+    for r in range(rows):
+        p = start + dt.timedelta(seconds=int(paid[r]))
+        ws.write_string(r + 1, 0, f"40182700{r:011d}")
+        ws.write_string(r + 1, 1, f"40182700{r:011d}01")
+        ws.write_string(r + 1, 2, platforms[r % 6])
+        ws.write_string(r + 1, 3, "旗舰店")
+        ws.write_string(r + 1, 4, f"夏季新款纯棉T恤 {r % 977} 号 包邮")
+        ws.write_string(r + 1, 5, f"SKU{r % 5000:05d}")
+        ws.write_number(r + 1, 6, 1 + r % 3)
+        ws.write_number(r + 1, 7, 19.9 + r % 100)
+        ws.write_number(r + 1, 8, 19.9 + r % 100)
+        ws.write_number(r + 1, 9, 0 if r % 4 else 6)
+        ws.write_datetime(r + 1, 10, p, dates)
+        ws.write_datetime(r + 1, 11, p + dt.timedelta(hours=48), dates)
+        ws.write_datetime(r + 1, 12, p + dt.timedelta(hours=int(rng.integers(2, 90))), dates)
+        ws.write_datetime(r + 1, 13, p + dt.timedelta(hours=120), dates)
+        if r % 7 == 0:
+            ws.write_datetime(r + 1, 14, p + dt.timedelta(hours=150), dates)
+            ws.write_string(r + 1, 15, "七天无理由")
+            ws.write_string(r + 1, 16, "退款成功")
+        ws.write_string(r + 1, 17, f"买家{r % 30011}")
+        ws.write_string(r + 1, 18, f"浙江省杭州市余杭区某某路 {r % 999} 号")
+        if r % 5 == 0:
+            ws.write_string(r + 1, 19, "加急")
+    other = book.add_worksheet("看板")
+    other.write_column(0, 0, [1, 2, 3])
+    chart = book.add_chart({"type": "line"})
+    chart.add_series({"values": "=看板!$A$1:$A$3"})
+    other.insert_chart("C2", chart)
+    book.close()
+
+
+def result_columns(rows: int) -> list[object]:
+    from shoprules.workbook.xlsx_patch import OutputColumn
+
+    start = dt.datetime(2024, 1, 3)
+    statuses = ["按时发货", "延迟发货", "待发货", "超时未发货"]
+    values: list[list[object]] = [
+        [start + dt.timedelta(minutes=17 * i) for i in range(rows)],
+        [statuses[i % 4] for i in range(rows)],
+        [round((i % 50) / 10, 1) for i in range(rows)],
+        [None if i % 4 else 5.0 + (i % 25) for i in range(rows)],
+        [None if i % 4 else "taobao.late_shipment@2022-07-18" for i in range(rows)],
+        [None if i % 9 else 10.0 for i in range(rows)],
+        [0 if i % 11 else 3 for i in range(rows)],
+        [start + dt.timedelta(days=7, minutes=13 * i) for i in range(rows)],
+        ["可退货" if i % 3 else "已过期" for i in range(rows)],
+        [None if i % 7 else "发货:卖家 退货:买家" for i in range(rows)],
+        [None if i % 50 else "付款时间无法识别: 2024-13-01" for i in range(rows)],
+    ]
+    return [OutputColumn(h, v, k) for h, v, k in zip(HEADERS, values, KINDS, strict=True)]  # type: ignore[arg-type]
+
+
+def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
+    from shoprules.workbook.xlsx_patch import patch_sheet_columns
+
+    columns = result_columns(rows)
+    numbers = list(range(2, rows + 2))
+    started = time.perf_counter()
+    if variant == "openpyxl":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(book)
+        ws = wb["订单"]
+        base = ws.max_column
+        for j, column in enumerate(columns):
+            ws.cell(1, base + j + 1, column.header)  # type: ignore[attr-defined]
+            for r, value in zip(numbers, column.values, strict=True):  # type: ignore[attr-defined]
+                if value is not None:
+                    ws.cell(r, base + j + 1, value)
+        wb.save(book)
+    elif variant == "floor":
+        from python_calamine import CalamineWorkbook
+
+        data = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("订单").to_python()
+        assert len(data) == rows + 1  # noqa: S101 - a benchmark sanity check
+        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)  # type: ignore[arg-type]
+    elif variant in ("patch", "rerun"):
+        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": rss}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--variant")
+    parser.add_argument("--book", type=Path)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.book, args.rows)))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="bench-writeback-"))
+    try:
+        source = folder / "orders.xlsx"
+        t = time.perf_counter()
+        make_book(source, args.rows)
+        print(f"{args.rows:,} rows × {len(DATA_HEADER)} columns: {source.stat().st_size / 1e6:.1f} MB "
+              f"(built in {time.perf_counter() - t:.1f} s)")  # fmt: skip
+        results: dict[str, dict[str, float]] = {}
+        for variant in ("patch", "rerun", "floor", "openpyxl"):
+            book = folder / f"{variant}.xlsx"
+            shutil.copy(folder / "patch.xlsx" if variant == "rerun" else source, book)
+            out = subprocess.run(
+                [sys.executable, __file__, "--variant", variant, "--book", str(book), "--rows", str(args.rows)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            results[variant] = json.loads(out.stdout.strip().splitlines()[-1])
+        floor = results["floor"]["seconds"]
+        labels = {
+            "openpyxl": "(a) openpyxl load + 11 columns + save",
+            "floor": "(b) I/O floor: calamine read + patch",
+            "patch": "(c) patch alone (first run, append)",
+            "rerun": "(d) patch alone (re-run, overwrite)",
+        }
+        print(f"{'variant':<42}{'seconds':>9}{'× floor':>9}{'peak MB':>9}")
+        for variant in ("openpyxl", "floor", "patch", "rerun"):
+            r = results[variant]
+            print(
+                f"{labels[variant]:<42}{r['seconds']:>9.2f}{r['seconds'] / floor:>9.2f}{r['peak_mb']:>9.0f}"
+            )
+        speedup = results["openpyxl"]["seconds"] / results["patch"]["seconds"]
+        print(f"patch is {speedup:.1f}× faster than the openpyxl round trip")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
