@@ -322,17 +322,15 @@ def freight(
     blank = pd.isna(fault)
     nothing = np.array(None, dtype=object)
     text = np.where(blank, nothing, split.text)
-    return pd.DataFrame(
-        {
-            "text": text,
-            "fault": fault,
-            "outbound": np.where(blank, nothing, split.outbound),
-            "return_leg": np.where(blank, nothing, split.return_leg),
-            "rule": np.where(blank, nothing, split.labels),
-            "problem": np.where(blank, nothing, split.problems),
-        },
-        index=range(n),
-    )
+    columns = {
+        "text": text,
+        "fault": fault,
+        "outbound": np.where(blank, nothing, split.outbound),
+        "return_leg": np.where(blank, nothing, split.return_leg),
+        "rule": np.where(blank, nothing, split.labels),
+        "problem": np.where(blank, nothing, split.problems),
+    }
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()}, index=range(n))
 
 
 _PARAMETER_NAMES: Final = {
@@ -464,7 +462,7 @@ def _parameter_value(params: Mapping[str, Any], wanted: str) -> object:
 
 def _describe(params: Mapping[str, Any]) -> str:
     def get(key: str) -> Any:
-        return params[key]
+        return params.get(key)
 
     kind = get("kind")
     if kind == "rate_clamped":
