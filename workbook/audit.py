@@ -31,7 +31,7 @@ from shoprules.formulas.engine import EngineResult, compute
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook, Version, load_rulebook
 
-from .masking import mask_frame
+from .masking import mask_frame, scrub_phones
 
 __all__ = [
     "AuditReport",
@@ -594,7 +594,7 @@ def export_audit(
     formula_cells += summary_cells
     _write_table(wb, sheets["明细"], columns)
 
-    ledger_rows = _write_ledger(wb, sheets["扣分台账"], engine)
+    ledger_rows = _write_ledger(wb, sheets["扣分台账"], engine, unmask=unmask)
     used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
     rule_cols = _rule_columns(book, used)
     _write_table(wb, sheets["规则"], rule_cols)
@@ -879,8 +879,10 @@ def _write_overview(
 # 扣分台账, 数据问题, 来源
 
 
-def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult) -> int:
+def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult, *, unmask: bool) -> int:
     ledger = engine.ledger.reset_index(drop=True)
+    if not unmask and len(ledger) and "note" in ledger:
+        ledger = ledger.assign(note=scrub_phones(ledger["note"]))
     get = ledger.get
 
     def text(name: str) -> list[Any]:

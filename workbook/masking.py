@@ -21,7 +21,7 @@ from typing import Final
 
 import pandas as pd
 
-__all__ = ["mask_column", "mask_frame", "personal_kind"]
+__all__ = ["mask_column", "mask_frame", "personal_kind", "scrub_phones"]
 
 _NOT_PERSONAL: Final = re.compile(
     r"金额|货款|费|款|价|数量|时间|日期|状态|原因|备注|留言|方式|评价|种类|类型|编号|单号|公司"
@@ -105,3 +105,12 @@ def mask_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             scrubbed = values[is_text].astype(str).str.replace(_PHONE, r"\1****\2", regex=True)
             out[column] = values.astype(object).where(~is_text, scrubbed)
     return out, kinds
+
+
+def scrub_phones(values: pd.Series) -> pd.Series:
+    """Mask mobile numbers inside free text (``请打 13812341234`` → ``请打 138****1234``)."""
+    is_text = values.map(lambda v: isinstance(v, str))
+    if not is_text.any():
+        return values
+    scrubbed = values[is_text].astype(str).str.replace(_PHONE, r"\1****\2", regex=True)
+    return values.astype(object).where(~is_text, scrubbed)

@@ -1,0 +1,126 @@
+"""The audit workbook without LibreOffice: sheets, formulas, masking, injection, determinism."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from shoprules.workbook.audit import SHEETS, export_audit
+
+from .conftest import CREATED, Built, source
+from .generate import AS_OF, generate_orders
+
+FORMULA_HEADERS = {"延迟发货金额", "缺货违约金", "违约金", "平台扣款"}
+
+
+def _xml_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return "".join(
+            archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml")
+        )
+
+
+def test_sheets_headers_and_cached_values(generated: Built) -> None:
+    book = openpyxl.load_workbook(generated.path, data_only=True)
+    assert book.sheetnames == list(SHEETS)
+    detail = book["明细"]
+    assert detail.freeze_panes == "A2"
+    assert detail.auto_filter.ref
+    headers = [c.value for c in detail[1]]
+    cols = generated.report.detail_columns
+    assert headers[cols["违约金"]] == "违约金"
+    fen = generated.engine.results["damages"]
+    values = [row[cols["违约金"]].value for row in detail.iter_rows(min_row=2)]
+    for engine_fen, value in zip(fen.tolist(), values, strict=True):
+        if engine_fen is pd.NA:
+            assert value is None
+        else:
+            assert round(value * 100) == engine_fen
+
+
+def test_formulas_only_in_money_columns(generated: Built) -> None:
+    book = openpyxl.load_workbook(generated.path)
+    detail = book["明细"]
+    headers = [c.value for c in detail[1]]
+    seen = set()
+    for row in detail.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                seen.add(headers[cell.column - 1])
+    assert seen == FORMULA_HEADERS
+    titles = [row[generated.report.detail_columns["商品标题"]] for row in detail.iter_rows(min_row=2)]
+    injected = [c for c in titles if str(c.value).startswith(("=", "+", "-", "@"))]
+    assert injected and all(c.data_type == "s" for c in injected)
+
+
+def test_buyer_data_masked_by_default(generated: Built) -> None:
+    text = _xml_text(generated.path)
+    assert "13912345678" not in text and "13812345678" not in text
+    assert "文三路" not in text and "buyer_123" not in text and "张小明" not in text
+    book = openpyxl.load_workbook(generated.path)
+    detail = book["明细"]
+    cols = generated.report.detail_columns
+    row = next(detail.iter_rows(min_row=2, max_row=2))
+    assert row[cols["收货人姓名"]].value.endswith("**")
+    assert "****" in row[cols["联系手机"]].value
+    assert row[cols["收货地址"]].value.endswith("区***")
+    assert row[cols["收货人姓名"]].data_type == "s"
+    sources = {r[0].value: r[1].value for r in book["来源"].iter_rows(min_row=2)}
+    assert sources["个人信息"].startswith("已脱敏")
+
+
+def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
+    orders, extra, log = generate_orders(200)
+    from shoprules.formulas.engine import compute
+
+    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    out = tmp_path / "unmasked.xlsx"
+    export_audit(out, orders=orders, engine=engine, input_problems=None, source=source(200),
+                 unmask=True, extra_columns=extra)
+    book = openpyxl.load_workbook(out)
+    sources = {r[0].value: r[1].value for r in book["来源"].iter_rows(min_row=2)}
+    assert sources["个人信息"].startswith("未脱敏")
+    assert "文三路" in _xml_text(out)
+
+
+def test_deterministic_except_created_at(tmp_path: Path) -> None:
+    orders, extra, log = generate_orders(300)
+    from dataclasses import replace
+
+    from shoprules.formulas.engine import compute
+
+    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    paths = []
+    for i, created in enumerate([CREATED, CREATED, CREATED.replace(year=2030)]):
+        out = tmp_path / f"run{i}.xlsx"
+        export_audit(out, orders=orders, engine=engine, input_problems=None,
+                     source=replace(source(300), created_at=created), extra_columns=extra)
+        paths.append(out)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    a, b = (openpyxl.load_workbook(p) for p in paths[1:])
+    differ = [
+        (name, ca.coordinate)
+        for name in a.sheetnames
+        for ra, rb in zip(a[name].iter_rows(), b[name].iter_rows(), strict=True)
+        for ca, cb in zip(ra, rb, strict=True)
+        if ca.value != cb.value
+    ]
+    assert len(differ) == 1 and differ[0][0] == "来源"
+
+
+def test_boundary_amounts_present(generated: Built) -> None:
+    base = generated.orders["paid_amount"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+    late = generated.engine.detail["late_rule"].astype(str).str.contains("@")
+    assert ((base * 500) % 10000 == 5000)[late.to_numpy()].any()
+    assert ((base * 3000) % 10000 == 5000)[late.to_numpy()].any()
+    assert (generated.engine.detail["oos_fen"] > 0).any()
+    labels = set(generated.engine.detail["late_rule"]) | set(generated.engine.detail["oos_rule"])
+    book = generated.engine.rulebook
+    for rule_id in ("late_shipment", "out_of_stock"):
+        for key, rule in book.damages.items():
+            if key.endswith(rule_id):
+                assert {v.label for v in rule.versions} <= labels, key
+    assert np.isin(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], generated.orders["platform"]).all()
