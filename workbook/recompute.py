@@ -267,6 +267,17 @@ def new_workbook_path(path: Path) -> Path:
     return path.with_name(path.stem + ".shoprules.xlsx")
 
 
+def _sheet_names(path: Path, fmt: str) -> list[str]:
+    """Sheet names without loading any sheet (the 规则 / 违规记录 readers load every sheet, so
+    they are only called when those sheets exist)."""
+    if fmt not in (*IN_PLACE_FORMATS, "xls"):
+        return []
+    from .formats import open_workbook_sheets
+
+    names, _ = open_workbook_sheets(path, fmt)
+    return [str(name) for name in names]
+
+
 def _noop(stage: str) -> None:
     return None
 
@@ -302,9 +313,9 @@ def recompute_book(
         )
     report("read")
     read = read_orders(path, platform=platform, sheet=sheet)
-    workbook = read.source_format in (*IN_PLACE_FORMATS, "xls")
-    overrides = read_overrides(path) if workbook else ({}, {})
-    log = read_violation_log(path) if workbook else None
+    names = _sheet_names(path, read.source_format)
+    overrides = read_overrides(path) if "规则" in names else ({}, {})
+    log = read_violation_log(path) if "违规记录" in names else None
     report("compute")
     outcome = compute_output_columns(
         read,
