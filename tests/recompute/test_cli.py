@@ -300,3 +300,18 @@ def test_unknown_sheet_exit_2(book: Path) -> None:
     code, output = run("recompute", book, "--sheet", "没有这张表", "--as-of", AS_OF)
     assert code == 2
     assert "没有这张表" in output
+
+
+def test_xlsm_keeps_its_macros(tmp_path: Path) -> None:
+    """A macro workbook is patched in place; its VBA project is copied byte for byte."""
+    plain = write_book(tmp_path / "plain.xlsx", order_rows())
+    path = tmp_path / "orders.xlsm"
+    vba = b"\xd0\xcf\x11\xe0 fake vba project " * 50
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr("xl/vbaProject.bin", vba)
+    assert run("recompute", path, "--as-of", AS_OF)[0] == 0
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+    assert results(path)["违约金"] == [0, 7.5, 5, 0]
