@@ -227,6 +227,10 @@ class _Book:
         return None if name is None else self.formats[name]
 
 
+def _prepare_plain_formula(formula: str, expand_future_functions: bool = False) -> str:
+    return formula[1:] if formula.startswith("=") else formula
+
+
 def _write_table(
     book: _Book,
     sheet: Any,
@@ -247,6 +251,9 @@ def _write_table(
         sheet.freeze_panes(first_row + 1, 0)
     if filter_ and columns:
         sheet.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+    # Our formulas use only ROUND/INT/MIN/MAX/IF/SUMIFS/COUNTIFS, which need no ``_xlfn.``
+    # prefix; XlsxWriter's 30+ regex passes per formula (≈0.2 ms each) are skipped.
+    sheet._prepare_formula = _prepare_plain_formula
     plan: list[tuple[int, Callable[..., Any], list[Any], Any, list[Any] | None]] = []
     for c, column in enumerate(columns):
         method = {
@@ -354,7 +361,9 @@ def _params_text(params: Any) -> str:
             value = ", ".join(f"{k}={v}" for k, v in value.items())
         elif isinstance(value, tuple | list):
             value = "; ".join(
-                ", ".join(f"{k}={w}" for k, w in item.items()) if isinstance(item, dict) else str(item)
+                ", ".join(f"{k}={w}" for k, w in item.items())
+                if isinstance(item, dict)
+                else str(item)
                 for item in value
             )
         parts.append(f"{key}: {value}")
@@ -370,9 +379,7 @@ def _rate_formula(amount: str, row: int, stack: str | None) -> str:
     ref = {k: f"'规则'!${_col(c)}${row}" for k, c in _RC.items()}
     fen = f"ROUND({amount}{{r}}*100,0)"
     bp = f"ROUND({ref['比例']}*10000,0)"
-    raw = (
-        f'IF({ref["取整"]}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
-    )
+    raw = f'IF({ref["取整"]}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
     clamped = f"MIN(MAX({raw},ROUND({ref['下限(元)']}*100,0)),ROUND({ref['上限(元)']}*100,0))"
     if stack is not None:
         clamped = (
@@ -415,7 +422,9 @@ def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _version_amounts(labels: pd.Series, base: np.ndarray, versions: dict[str, Version]) -> np.ndarray:
+def _version_amounts(
+    labels: pd.Series, base: np.ndarray, versions: dict[str, Version]
+) -> np.ndarray:
     out = np.zeros(len(labels), dtype="int64")
     for label in pd.unique(labels.dropna()):
         if label == "" or label not in versions:
@@ -477,9 +486,13 @@ def export_audit(
             columns.append(_Column(name, "number", _number_list(values), "integer", width=9))
         else:
             columns.append(_Column(name, "text", _text_list(values)))
-    paid_at = pd.to_datetime(col("paid_at")) if "paid_at" in orders else pd.Series(pd.NaT, index=range(n))
+    paid_at = (
+        pd.to_datetime(col("paid_at")) if "paid_at" in orders else pd.Series(pd.NaT, index=range(n))
+    )
     month = paid_at.dt.strftime("%Y-%m").fillna(_UNKNOWN_MONTH)
-    platform_cn = col("platform").map(lambda p: PLATFORM_CHINESE.get(p, p) if isinstance(p, str) else None)
+    platform_cn = col("platform").map(
+        lambda p: PLATFORM_CHINESE.get(p, p) if isinstance(p, str) else None
+    )
     goods = col("goods_type").map(lambda g: GOODS_TYPES.get(g, g) if isinstance(g, str) else None)
     columns += [
         _Column("订单编号", "text", _text_list(col("order_id")), width=21),
@@ -487,7 +500,9 @@ def export_audit(
         _Column("平台", "text", _text_list(platform_cn), width=7),
         _Column("月份", "text", month.tolist(), width=9),
         _Column("商品标题", "text", _text_list(col("title")), width=30),
-        _Column("实付金额", "number", _yuan_list(col("paid_amount").astype("Int64")), "money", width=11),
+        _Column(
+            "实付金额", "number", _yuan_list(col("paid_amount").astype("Int64")), "money", width=11
+        ),
         _Column("邮费", "number", _yuan_list(col("postage").astype("Int64")), "money", width=8),
     ]
     amount_col = len(columns) - 2
@@ -513,11 +528,17 @@ def export_audit(
     ]
 
     amount_ref = _col(amount_col)
-    base = orders["paid_amount"].astype("Int64").fillna(0).to_numpy(dtype="int64") if "paid_amount" in orders else np.zeros(n, dtype="int64")
+    base = (
+        orders["paid_amount"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+        if "paid_amount" in orders
+        else np.zeros(n, dtype="int64")
+    )
     damages = res["damages"].astype("Int64")
     fee = res["platform_fee"].astype("Int64")
     late_label = det["late_rule"].fillna("").astype(str)
-    receiver = late_label.map(lambda lab: versions[lab].params.get("receiver") if lab in versions else None)
+    receiver = late_label.map(
+        lambda lab: versions[lab].params.get("receiver") if lab in versions else None
+    )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
     late_amount = _version_amounts(late_label.where(has_late, ""), base, versions)
@@ -526,13 +547,19 @@ def export_audit(
     late_col = len(columns)
     oos_col = late_col + 2
     late_templates = late_label.map(
-        lambda lab: _version_formula(versions[lab], rule_row[lab], amount_ref, None) if lab in versions else None
+        lambda lab: (
+            _version_formula(versions[lab], rule_row[lab], amount_ref, None)
+            if lab in versions
+            else None
+        )
     ).where(has_late, None)
     oos_label = det["oos_rule"].fillna("").astype(str)
     oos_templates = oos_label.map(
-        lambda lab: _version_formula(versions[lab], rule_row[lab], amount_ref, _col(late_col))
-        if lab in versions
-        else None
+        lambda lab: (
+            _version_formula(versions[lab], rule_row[lab], amount_ref, _col(late_col))
+            if lab in versions
+            else None
+        )
     )
     late_formulas = _fill(late_templates, excel_rows)
     oos_formulas = _fill(oos_templates, excel_rows)
@@ -553,7 +580,9 @@ def export_audit(
             total_formulas[i] = total_cached[i]  # plain number (0 when on time)
     fee_cached = _yuan_list(fee)
     fee_known = fee.notna().to_numpy()
-    fee_rest = fee.fillna(0).to_numpy(dtype="int64") - np.where(to_platform & has_late, late_amount, 0)
+    fee_rest = fee.fillna(0).to_numpy(dtype="int64") - np.where(
+        to_platform & has_late, late_amount, 0
+    )
     fee_formulas: list[Any] = [None] * n
     for i in np.flatnonzero(fee_known).tolist():
         if to_platform[i] and has_late[i]:
@@ -563,15 +592,26 @@ def export_audit(
             fee_formulas[i] = fee_cached[i]
 
     columns += [
-        _Column("延迟发货金额", "formula", late_formulas, "formula", _yuan_list(late_cached), width=12),
+        _Column(
+            "延迟发货金额", "formula", late_formulas, "formula", _yuan_list(late_cached), width=12
+        ),
         _Column("延迟依据", "text", _text_list(late_label.where(has_late, "")), width=30),
-        _Column("缺货违约金", "formula", oos_formulas, "formula", _yuan_list(det["oos_fen"]), width=11),
+        _Column(
+            "缺货违约金", "formula", oos_formulas, "formula", _yuan_list(det["oos_fen"]), width=11
+        ),
         _Column("缺货依据", "text", _text_list(oos_label), width=30),
         _Column("违约金", "formula", total_formulas, "formula", total_cached, width=10),
         _Column("违约金依据", "text", _text_list(basis), width=34),
         _Column("平台扣款", "formula", fee_formulas, "formula", fee_cached, width=10),
         _Column("扣分", "number", _number_list(res["points"]), "integer", width=6),
-        _Column("扣分类别", "text", _text_list(det["track"].map(lambda t: TRACK_NAMES.get(t, t) if isinstance(t, str) else None)), width=9),
+        _Column(
+            "扣分类别",
+            "text",
+            _text_list(
+                det["track"].map(lambda t: TRACK_NAMES.get(t, t) if isinstance(t, str) else None)
+            ),
+            width=9,
+        ),
         _Column("扣分依据", "text", _text_list(det["points_rule"]), width=30),
         _Column("退货截止", "number", _time_list(res["return_by"]), "datetime", width=19),
         _Column("退货状态", "text", _text_list(res["return_status"]), width=9),
@@ -580,7 +620,13 @@ def export_audit(
         _Column("数据问题", "text", _text_list(res["problems"]), width=40),
     ]
     for name in trailing:
-        columns.append(_Column(str(name), "text", _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v)))))
+        columns.append(
+            _Column(
+                str(name),
+                "text",
+                _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v))),
+            )
+        )
     detail_columns = {c.header: i for i, c in enumerate(columns)}
 
     # --- write ------------------------------------------------------------------------------
@@ -588,9 +634,25 @@ def export_audit(
     created = dt.datetime.combine(pd.Timestamp(source.as_of).date(), dt.time())
     wb = _Book(out, created)
     sheets = {name: wb.wb.add_worksheet(name) for name in SHEETS}
-    formula_cells = sum(1 for c in columns if c.kind == "formula" for v in c.values if isinstance(v, str) and v[:1] == "=")
+    formula_cells = sum(
+        1
+        for c in columns
+        if c.kind == "formula"
+        for v in c.values
+        if isinstance(v, str) and v[:1] == "="
+    )
 
-    summary_cells = _write_overview(wb, sheets["概览"], orders_month=month, platform_cn=platform_cn, res=res, det=det, engine=engine, detail_columns=detail_columns, n=n)
+    summary_cells = _write_overview(
+        wb,
+        sheets["概览"],
+        orders_month=month,
+        platform_cn=platform_cn,
+        res=res,
+        det=det,
+        engine=engine,
+        detail_columns=detail_columns,
+        n=n,
+    )
     formula_cells += summary_cells
     _write_table(wb, sheets["明细"], columns)
 
@@ -604,7 +666,9 @@ def export_audit(
         *det["return_rule"].dropna().tolist(),
     ]
     if len(engine.ledger):
-        other_labels += engine.ledger["rule"].dropna().tolist() + engine.ledger["node_rule"].dropna().tolist()
+        other_labels += (
+            engine.ledger["rule"].dropna().tolist() + engine.ledger["node_rule"].dropna().tolist()
+        )
     if len(engine.eligibility):
         other_labels += engine.eligibility["rule"].dropna().tolist()
     other_used = pd.Series(other_labels, dtype=object)
@@ -615,7 +679,11 @@ def export_audit(
     rules_sheet.write_string(start, 0, "其他规则版本（发货时效、扣分、节点、退货、活动）", wb.bold)
     other_cols = [
         _Column("规则版本", "text", [lab for lab, _ in others]),
-        _Column("平台", "text", [PLATFORM_CHINESE.get(lab.split(".")[0], lab.split(".")[0]) for lab, _ in others]),
+        _Column(
+            "平台",
+            "text",
+            [PLATFORM_CHINESE.get(lab.split(".")[0], lab.split(".")[0]) for lab, _ in others],
+        ),
         _Column("规则", "text", [v.rule_id for _, v in others]),
         _Column("参数", "text", [_params_text(v.params) for _, v in others]),
         _Column("生效日期", "number", _time_list([v.since for _, v in others]), "date"),
@@ -638,14 +706,28 @@ def export_audit(
     ]
     if book.overrides:
         _write_table(
-            wb, rules_sheet, override_cols, first_row=start + 1, freeze=False, filter_=False,
+            wb,
+            rules_sheet,
+            override_cols,
+            first_row=start + 1,
+            freeze=False,
+            filter_=False,
             widths=False,
         )
     else:
         rules_sheet.write_string(start + 1, 0, "无（使用内置规则库）")
 
     problem_rows = _write_problems(wb, sheets["数据问题"], res, columns, engine)
-    _write_source(wb, sheets["来源"], source, engine, unmask=unmask, masked=masked_kinds, formula_cells=formula_cells, problem_rows=problem_rows)
+    _write_source(
+        wb,
+        sheets["来源"],
+        source,
+        engine,
+        unmask=unmask,
+        masked=masked_kinds,
+        formula_cells=formula_cells,
+        problem_rows=problem_rows,
+    )
     wb.wb.close()
     return AuditReport(
         path=out,
@@ -730,13 +812,16 @@ def _write_overview(
     formulas = 0
     for i, g in enumerate(groups.itertuples(index=False)):
         row = top + 1 + i
-        cond = f'{p_rng},$A{row + 1},{m_rng},$B{row + 1}'
+        cond = f"{p_rng},$A{row + 1},{m_rng},$B{row + 1}"
         sheet.write_string(row, 0, g.platform)
         sheet.write_string(row, 1, g.month)
         sheet.write_formula(row, 2, f"=COUNTIFS({cond})", integer, int(g.orders))
         sheet.write_formula(
-            row, 3, f'=COUNTIFS({cond},{s_rng},"延迟发货")+COUNTIFS({cond},{s_rng},"超时未发货")',
-            integer, int(g.late),
+            row,
+            3,
+            f'=COUNTIFS({cond},{s_rng},"延迟发货")+COUNTIFS({cond},{s_rng},"超时未发货")',
+            integer,
+            int(g.late),
         )
         sheet.write_formula(row, 4, f"=ROUND(SUMIFS({d_rng},{cond}),2)", money, g.damages / 100)
         sheet.write_formula(row, 5, f"=ROUND(SUMIFS({f_rng},{cond}),2)", money, g.fee / 100)
@@ -746,7 +831,13 @@ def _write_overview(
     sheet.write_string(total_row, 0, "合计", wb.bold)
     if len(groups):
         for c, (fmt, key) in enumerate(
-            [(integer, "orders"), (integer, "late"), (money, "damages"), (money, "fee"), (integer, "points")],
+            [
+                (integer, "orders"),
+                (integer, "late"),
+                (money, "damages"),
+                (money, "fee"),
+                (integer, "points"),
+            ],
             start=2,
         ):
             letter = _col(c)
@@ -806,7 +897,11 @@ def _write_overview(
     if not len(ledger):
         sheet.write_string(block2, 0, "无扣分记录")
         return formulas
-    data = ledger.assign(_p=ledger["platform"].map(lambda p: list(PLATFORM_CHINESE).index(p) if p in PLATFORM_CHINESE else 99))
+    data = ledger.assign(
+        _p=ledger["platform"].map(
+            lambda p: list(PLATFORM_CHINESE).index(p) if p in PLATFORM_CHINESE else 99
+        )
+    )
     data = data.sort_values(["_p", "track", "date"], kind="stable").reset_index(drop=True)
     for c, header in enumerate(["平台与类别", "日期", "年度累计扣分"]):
         sheet.write_string(block2, c, header, wb.header)
@@ -833,8 +928,8 @@ def _write_overview(
                 "values": ["概览", first, 2, last_, 2],
             }
         )
-        key = (str(data["platform"][rows[0]]), str(data["track"][rows[0]]))
-        track = engine.rulebook.node_tracks.get(key)
+        track_key = (str(data["platform"][rows[0]]), str(data["track"][rows[0]]))
+        track = engine.rulebook.node_tracks.get(track_key)
         version = track.at(data["date"][rows[-1]]) if track is not None else None
         if version is None:
             continue
@@ -844,7 +939,9 @@ def _write_overview(
         else:
             every = int(version.params["every"]["points"])
             levels = list(range(every, max(top_total, every) + every, every))
-        for level in levels[: max(1, sum(1 for x in levels if x <= top_total) + 1)]:
+        for level in levels[: min(6, max(1, sum(1 for x in levels if x <= top_total) + 1))]:
+            if len(lines) >= 200:  # Excel charts hold at most 255 series
+                break
             lines.append((f"{name}节点 {level} 分", start_x, end_x, level))
     block3 = block2 + len(data) + 3
     sheet.write_string(block3 - 1, 0, "扣分节点（图表参考线）", wb.bold)
@@ -867,7 +964,9 @@ def _write_overview(
             }
         )
     chart2.set_title({"name": "年度累计扣分与扣分节点"})
-    chart2.set_x_axis({"name": "日期", "num_format": "yyyy-mm-dd", "min": start_x - 1, "max": end_x + 1})
+    chart2.set_x_axis(
+        {"name": "日期", "num_format": "yyyy-mm-dd", "min": start_x - 1, "max": end_x + 1}
+    )
     chart2.set_y_axis({"name": "分", "min": 0})
     chart2.set_legend({"position": "bottom"})
     chart2.set_size({"width": 720, "height": 400})
@@ -889,19 +988,68 @@ def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult, *, unmask: bool) 
         return _text_list(get(name, pd.Series([None] * len(ledger), dtype=object)))
 
     columns = [
-        _Column("日期", "number", _time_list(ledger["date"]) if len(ledger) else [], "date", width=11),
-        _Column("平台", "text", _text_list(ledger["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p))) if len(ledger) else [], width=7),
-        _Column("类别", "text", _text_list(ledger["track"].map(lambda t: TRACK_NAMES.get(t, t))) if len(ledger) else [], width=9),
+        _Column(
+            "日期", "number", _time_list(ledger["date"]) if len(ledger) else [], "date", width=11
+        ),
+        _Column(
+            "平台",
+            "text",
+            _text_list(ledger["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p)))
+            if len(ledger)
+            else [],
+            width=7,
+        ),
+        _Column(
+            "类别",
+            "text",
+            _text_list(ledger["track"].map(lambda t: TRACK_NAMES.get(t, t))) if len(ledger) else [],
+            width=9,
+        ),
         _Column("违规", "text", text("violation"), width=18),
         _Column("违规名称", "text", text("violation_name"), width=14),
-        _Column("扣分", "number", _number_list(ledger["points"]) if len(ledger) else [], "integer", width=6),
-        _Column("年度", "number", _number_list(ledger["year"]) if len(ledger) else [], "integer", width=6),
-        _Column("年度累计", "number", _number_list(ledger["running_total"]) if len(ledger) else [], "integer", width=9),
+        _Column(
+            "扣分",
+            "number",
+            _number_list(ledger["points"]) if len(ledger) else [],
+            "integer",
+            width=6,
+        ),
+        _Column(
+            "年度",
+            "number",
+            _number_list(ledger["year"]) if len(ledger) else [],
+            "integer",
+            width=6,
+        ),
+        _Column(
+            "年度累计",
+            "number",
+            _number_list(ledger["running_total"]) if len(ledger) else [],
+            "integer",
+            width=9,
+        ),
         _Column("触发节点(分)", "text", text("node"), width=11),
         _Column("处罚", "text", text("consequence"), "wrap", width=44),
-        _Column("罚款(元)", "number", _yuan_list(ledger["fine_fen"]) if len(ledger) else [], "money", width=10),
-        _Column("处罚截止", "number", _time_list(ledger["ends_at"]) if len(ledger) else [], "date", width=11),
-        _Column("永久", "text", [("是" if v else "否") for v in ledger["permanent"].tolist()] if len(ledger) else [], width=6),
+        _Column(
+            "罚款(元)",
+            "number",
+            _yuan_list(ledger["fine_fen"]) if len(ledger) else [],
+            "money",
+            width=10,
+        ),
+        _Column(
+            "处罚截止",
+            "number",
+            _time_list(ledger["ends_at"]) if len(ledger) else [],
+            "date",
+            width=11,
+        ),
+        _Column(
+            "永久",
+            "text",
+            [("是" if v else "否") for v in ledger["permanent"].tolist()] if len(ledger) else [],
+            width=6,
+        ),
         _Column("规则版本", "text", text("rule"), width=34),
         _Column("节点规则", "text", text("node_rule"), width=26),
         _Column("订单编号", "text", text("order_id"), width=21),
@@ -913,15 +1061,27 @@ def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult, *, unmask: bool) 
     start = rows + 3
     sheet.write_string(start, 0, f"活动报名资格（截至 {engine.as_of:%Y-%m-%d %H:%M}）", wb.bold)
     elig_cols = [
-        _Column("平台", "text", _text_list(elig["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p))) if len(elig) else []),
+        _Column(
+            "平台",
+            "text",
+            _text_list(elig["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p)))
+            if len(elig)
+            else [],
+        ),
         _Column("资格", "text", _text_list(elig["eligible"]) if len(elig) else []),
         _Column("限制至", "number", _time_list(elig["until"]) if len(elig) else [], "date"),
-        _Column("永久", "text", [("是" if v else "否") for v in elig["permanent"].tolist()] if len(elig) else []),
+        _Column(
+            "永久",
+            "text",
+            [("是" if v else "否") for v in elig["permanent"].tolist()] if len(elig) else [],
+        ),
         _Column("原因", "text", _text_list(elig["reasons"]) if len(elig) else []),
         _Column("需人工核对", "text", _text_list(elig["checks_by_hand"]) if len(elig) else []),
         _Column("规则版本", "text", _text_list(elig["rule"]) if len(elig) else []),
     ]
-    _write_table(wb, sheet, elig_cols, first_row=start + 1, freeze=False, filter_=False, widths=False)
+    _write_table(
+        wb, sheet, elig_cols, first_row=start + 1, freeze=False, filter_=False, widths=False
+    )
     return rows
 
 
@@ -954,7 +1114,11 @@ def _write_problems(
             start = written + 3
             sheet.write_string(start, 0, "扣分记录的问题", wb.bold)
             for i, record in enumerate(bad.to_dict("records")):
-                sheet.write_string(start + 1 + i, 0, f"{pd.Timestamp(record['date']):%Y-%m-%d}" if pd.notna(record["date"]) else "")
+                sheet.write_string(
+                    start + 1 + i,
+                    0,
+                    f"{pd.Timestamp(record['date']):%Y-%m-%d}" if pd.notna(record["date"]) else "",
+                )
                 sheet.write_string(start + 1 + i, 1, str(record.get("order_id") or ""))
                 sheet.write_string(start + 1 + i, 2, str(record["problem"]))
     return written
@@ -976,7 +1140,8 @@ def _write_source(
     privacy = (
         "未脱敏（使用了 --unmask）：本表含买家个人信息，请勿外传"
         if unmask
-        else "已脱敏: " + ("、".join(f"{h}（{kinds[k]}）" for h, k in masked.items()) or "无个人信息列")
+        else "已脱敏: "
+        + ("、".join(f"{h}（{kinds[k]}）" for h, k in masked.items()) or "无个人信息列")
     )
     overrides = "；".join(f"{o.key} = {o.value}" for o in book.overrides) or "无"
     rules_as_of = (
@@ -997,7 +1162,11 @@ def _write_source(
         ("规则库摘要", book.digest, None),
         ("个人信息", privacy, None),
         ("公式单元格数", formula_cells, "integer"),
-        ("说明", "「明细」的违约金、缺货、平台扣款是引用「规则」参数的公式，已写入计算结果；改「规则」参数后重算即可复核", None),
+        (
+            "说明",
+            "「明细」的违约金、缺货、平台扣款是引用「规则」参数的公式，已写入计算结果；改「规则」参数后重算即可复核",
+            None,
+        ),
         ("生成时间", f"{source.created_at:%Y-%m-%d %H:%M:%S}", None),
     ]
     sheet.write_string(0, 0, "项目", wb.header)

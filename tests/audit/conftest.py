@@ -42,8 +42,13 @@ def build_generated(out: Path, n: int = 5000, *, unmask: bool = False) -> Built:
     orders, extra, log = generate_orders(n)
     engine = compute(orders, as_of=AS_OF, violation_log=log)
     report = export_audit(
-        out, orders=orders, engine=engine, input_problems=None, source=source(n),
-        unmask=unmask, extra_columns=extra,
+        out,
+        orders=orders,
+        engine=engine,
+        input_problems=None,
+        source=source(n),
+        unmask=unmask,
+        extra_columns=extra,
     )
     return Built(out, report, engine, orders)
 

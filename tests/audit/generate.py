@@ -14,9 +14,47 @@ AS_OF = pd.Timestamp("2025-12-31 12:00")
 # Base amounts (fen) at rounding boundaries: base × rate_bp ends in exactly 5000 for 5 %, 10 %
 # and 30 %; floor-to-yuan edges for 10 % and 25 %; the clamp edges; binary-unfriendly yuan.
 BOUNDARY_FEN = np.array(
-    [1, 5, 10, 15, 25, 30, 35, 50, 90, 110, 115, 267, 268, 1005, 1010, 1030, 1050, 1990, 2005,
-     9990, 10000, 10010, 10015, 12345, 13100, 13199, 59990, 60000, 60010, 99990, 100000, 100010,
-     166665, 166667, 333335, 999995, 1000000, 2000005, 9999999],
+    [
+        1,
+        5,
+        10,
+        15,
+        25,
+        30,
+        35,
+        50,
+        90,
+        110,
+        115,
+        267,
+        268,
+        1005,
+        1010,
+        1030,
+        1050,
+        1990,
+        2005,
+        9990,
+        10000,
+        10010,
+        10015,
+        12345,
+        13100,
+        13199,
+        59990,
+        60000,
+        60010,
+        99990,
+        100000,
+        100010,
+        166665,
+        166667,
+        333335,
+        999995,
+        1000000,
+        2000005,
+        9999999,
+    ],
     dtype="int64",
 )
 
@@ -28,7 +66,9 @@ def since_dates() -> np.ndarray:
     return np.array(sorted({d.to_datetime64() for d in dates}), dtype="datetime64[ns]")
 
 
-def generate_orders(n: int = 5000, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def generate_orders(
+    n: int = 5000, seed: int = 5
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(orders, extra_columns, violation_log)`` for ``n`` orders."""
     rng = np.random.default_rng(seed)
     platform = np.array(PLATFORMS, dtype=object)[rng.integers(0, len(PLATFORMS), n)]
@@ -52,7 +92,9 @@ def generate_orders(n: int = 5000, seed: int = 5) -> tuple[pd.DataFrame, pd.Data
     amount[rng.random(n) < 0.003] = -500
     platform[rng.random(n) < 0.005] = "amazon"
     signed = np.where(~unshipped, shipped + np.timedelta64(50, "h"), np.datetime64("NaT"))
-    titles = np.array(["T恤", "=HYPERLINK(\"http://x\",\"券\")", "+1", "@SUM(A1)", "-2+3", "耳机"], dtype=object)
+    titles = np.array(
+        ["T恤", '=HYPERLINK("http://x","券")', "+1", "@SUM(A1)", "-2+3", "耳机"], dtype=object
+    )
     orders = pd.DataFrame(
         {
             "order_id": [f"{4000000000000000000 + i}" for i in range(n)],
@@ -73,7 +115,9 @@ def generate_orders(n: int = 5000, seed: int = 5) -> tuple[pd.DataFrame, pd.Data
             "收货人姓名": surnames[rng.integers(0, len(surnames), n)] + "小明",
             "联系手机": [f"13{d:09d}" for d in rng.integers(0, 10**9, n)],
             "收货地址": np.where(
-                rng.random(n) < 0.5, "浙江省杭州市西湖区文三路 100 号", "北京市朝阳区建国路 8 号 1 单元"
+                rng.random(n) < 0.5,
+                "浙江省杭州市西湖区文三路 100 号",
+                "北京市朝阳区建国路 8 号 1 单元",
             ),
             "买家会员名": [f"buyer_{i}" for i in range(n)],
             "买家留言": np.where(rng.random(n) < 0.1, "请打我电话 13912345678", ""),

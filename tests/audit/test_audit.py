@@ -19,7 +19,9 @@ FORMULA_HEADERS = {"延迟发货金额", "缺货违约金", "违约金", "平台
 def _xml_text(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         return "".join(
-            archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml")
+            archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith(".xml")
         )
 
 
@@ -51,15 +53,21 @@ def test_formulas_only_in_money_columns(generated: Built) -> None:
             if cell.data_type == "f":
                 seen.add(headers[cell.column - 1])
     assert seen == FORMULA_HEADERS
-    titles = [row[generated.report.detail_columns["商品标题"]] for row in detail.iter_rows(min_row=2)]
+    titles = [
+        row[generated.report.detail_columns["商品标题"]] for row in detail.iter_rows(min_row=2)
+    ]
     injected = [c for c in titles if str(c.value).startswith(("=", "+", "-", "@"))]
-    assert injected and all(c.data_type == "s" for c in injected)
+    assert injected
+    assert all(c.data_type == "s" for c in injected)
 
 
 def test_buyer_data_masked_by_default(generated: Built) -> None:
     text = _xml_text(generated.path)
-    assert "13912345678" not in text and "13812345678" not in text
-    assert "文三路" not in text and "buyer_123" not in text and "张小明" not in text
+    assert "13912345678" not in text
+    assert "13812345678" not in text
+    assert "文三路" not in text
+    assert "buyer_123" not in text
+    assert "张小明" not in text
     book = openpyxl.load_workbook(generated.path)
     detail = book["明细"]
     cols = generated.report.detail_columns
@@ -78,8 +86,15 @@ def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
 
     engine = compute(orders, as_of=AS_OF, violation_log=log)
     out = tmp_path / "unmasked.xlsx"
-    export_audit(out, orders=orders, engine=engine, input_problems=None, source=source(200),
-                 unmask=True, extra_columns=extra)
+    export_audit(
+        out,
+        orders=orders,
+        engine=engine,
+        input_problems=None,
+        source=source(200),
+        unmask=True,
+        extra_columns=extra,
+    )
     book = openpyxl.load_workbook(out)
     sources = {r[0].value: r[1].value for r in book["来源"].iter_rows(min_row=2)}
     assert sources["个人信息"].startswith("未脱敏")
@@ -96,8 +111,14 @@ def test_deterministic_except_created_at(tmp_path: Path) -> None:
     paths = []
     for i, created in enumerate([CREATED, CREATED, CREATED.replace(year=2030)]):
         out = tmp_path / f"run{i}.xlsx"
-        export_audit(out, orders=orders, engine=engine, input_problems=None,
-                     source=replace(source(300), created_at=created), extra_columns=extra)
+        export_audit(
+            out,
+            orders=orders,
+            engine=engine,
+            input_problems=None,
+            source=replace(source(300), created_at=created),
+            extra_columns=extra,
+        )
         paths.append(out)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     a, b = (openpyxl.load_workbook(p) for p in paths[1:])
@@ -108,7 +129,8 @@ def test_deterministic_except_created_at(tmp_path: Path) -> None:
         for ca, cb in zip(ra, rb, strict=True)
         if ca.value != cb.value
     ]
-    assert len(differ) == 1 and differ[0][0] == "来源"
+    assert len(differ) == 1
+    assert differ[0][0] == "来源"
 
 
 def test_boundary_amounts_present(generated: Built) -> None:
@@ -123,4 +145,6 @@ def test_boundary_amounts_present(generated: Built) -> None:
         for key, rule in book.damages.items():
             if key.endswith(rule_id):
                 assert {v.label for v in rule.versions} <= labels, key
-    assert np.isin(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], generated.orders["platform"]).all()
+    assert np.isin(
+        ["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], generated.orders["platform"]
+    ).all()
