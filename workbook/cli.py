@@ -93,16 +93,16 @@ def _progress(console: Console, label: str) -> Iterator[Any]:
 def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Table:
     """The end-of-run table: one line per sheet (and a total when there are several)."""
     table = Table(title=f"重算结果（状态按 {as_of:%Y-%m-%d %H:%M} 判断）", title_justify="left")
-    table.add_column("工作表")
+    table.add_column("工作表", no_wrap=True)
     for header in (
         "订单数",
         "延迟发货",
-        "违约金合计(元)",
-        "平台扣款合计(元)",
+        "违约金合计\n(元)",
+        "平台扣款合计\n(元)",
         "扣分合计",
-        "数据问题行数",
+        "数据问题\n行数",
     ):
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="right", overflow="fold")
 
     def add(name: str, s: Any) -> None:
         table.add_row(
