@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,6 +172,14 @@ def run_recompute(
         raise _fail(console, str(error), "在 Excel/WPS 中保存并关闭该工作簿后重试") from error
     except (CorruptWorkbook, SheetNotFound, WorkbookNotWritable) as error:
         raise _fail(console, str(error)) from error
+    except Exception as error:  # a bug, not the input: say so briefly, details on request
+        if os.environ.get("SHOPRULES_DEBUG"):
+            raise
+        raise _fail(
+            console,
+            f"内部错误 {type(error).__name__}: {error}",
+            "设置环境变量 SHOPRULES_DEBUG=1 重新运行可看到详细信息；请连同文件（可删去买家信息）反馈",
+        ) from error
     except PermissionError as error:
         raise _fail(
             console,

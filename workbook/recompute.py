@@ -304,7 +304,7 @@ def recompute_book(
     report = stage or _noop
     path = Path(path)
     if not path.exists():
-        raise UnusableInput(f"文件不存在: {path}")
+        raise UnusableInput(f"文件不存在: {path}（请检查路径和文件名）")
     lock = path.with_name("~$" + path.name)
     if lock.exists() and (out is None or Path(out).resolve() == path.resolve()):
         raise UnusableInput(

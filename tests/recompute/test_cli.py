@@ -170,7 +170,6 @@ def test_formula_text_stays_text(tmp_path: Path) -> None:
 @pytest.mark.xfail(
     reason="engine: with rules_as_of, governing() returns the full-length pinned array for a "
     "per-platform subset (formulas/engine.py); passes once the engine slices it",
-    raises=IndexError,
     strict=True,
 )
 def test_rules_as_of_pins_the_version(book: Path) -> None:
