@@ -40,11 +40,13 @@ import re
 import shutil
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 from typing import IO, Final, Literal
 
 from defusedxml import ElementTree as SafeET
@@ -78,6 +80,7 @@ _ROW_R: Final = re.compile(rb'\sr="(\d+)"')
 _CELL_R: Final = re.compile(rb'\sr="([A-Z]{1,3})\d+"')
 _STYLE: Final = re.compile(rb'\ss="(\d+)"')
 _SPANS: Final = re.compile(rb'\sspans="(\d+):(\d+)"')
+_MERGE: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]+)\$?\d+:\$?([A-Z]+)\$?(\d+)"')
 _REF: Final = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
@@ -122,7 +125,7 @@ class PatchReport:
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
     appended: list[str] = field(default_factory=list)  # headers that were not there before
     rows_written: int = 0  # data rows with at least one result value
-    cells_cleared: int = 0  # stale or blanked result cells
+    cells_cleared: int = 0  # stale results cleared in rows that are no longer data rows
     styles_appended: int = 0  # numFmt + xf elements added to styles.xml
     bytes: int = 0  # size of the written file
 
@@ -185,7 +188,7 @@ def patch_sheet_columns(
     *,
     out: Path | None = None,
     keep_backup: bool = True,
-    compresslevel: int = 6,
+    compresslevel: int = 3,
 ) -> PatchReport:
     """Write ``columns`` into ``sheet`` of ``book`` (in place, or to ``out``): see the module
     docstring for where they go and what else is kept.
@@ -238,12 +241,7 @@ def patch_sheet_columns(
             )
         except (zipfile.BadZipFile, EOFError, KeyError, SafeET.ParseError, zlib.error) as error:
             raise _corrupt(book, error) from error
-        plan.xf_ids = xf_ids
-        plan.ours = {int(v) for v in _our_styles(styles_xml)}
-        report = PatchReport(path=target, styles_appended=appended)
-        report.columns = {c.header: column_letter(plan.targets[c.header]) for c in columns}
-        report.appended = [c.header for c in columns if c.header in plan.new_headers]
-
+        ours = {int(v) for v in _our_styles(styles_xml)}
         folder = target.parent
         try:
             fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".shoprules-", suffix=".tmp")
@@ -255,16 +253,21 @@ def patch_sheet_columns(
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "w+b") as handle:
-                replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]] = {
-                    parts.sheet: lambda f: _deflate_stream(
-                        f, _rewrite_sheet(archive, parts.sheet, plan, report), compresslevel
-                    ),
-                }
-                if appended:
-                    replacements[parts.styles] = lambda f: _deflate_stream(
-                        f, iter([styles_xml]), compresslevel
+
+                def attempt(plan: _Plan) -> PatchReport:
+                    plan.xf_ids, plan.ours = xf_ids, ours
+                    report = PatchReport(path=target, styles_appended=appended)
+                    _write_book(handle, raw, archive, members, parts, plan, report, styles_xml, appended, compresslevel)  # fmt: skip
+                    return report
+
+                try:
+                    report = attempt(plan)
+                except _Restart:  # a value right of the header row: scan the sheet in full
+                    handle.seek(0)
+                    handle.truncate()
+                    report = attempt(
+                        _plan(archive, parts, header_row, plan_rows, columns, full=True)
                     )
-                _write_zip(raw, handle, members, replacements)
                 handle.flush()
                 os.fsync(handle.fileno())
             mode = book.stat().st_mode & 0o7777
@@ -294,6 +297,30 @@ def patch_sheet_columns(
         ) from error
     report.bytes = target.stat().st_size
     return report
+
+
+def _write_book(
+    handle: IO[bytes],
+    raw: IO[bytes],
+    archive: zipfile.ZipFile,
+    members: _Archive,
+    parts: _Parts,
+    plan: _Plan,
+    report: PatchReport,
+    styles_xml: bytes,
+    styles_changed: int,
+    level: int,
+) -> None:
+    report.columns = {c.header: column_letter(plan.targets[c.header]) for c in plan.columns}
+    report.appended = [c.header for c in plan.columns if c.header in plan.new_headers]
+    replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]] = {
+        parts.sheet: lambda f: _deflate_stream(
+            f, _rewrite_sheet(archive, parts.sheet, plan, report), level
+        ),
+    }
+    if styles_changed:
+        replacements[parts.styles] = lambda f: _deflate_stream(f, iter([styles_xml]), level)
+    _write_zip(raw, handle, members, replacements)
 
 
 def _corrupt(book: Path, error: BaseException) -> CorruptWorkbook:
@@ -533,18 +560,50 @@ def _strip_zip64(record: bytes, fields: tuple[int, ...]) -> bytes:
 
 
 def _deflate_stream(out: IO[bytes], pieces: Iterator[bytes], level: int) -> tuple[int, int, int]:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    crc = size = packed = 0
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        block = compressor.compress(piece)
-        packed += len(block)
-        out.write(block)
-    block = compressor.flush()
-    packed += len(block)
-    out.write(block)
-    return crc, packed, size
+    """Deflate ``pieces`` into ``out``; returns crc, compressed and uncompressed size.
+
+    Compression and writing run in a second thread (zlib and file writes release the GIL), so
+    on two cores they overlap with building the next piece instead of adding to it."""
+    queue: Queue[bytes | None] = Queue(maxsize=4)
+    totals = [0, 0, 0]  # crc, packed, size
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        crc = packed = size = 0
+        while (piece := queue.get()) is not None:
+            if failure:
+                continue  # keep draining so the producer never blocks
+            try:
+                crc = zlib.crc32(piece, crc)
+                size += len(piece)
+                block = compressor.compress(piece)
+                packed += len(block)
+                out.write(block)
+            except BaseException as error:
+                failure.append(error)
+        if not failure:
+            try:
+                block = compressor.flush()
+                packed += len(block)
+                out.write(block)
+            except BaseException as error:
+                failure.append(error)
+        totals[:] = [crc, packed, size]
+
+    worker = threading.Thread(target=work, name="shoprules-deflate", daemon=True)
+    worker.start()
+    try:
+        for piece in pieces:
+            if failure:
+                break
+            queue.put(piece)
+    finally:
+        queue.put(None)
+        worker.join()
+    if failure:
+        raise failure[0]
+    return totals[0], totals[1], totals[2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -801,6 +860,7 @@ class _Plan:
     date1904: bool
     prefix: bytes
     used_row: int  # highest row number seen in the sheet
+    guess: bool  # the appended columns' place is a guess, checked while rewriting
     xf_ids: dict[str, int] = field(default_factory=dict)
     ours: set[int] = field(default_factory=set)
 
@@ -974,11 +1034,21 @@ def _has_value(cell: bytes) -> bool:
 
 
 def _scan(
-    archive: zipfile.ZipFile, parts: _Parts, header_row: int, headers: list[str], prefix: bytes
-) -> tuple[dict[str, int], int, bytes | None, int]:
+    archive: zipfile.ZipFile,
+    parts: _Parts,
+    header_row: int,
+    headers: list[str],
+    prefix: bytes,
+    *,
+    full: bool,
+) -> tuple[dict[str, int], int, bytes | None, int, bool]:
     """Header cells that name a result column (right-most wins), the right-most column with a
-    value in or below the header row (only read to the end when some header is missing), the
-    style of the right-most header cell, and the last row number seen."""
+    value in or below the header row, the style of the right-most header cell, the last row
+    number seen, and whether the used column is a guess.
+
+    The sheet is read to the end only when some headers are found and others are not, or with
+    ``full``. When all are found nothing more is needed; when none is (a first run) the header
+    row's last column is taken as a guess that the rewrite checks (see :class:`_Restart`)."""
     found: dict[str, int] = {}
     used = 0
     style: bytes | None = None
@@ -1007,15 +1077,20 @@ def _scan(
                     if wanted <= set(found):
                         complete = True
                         break
+                    if not found and not full:
+                        return found, used, style, last_row, True
                     continue
                 used = max(used, _last_value_column(piece, prefix))
             elif kind == "tail":
-                for ref in re.finditer(
-                    rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)\d+:([A-Z]+)(\d+)"', piece
-                ):
-                    if int(ref.group(3)) >= header_row:
-                        used = max(used, _col(ref.group(2)))
-    return found, used, style, last_row if not complete else 0
+                for merge in _MERGE.finditer(piece):
+                    if int(merge.group(3)) >= header_row:
+                        used = max(used, _col(merge.group(2)))
+    return found, used, style, last_row if not complete else 0, False
+
+
+class _Restart(Exception):
+    """The first run's guess of the last used column was wrong: a value lies right of the
+    header row's last cell. The sheet is rewritten after a full scan."""
 
 
 def _last_value_column(row: bytes, prefix: bytes) -> int:
@@ -1096,11 +1171,15 @@ def _plan(
     header_row: int,
     rows: list[tuple[int, int]],
     columns: Sequence[OutputColumn],
+    *,
+    full: bool = False,
 ) -> _Plan:
     with archive.open(parts.sheet) as stream:
         prefix = _prefix(stream.read(4096), b"worksheet")
     headers = [c.header for c in columns]
-    found, used, style, last_row = _scan(archive, parts, header_row, headers, prefix)
+    found, used, style, last_row, guess = _scan(
+        archive, parts, header_row, headers, prefix, full=full
+    )
     targets: dict[str, int] = {}
     new_headers: dict[str, int] = {}
     next_free = max([used, *found.values()]) + 1
@@ -1113,7 +1192,16 @@ def _plan(
     if next_free - 1 > 16384:
         raise ValueError("结果列超出 Excel 的最大列 XFD")
     return _Plan(
-        header_row, rows, columns, targets, new_headers, style, parts.date1904, prefix, last_row
+        header_row,
+        rows,
+        columns,
+        targets,
+        new_headers,
+        style,
+        parts.date1904,
+        prefix,
+        last_row,
+        guess,
     )
 
 
@@ -1145,7 +1233,7 @@ def _rewrite_sheet(
     pending = 0
     number = 0
     inserted = False
-    ours = plan.ours
+    context = _Row(target_columns, first_target, plan.ours, prefix, report, plan.guess)
     out: list[bytes] = []
     size = 0
 
@@ -1156,6 +1244,18 @@ def _rewrite_sheet(
             for column, opening, values in encoded
         ]
 
+    openings = [(opening, values) for _, opening, values in encoded]
+
+    def joined(row: int, index: int) -> bytes:
+        number = b"%d" % row
+        return b"".join(
+            [
+                opening + number + tail
+                for opening, values in openings
+                if (tail := values[index]) is not None
+            ]
+        )
+
     def row_xml(row: int, cells: list[tuple[int, bytes | None]]) -> bytes:
         present = [xml for _, xml in cells if xml is not None]
         if not present:
@@ -1164,12 +1264,18 @@ def _rewrite_sheet(
         return b'<%srow r="%d">%s</%srow>' % (prefix, row, b"".join(present), prefix)
 
     header_pending = bool(headers)
+    row_open = b'<%srow r="' % prefix
     stream = archive.open(member)
     for kind, piece in _iter_sheet(stream, prefix):
         if kind == "row":
-            tag_end = piece.find(b">")
-            row_ref = _ROW_R.search(piece, 0, tag_end)
-            number = int(row_ref.group(1)) if row_ref else number + 1
+            if piece.startswith(row_open):
+                number = int(piece[len(row_open) : piece.find(b'"', len(row_open))])
+                row_ref: re.Match[bytes] | None = None
+                has_ref = True
+            else:
+                row_ref = _ROW_R.search(piece, 0, piece.find(b">"))
+                number = int(row_ref.group(1)) if row_ref else number + 1
+                has_ref = row_ref is not None
             if header_pending and plan.header_row < number:
                 out.append(row_xml(plan.header_row, list(headers.items())))
                 header_pending, inserted = False, True
@@ -1179,29 +1285,35 @@ def _rewrite_sheet(
                 inserted |= bool(created)
                 out.append(created)
                 pending += 1
-            if inserted and row_ref is None:
+            if inserted and not has_ref:
                 piece = piece[: len(prefix) + 4] + b' r="%d"' % number + piece[len(prefix) + 4 :]
             if number < plan.header_row:
                 out.append(piece)
             else:
                 if number == plan.header_row:
-                    cells: list[tuple[int, bytes | None]] = list(headers.items())
+                    out.append(_patch_row(piece, number, list(headers.items()), False, context))
                     header_pending = False
-                    stale = False
                 elif pending < len(data_rows) and data_rows[pending][0] == number:
-                    cells = new_cells(number, data_rows[pending][1])
-                    report.rows_written += any(x is not None for _, x in cells)
+                    index = data_rows[pending][1]
                     pending += 1
-                    stale = False
+                    present = joined(number, index)
+                    report.rows_written += bool(present)
+                    fast = _data_row_fast(piece, present, context)
+                    if fast is None:
+                        fast = _patch_row(piece, number, new_cells(number, index), False, context)
+                    out.append(fast)
                 else:
-                    cells = []
-                    stale = True
-                out.append(
-                    _patch_row(piece, number, cells, target_columns, first_target, stale, ours, prefix, report)
-                )  # fmt: skip
+                    out.append(_patch_row(piece, number, [], True, context))
         elif kind == "head":
             out.append(_patch_head(piece, plan, prefix, first_target, last_target))
         elif kind == "tail":
+            if plan.guess:
+                for merge in _MERGE.finditer(piece):
+                    if (
+                        int(merge.group(3)) >= plan.header_row
+                        and _col(merge.group(2)) >= first_target
+                    ):
+                        raise _Restart
             if header_pending:
                 out.append(row_xml(plan.header_row, list(headers.items())))
                 header_pending = False
@@ -1212,8 +1324,8 @@ def _rewrite_sheet(
             out.append(piece)
         else:
             out.append(piece)
-        size += len(out[-1])
-        if size >= _CHUNK:
+        size += len(piece)  # the input's size: close enough to the output's
+        if size >= _CHUNK or len(out) >= 4096:
             yield b"".join(out)
             out.clear()
             size = 0
@@ -1221,20 +1333,45 @@ def _rewrite_sheet(
     yield b"".join(out)
 
 
+@dataclass
+class _Row:
+    """What :func:`_patch_row` needs besides the row."""
+
+    targets: set[int]
+    first_target: int
+    ours: set[int]
+    prefix: bytes
+    report: PatchReport
+    guess: bool
+    letters: dict[int, bytes] = field(init=False)
+    last_target: int = field(init=False)
+    close_row: bytes = field(init=False)
+    any_cell: bytes = field(init=False)
+    close_cell: bytes = field(init=False)
+    target_cell: re.Pattern[bytes] = field(init=False)  # the start of a result cell
+    cell_open: bytes = field(init=False)
+    ours_bytes: set[bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.letters = {c: column_letter(c).encode() for c in self.targets}
+        self.last_target = max(self.targets)
+        self.close_row = b"</%srow>" % self.prefix
+        self.any_cell = b"<%sc " % self.prefix
+        self.close_cell = b"</%sc>" % self.prefix
+        self.cell_open = b'<%sc r="' % self.prefix
+        choices = b"|".join(self.letters[c] for c in sorted(self.targets))
+        self.target_cell = re.compile(rb"%s(%s)\d" % (re.escape(self.cell_open), choices))
+        self.ours_bytes = {b"%d" % s for s in self.ours}
+
+
 def _patch_row(
-    row: bytes,
-    number: int,
-    new: list[tuple[int, bytes | None]],
-    targets: set[int],
-    first_target: int,
-    stale: bool,
-    ours: set[int],
-    prefix: bytes,
-    report: PatchReport,
+    row: bytes, number: int, new: list[tuple[int, bytes | None]], stale: bool, ctx: _Row
 ) -> bytes:
     """One existing row with its result cells replaced (``new``: column → cell XML, or None to
     clear it), or — a ``stale`` row — with the result cells of earlier runs cleared. Returns
     ``row`` itself when nothing changes."""
+    prefix, targets, first_target = ctx.prefix, ctx.targets, ctx.first_target
+    ours, report = ctx.ours, ctx.report
     tag, content, close = _split_row(row, prefix)
     tail = _tail_cells(content, prefix, first_target) if content else []
     if tail is None:
@@ -1260,6 +1397,8 @@ def _patch_row(
         before, trailer = content[:split], b""
         ends = [offset for _, offset in tail[1:]] + [len(content)]
         tail_cells = [(c, content[o:e]) for (c, o), e in zip(tail, ends, strict=True)]
+    if ctx.guess and any(_has_value(xml) for _, xml in tail_cells):
+        raise _Restart
     replacement = dict(new)
     changed = False
     merged: list[tuple[int, bytes]] = []
@@ -1279,7 +1418,7 @@ def _patch_row(
         elif not stale or not _is_ours(xml, ours, prefix):
             merged.append((column, xml))  # a header cell in place, or something the user typed
             continue
-        report.cells_cleared += 1
+        report.cells_cleared += stale
         changed = True
         cleared = _cleared(xml, ours, prefix)
         if cleared:
@@ -1297,6 +1436,56 @@ def _patch_row(
         high = max(int(spans.group(2)), merged[-1][0])
         tag = tag[: spans.start()] + b' spans="%d:%d"' % (low, high) + tag[spans.end() :]
     return tag + before + b"".join(x for _, x in merged) + trailer + (close or b"</%srow>" % prefix)
+
+
+_SPACE_STYLE: Final = re.compile(rb' s="(\d+)"')  # a literal prefix: much faster than \s
+
+
+def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:
+    """A data row in the two common cases, without parsing its cells: no result cells yet (the
+    new ones are appended), or it ends with result cells only, all in result formats (they are
+    swapped for the new ones). ``present`` is the new cells' XML. None when neither applies
+    (a cell without a leading ``r``, an ``extLst``, other cells among the results…)."""
+    close = ctx.close_row
+    if not row.endswith(close):
+        return None
+    end = len(row) - len(close)
+    if not (row.endswith(ctx.close_cell, 0, end) or row.endswith(b"/>", 0, end)) or row.endswith(
+        b"Lst/>", 0, end
+    ):
+        return None  # an extLst after the cells, or text between cells and </row>
+    found = ctx.target_cell.search(row)
+    if found is None:
+        start = end
+    elif ctx.guess:
+        return None
+    else:
+        start = found.start()
+        tail = row[start:end]
+        cells = tail.count(ctx.any_cell)
+        styles = _SPACE_STYLE.findall(tail)
+        if (
+            cells != tail.count(ctx.cell_open)
+            or cells != len(ctx.target_cell.findall(tail))
+            or len(styles) != tail.count(b's="')
+            or not set(styles) <= ctx.ours_bytes
+        ):
+            return None
+    previous = row.rfind(ctx.any_cell, 0, start)
+    if previous >= 0:
+        if not row.startswith(ctx.cell_open, previous):
+            return None
+        at = previous + len(ctx.cell_open)
+        letters = row[at : row.find(b'"', at)].rstrip(b"0123456789")
+        if not letters or _col(letters) >= ctx.first_target:
+            return None
+    if not present:
+        return row if found is None else row[:start] + close
+    head = row[:start]
+    spans = _SPANS.search(row, 0, row.find(b">"))
+    if spans and int(spans.group(2)) < ctx.last_target:
+        head = row[: spans.start(2)] + b"%d" % ctx.last_target + row[spans.end(2) : start]
+    return head + present + close
 
 
 def _is_ours(cell: bytes, ours: set[int], prefix: bytes) -> bool:
