@@ -422,8 +422,15 @@ def demo(
     from .demo import DEMO_AS_OF, build_demo
 
     console = _console()
-    directory.mkdir(parents=True, exist_ok=True)
-    built = build_demo(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        built = build_demo(directory)
+    except OSError as error:
+        raise _fail(
+            console,
+            f"无法写入演示文件到 {directory}（{error}）",
+            "如果 Excel/WPS 打开了上次的演示工作簿，请先关闭；或换一个目录: shoprules demo 其他目录",
+        ) from error
     console.print(
         f"演示店铺工作簿: {built.path}（{built.orders} 个订单，{len(built.order_sheets)} 个平台导出工作表）"
     )
