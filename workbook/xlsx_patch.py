@@ -1543,18 +1543,20 @@ def _patch_head(head: bytes, plan: _Plan, prefix: bytes, first: int, last: int) 
     if not added:
         return head
     close = head.rfind(b"</%scols>" % prefix)
-    if close >= 0:
-        start = head.rfind(b"<%scols" % prefix, 0, close)
-        body = head[head.find(b">", start) + 1 : close]
+    if close >= 0:  # insert each new <col> before the first existing one to its right
+        start = head.find(b">", head.rfind(b"<%scols" % prefix, 0, close)) + 1
         existing = [
-            (int(m.group(1)), m.group(0))
-            for m in re.finditer(rb'<%scol\b[^>]*?\smin="(\d+)"[^>]*>' % re.escape(prefix), body)
+            (int(m.group(1)), start + m.start())
+            for m in re.finditer(
+                rb'<%scol\b[^>]*?\smin="(\d+)"' % re.escape(prefix), head[start:close]
+            )
         ]
-        if len(existing) * 1 and b"</%scol>" % prefix not in body:
-            ordered = sorted(existing + added, key=lambda item: item[0])
-            new_body = b"".join(x for _, x in ordered)
-            return head[: head.find(b">", start) + 1] + new_body + head[close:]
-        return head[:close] + b"".join(x for _, x in added) + head[close:]
+        pieces, position = [], 0
+        for column, xml in added:
+            at = next((offset for low, offset in existing if low > column), close)
+            pieces += [head[position:at], xml]
+            position = at
+        return b"".join(pieces) + head[position:]
     data = head.rfind(b"<%ssheetData" % prefix)
     return (
         head[:data]

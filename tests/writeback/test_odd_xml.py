@@ -122,3 +122,18 @@ def test_header_in_shared_strings_with_rich_text(tmp_path: Path) -> None:
     report = patch_sheet_columns(path, "订单", 1, [2], [OutputColumn("违约金", [5], "money")])
     assert report.columns == {"违约金": "B"}
     assert grid(path) == [["订单编号", "违约金"], [None, 5]]
+
+
+def test_cols_widths_inserted_in_order(tmp_path: Path) -> None:
+    """New <col> entries go between existing ones in column order; existing ones are kept."""
+    head = '<cols><col min="1" max="1" width="30" customWidth="1"/><col min="10" max="12" width="5" customWidth="1"/></cols>'
+    path = handmade(tmp_path / "h.xlsx", cells("", True), head=head)
+    patch_sheet_columns(path, "订单", 1, [2, 3], [OutputColumn("违约金", [1, 2], "money")])
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert (
+        '<cols><col min="1" max="1" width="30" customWidth="1"/><col min="3" max="3" width="10" customWidth="1"/>'
+        '<col min="10" max="12" width="5" customWidth="1"/></cols>'
+    ) in xml
+    ws = openpyxl.load_workbook(path)["订单"]
+    assert ws.column_dimensions["A"].width == 30

@@ -329,3 +329,33 @@ def test_header_matching_ignores_surrounding_spaces(tmp_path: Path) -> None:
 def test_header_constant_matches(order_book: Path) -> None:
     assert HEADER[0] == "订单编号"
     assert len(RESULT_HEADERS) == len(KINDS)
+
+
+def test_value_right_of_the_header_in_a_non_data_row(tmp_path: Path) -> None:
+    """A note far right in a row below the data (not a data row) still pushes the results right:
+    nothing the user wrote is overwritten, whichever row it is in."""
+    path = build_order_book(tmp_path / "o.xlsx", extras=False)
+    wb = openpyxl.load_workbook(path)
+    wb["订单"]["H12"] = "对账备注"
+    wb.save(path)
+    report = patch(path, 6)
+    assert report.columns["发货截止"] == "I"
+    assert sheet_values(path)["H12"] == "对账备注"
+
+
+def test_merged_cells_right_of_the_header(tmp_path: Path) -> None:
+    path = build_order_book(tmp_path / "o.xlsx", extras=False)
+    wb = openpyxl.load_workbook(path)
+    wb["订单"]["F10"] = "说明"
+    wb["订单"].merge_cells("F10:I10")
+    wb.save(path)
+    report = patch(path, 6)
+    assert report.columns["发货截止"] == "J"
+
+
+def test_title_row_above_the_header_does_not_count(tmp_path: Path) -> None:
+    path = build_order_book(tmp_path / "o.xlsx", header_row=3, extras=False)
+    wb = openpyxl.load_workbook(path)
+    wb["订单"]["Z1"] = "导出时间 2024-07-01"
+    wb.save(path)
+    assert patch(path, 6, header_row=3).columns["发货截止"] == "G"
