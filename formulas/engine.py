@@ -153,14 +153,13 @@ def compute(
     returnable = _flags(orders, "returnable", n, True)
     free = _flags(orders, "free_shipping", n, False)
 
-    pinned = (
-        None
-        if rules_as_of is None
-        else np.full(n, pd.Timestamp(rules_as_of).to_datetime64(), dtype="datetime64[ns]")
-    )
+    pinned = None if rules_as_of is None else pd.Timestamp(rules_as_of).to_datetime64()
 
     def governing(times: np.ndarray) -> np.ndarray:
-        return times if pinned is None else pinned
+        """Each row's own governing times, or the pinned instant for every one of them."""
+        if pinned is None:
+            return times
+        return np.full(len(times), pinned, dtype="datetime64[ns]")
 
     problems = np.full(n, "", dtype=object)
     if input_problems is not None:
@@ -392,7 +391,7 @@ def compute(
             faults,
             free[has_refund],
             platform[has_refund],
-            governing(when) if pinned is None else pinned[has_refund],
+            governing(when),
         )
         freight_text[has_refund] = np.where(pd.notna(split.text), split.text, "")
         detail_fault = np.full(n, None, dtype=object)

@@ -264,3 +264,21 @@ def test_freight_from_reasons() -> None:
         "发货:卖家 退货:买家",
         "",
     ]
+
+
+def test_rules_as_of_with_mixed_platforms_and_late_rows() -> None:
+    orders = _orders(
+        platform=["taobao", "tmall", "pdd", "douyin"],
+        paid_at=["2024-05-01 10:00"] * 4,
+        shipped_at=["2024-05-05 10:00"] * 4,
+        paid_amount=[1000, 1000, 1000, 1000],
+        refund_requested_at=["2024-05-09 10:00"] * 4,
+        refund_reason=["不想要"] * 4,
+    )
+    out = compute(orders, as_of=AS_OF, rules_as_of=pd.Timestamp("2021-06-01")).results
+    assert out["damages"].tolist()[:3] == [
+        100,
+        500,
+        300,
+    ]  # 2016 taobao 5% [1,30]; tmall 2020; pdd 3
+    assert out["platform_fee"].tolist()[3] == 1000

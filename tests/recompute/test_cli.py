@@ -167,11 +167,6 @@ def test_formula_text_stays_text(tmp_path: Path) -> None:
     assert ws["C3"].data_type == "s"
 
 
-@pytest.mark.xfail(
-    reason="engine: with rules_as_of, governing() returns the full-length pinned array for a "
-    "per-platform subset (formulas/engine.py); passes once the engine slices it",
-    strict=True,
-)
 def test_rules_as_of_pins_the_version(book: Path) -> None:
     run("recompute", book, "--as-of", AS_OF, "--rules-as-of", "2020-01-01")
     got = results(book)
