@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,19 @@ def read_html_rows(raw: bytes) -> list[list[object]]:
     """Rows of the first ``<table>`` of an HTML page saved as ``.xls``."""
     from lxml import html as lxml_html
 
+    declared = re.search(rb"charset\s*=\s*[\"']?\s*([A-Za-z0-9_-]+)", raw[:4096])
+    encoding = declared.group(1).decode("ascii").lower() if declared else None
+    if encoding in ("gbk", "gb2312", "gb18030"):
+        encoding = "gb18030"
+    try:
+        text = raw.decode(encoding) if encoding else decode_text(raw)[0]
+    except (LookupError, UnicodeDecodeError):
+        text = decode_text(raw)[0]
+    # Decoded here (UTF-8 or GB18030 by content) so a page without <meta charset> is not read as Latin-1.
+    text = re.sub(r"<meta[^>]*charset[^>]*>", "", text, flags=re.I)
     parser = lxml_html.HTMLParser(no_network=True, recover=True, remove_comments=True)
     try:
-        document = lxml_html.document_fromstring(raw, parser=parser)
+        document = lxml_html.document_fromstring(text, parser=parser)
     except Exception as error:  # lxml raises several types for junk input
         raise UnusableInput(f"HTML 表格无法解析: {error}") from error
     tables = document.findall(".//table")

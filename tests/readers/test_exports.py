@@ -334,3 +334,21 @@ def test_yes_no_columns() -> None:
     assert result.orders["paid_before_ruling"].tolist() == [pd.NA, False, pd.NA]
     assert result.orders["free_shipping"].tolist() == [True, False, False]
     assert result.problems.tolist() == ["", "", "已主动赔付应为 是/否: maybe"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "meta"),
+    [
+        ("utf-8", ""),
+        ("gbk", ""),
+        ("gbk", "<meta charset='gbk'>"),
+        ("utf-8", '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">'),
+    ],
+)
+def test_html_xls_without_or_with_charset(tmp_path: Path, encoding: str, meta: str) -> None:
+    page = f"<html><head>{meta}</head><body><table><tr><td>订单编号</td><td>付款时间</td><td>平台</td></tr><tr><td>9</td><td>2024-03-01</td><td>淘宝</td></tr></table></body></html>"
+    path = tmp_path / "export.xls"
+    path.write_bytes(page.encode(encoding))
+    result = read_orders(path)
+    assert result.orders.loc[0, "platform"] == "taobao"
+    assert result.columns_used["order_id"] == "订单编号"
