@@ -1,18 +1,27 @@
 """Write result columns into an existing ``.xlsx``/``.xlsm`` without touching anything else.
 
-Only the order sheet's XML is rewritten, streamed one ``<row>`` at a time (a 100,000-row sheet
-is never held in memory as a tree); ``styles.xml`` is only appended to; every other zip member
-is copied as its raw compressed bytes — local header, data and central-directory record
-unchanged apart from its offset — in the original order: other sheets, charts, images, drawings,
-pivot caches, comments, data validation, defined names, ``vbaProject.bin``. The shared-string
-table is untouched (new text is written as inline strings), text is never written as a formula,
-and the result goes to a temporary file beside the book that is fsynced and atomically moved
-into place, with ``BOOK.xlsx.bak`` keeping the original.
+What changes: the order sheet's XML (its result cells, ``<dimension>``, ``<cols>`` widths of
+appended columns, a row's ``spans`` hint) and ``styles.xml`` (number formats and cell formats
+appended at the end, never renumbered; reused on re-runs). Every other zip member is copied as
+its raw compressed bytes — local header, data and central-directory record unchanged apart from
+its offset — in the original order: other sheets, charts, images, drawings, pivot caches,
+comments, data validation, defined names, ``vbaProject.bin``. The shared-string table is never
+touched (new text is an inline string) and text is never written as a formula, even when it
+starts with ``=``, ``+``, ``-`` or ``@``. The result goes to a temporary file in the book's
+folder, is fsynced and moved into place with ``os.replace``; ``BOOK.xlsx.bak`` keeps the original.
+
+Streaming: the sheet XML is read ``_CHUNK`` bytes at a time and cut into ``<row>`` elements by
+byte search (no tree is built, so 100,000 rows cost a few MB of memory); a row is copied
+unchanged unless it gets or loses result cells. Data rows are handled without parsing their
+cells when they end with result cells only (a re-run) or have none yet (a first run); other rows
+are split into cells. The new XML is deflated in a second thread while the next rows are built.
+The sheet is never parsed by an XML parser, so entities are never expanded; the small parts that
+are (workbook, relationships, styles, shared strings) go through defusedxml.
 
 Where the columns go: a result column whose header is already in the header row (the right-most
-such cell) is overwritten where it is; the others are appended right of the right-most cell with
-a value in the header row or any row below it (merged ranges included) — immediately right of
-the data, whatever was there before.
+such cell, surrounding spaces ignored) is overwritten where it is; the others are appended right
+of the right-most cell with a value in the header row or any row below it (merged ranges
+included) — immediately right of the data. Rows above the header (a title) do not count.
 
 Stale results: in rows below the header that are not data rows any more, a result column's cell
 is cleared when it holds a value (not a formula) in a result cell format (default font, fill and
@@ -1347,6 +1356,7 @@ class _Row:
     last_target: int = field(init=False)
     close_row: bytes = field(init=False)
     any_cell: bytes = field(init=False)
+    bare_cell: bytes = field(init=False)
     close_cell: bytes = field(init=False)
     target_cell: re.Pattern[bytes] = field(init=False)  # the start of a result cell
     result_cells: re.Pattern[bytes] = field(init=False)
@@ -1359,6 +1369,7 @@ class _Row:
         self.last_target = max(self.targets)
         self.close_row = b"</%srow>" % self.prefix
         self.any_cell = b"<%sc " % self.prefix
+        self.bare_cell = b"<%sc>" % self.prefix
         self.close_cell = b"</%sc>" % self.prefix
         self.cell_open = b'<%sc r="' % self.prefix
         choices = b"|".join(self.letters[c] for c in sorted(self.targets))
@@ -1446,8 +1457,6 @@ def _patch_row(
     return tag + before + b"".join(x for _, x in merged) + trailer + (close or b"</%srow>" % prefix)
 
 
-
-
 def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:
     """A data row in the two common cases, without parsing its cells: no result cells yet (the
     new ones are appended), or it ends with result cells only, all in result formats (they are
@@ -1461,6 +1470,8 @@ def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:
         b"Lst/>", 0, end
     ):
         return None  # an extLst after the cells, or text between cells and </row>
+    if ctx.bare_cell in row:  # <c> without attributes: its column is implicit
+        return None
     found = ctx.target_cell.search(row)
     if found is None:
         start = end
