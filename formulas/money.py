@@ -25,6 +25,7 @@ import pandas as pd
 from .timeparse import is_blank
 
 BP_PER_UNIT: Final = 10_000  # basis points per 1.0 (rates are stored as integer basis points)
+_FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
 _STRIP_PATTERN: Final = r"[¥￥元,，\s=\"'\u200b\ufeff]|RMB|rmb|CNY"
 
 
@@ -81,22 +82,28 @@ def parse_yuan(values: Iterable[object] | pd.Series) -> ParsedMoney:
         return ParsedMoney(_masked(fen, present), pd.Series(bad))
 
     blank = is_blank(series).to_numpy()
-    is_bool = series.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
-    numeric = pd.to_numeric(series.where(~is_bool & ~blank), errors="coerce")
-    is_number = series.map(lambda v: isinstance(v, int | float | np.integer | np.floating))
-    is_number = is_number.to_numpy() & ~is_bool & ~blank & numeric.notna().to_numpy()
-    if is_number.any():
-        fen[is_number] = floats_to_fen(numeric[is_number].to_numpy(dtype="float64"))
-        present |= is_number
-
-    is_text = series.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
+    all_text = pd.api.types.infer_dtype(series, skipna=True) == "string"
+    if all_text:  # the usual export column: skip the per-cell type checks
+        is_bool = np.zeros(n, dtype=bool)
+        is_text = ~blank
+    else:
+        is_bool = series.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
+        numeric = pd.to_numeric(series.where(~is_bool & ~blank), errors="coerce")
+        is_number = series.map(lambda v: isinstance(v, int | float | np.integer | np.floating))
+        is_number = is_number.to_numpy() & ~is_bool & ~blank & numeric.notna().to_numpy()
+        if is_number.any():
+            fen[is_number] = floats_to_fen(numeric[is_number].to_numpy(dtype="float64"))
+            present |= is_number
+        is_text = series.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
     if is_text.any():
-        text = series[is_text].astype(str).str.replace(_STRIP_PATTERN, "", regex=True)
+        text = series[is_text].astype(str).str.translate(_FULL_WIDTH)
+        text = text.str.replace(_STRIP_PATTERN, "", regex=True)
         ok = text.str.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)").fillna(False).to_numpy()
         positions = np.flatnonzero(is_text)
         good_positions = positions[ok]
         if len(good_positions):
-            fen[good_positions] = [yuan_to_fen_exact(t) for t in text[ok].tolist()]
+            # Text → float → fen is exact here: floats_to_fen rounds away binary noise at 6 decimals.
+            fen[good_positions] = floats_to_fen(pd.to_numeric(text[ok]).to_numpy(dtype="float64"))
             present[good_positions] = True
         bad[positions[~ok]] = True
 

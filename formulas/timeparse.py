@@ -68,8 +68,32 @@ def is_blank(values: pd.Series) -> pd.Series:
     >>> is_blank(pd.Series([None, " - ", "null", 0, "x", float("nan")])).tolist()
     [True, True, True, False, False, True]
     """
-    as_text = values.map(_placeholder_key, na_action="ignore")
-    return values.isna() | as_text.isin(PLACEHOLDERS)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in _NON_TEXT_KINDS:
+        return values.isna()
+    # Classify each distinct value once (a column holds few distinct placeholders).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    flags = np.fromiter(
+        (_placeholder_key(u) in PLACEHOLDERS for u in uniques), dtype=bool, count=len(uniques)
+    )
+    blank = np.append(flags, True)[codes]  # code -1 (missing) → the appended True
+    return pd.Series(blank, index=values.index)
+
+
+_NON_TEXT_KINDS: Final = frozenset(
+    {
+        "floating",
+        "integer",
+        "mixed-integer-float",
+        "decimal",
+        "datetime",
+        "datetime64",
+        "date",
+        "boolean",
+        "empty",
+        "timedelta",
+    }
+)
 
 
 def _placeholder_key(value: object) -> object:
@@ -118,11 +142,17 @@ def parse_times(values: Iterable[object] | pd.Series, *, epoch1904: bool = False
         return ParsedTimes(pd.Series(converted.to_numpy(dtype="datetime64[ns]")), pd.Series(bad))
 
     blank = is_blank(series).to_numpy()
-    kinds = series.map(_kind_of).to_numpy()
+    kinds = _kinds(series)
 
     is_time = (kinds == "time") & ~blank
     if is_time.any():
-        times = pd.to_datetime(pd.Series(series[is_time].tolist(), dtype=object).map(_naive))
+        chosen = pd.Series(series[is_time].tolist(), dtype=object)
+        try:  # naive datetimes and dates: one C-level conversion
+            times = pd.to_datetime(chosen)
+            if getattr(times.dt, "tz", None) is not None:
+                raise TypeError("aware")
+        except (TypeError, ValueError):
+            times = pd.to_datetime(chosen.map(_naive))
         out[is_time] = times.to_numpy(dtype="datetime64[ns]")
 
     is_number = (kinds == "number") & ~blank
@@ -154,6 +184,23 @@ def _naive(value: object) -> object:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value
+
+
+def _kinds(series: pd.Series) -> np.ndarray:
+    """``time`` / ``number`` / ``text`` / ``other`` per cell; whole-column fast paths first."""
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    fast = {
+        "datetime": "time",
+        "date": "time",
+        "datetime64": "time",
+        "string": "text",
+        "floating": "number",
+        "integer": "number",
+        "mixed-integer-float": "number",
+    }
+    if kind in fast:
+        return np.full(len(series), fast[kind], dtype=object)
+    return series.map(_kind_of).to_numpy()
 
 
 def _kind_of(value: object) -> str:

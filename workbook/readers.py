@@ -100,7 +100,10 @@ def _clean_ids(values: pd.Series, label: str) -> tuple[pd.Series, pd.Series]:
     is_text = values.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
     if is_text.any():
         text = values[is_text].astype(str).str.strip().str.strip("\t\u200b\ufeff")
-        text = text.str.replace(r'^=?"(.*)"$', r"\1", regex=True).str.lstrip("'").str.strip("\t ")
+        quoted = text.str.contains('"', regex=False).to_numpy()
+        if quoted.any():
+            text[quoted] = text[quoted].str.replace(r'^=?"(.*)"$', r"\1", regex=True)
+        text = text.str.lstrip("'").str.strip("\t ")
         out[is_text] = text.where(text != "", None).to_numpy(dtype=object)
     is_number = (
         values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy()
@@ -179,7 +182,8 @@ def read_rows(
     body: list[list[object]] = []
     row_numbers: list[int] = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
-        if not any(
+        first = row[0] if row else None
+        if (first is None or (isinstance(first, str) and not first.strip())) and not any(
             cell not in (None, "") and not (isinstance(cell, str) and not cell.strip())
             for cell in row
         ):
