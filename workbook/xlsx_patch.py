@@ -1376,10 +1376,10 @@ class _Row:
         self.target_cell = re.compile(rb"%s(%s)\d" % (re.escape(self.cell_open), choices))
         styles = b"|".join(sorted(self.ours_bytes)) or b"(?!)"
         p = re.escape(self.prefix)
-        self.result_cells = re.compile(  # result cells only, in result formats
-            rb'(?:<%sc r="(?:%s)\d+"(?: s="(?:%s)")?(?: t="\w+")?(?:/>|>.*?</%sc>))*'
-            % (p, choices, styles, p),
-            re.S,
+        self.result_cells = re.compile(  # result cells only, in result formats; a cell's
+            # content never runs past its own </c> (else fullmatch would swallow other cells)
+            rb'(?:<%sc r="(?:%s)\d+"(?: s="(?:%s)")?(?: t="\w+")?(?:/>|>(?:[^<]++|<(?!/%sc>))*+</%sc>))*'
+            % (p, choices, styles, p, p),
         )
 
 
