@@ -421,7 +421,7 @@ def _one_parameter(
                 None,
                 None,
                 None,
-                f"{NO_RULE}: {found.rule_id} 自 {found.versions[0].since:%Y-%m-%d} 起生效",
+                found.no_rule_message(),
             )
         params = version.params
         if wanted is None:

@@ -18,7 +18,6 @@ import numpy as np
 
 from .money import apply_rate_floor_yuan, apply_rate_half_up
 from .rulebook import Rule
-from .timers import NO_RULE
 
 
 @dataclass(frozen=True)
@@ -83,5 +82,5 @@ def rule_damages(rule: Rule, base_fen: np.ndarray, governing: np.ndarray) -> Dam
         labels[rows] = ver.label
         receivers[rows] = ver.params["receiver"]
     missing = (version < 0) & ~np.isnat(governing)
-    problems[missing] = f"{NO_RULE}: {rule.rule_id} 自 {rule.versions[0].since:%Y-%m-%d} 起生效"
+    problems[missing] = rule.no_rule_message()
     return DamagesColumn(fen, version, labels, receivers, problems)

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from .rulebook import Rulebook
-from .timers import NO_RULE
 
 _DIRECT: Final = {
     "seller": "seller",
@@ -139,9 +138,7 @@ def freight_split(
             outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
     known = pd.notna(fault)
     missing = known & (version < 0) & ~special_done & ~np.isnat(governing)
-    problems[missing] = (
-        f"{NO_RULE}: all.return_freight 自 {general.versions[0].since:%Y-%m-%d} 起生效"
-    )
+    problems[missing] = general.no_rule_message()
     done = pd.notna(outbound)
     pair = np.where(outbound == "卖家", 0, 2) + np.where(return_leg == "卖家", 0, 1)
     texts = np.array(

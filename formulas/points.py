@@ -69,16 +69,8 @@ def rule_points(
     """
     governing = np.asarray(governing, dtype="datetime64[ns]")
     n = len(governing)
-    upheld = (
-        np.zeros(n, dtype=bool)
-        if complaint_upheld is None
-        else np.asarray(complaint_upheld, dtype=bool)
-    )
-    paid = (
-        np.zeros(n, dtype=bool)
-        if paid_before_ruling is None
-        else np.asarray(paid_before_ruling, dtype=bool)
-    )
+    upheld = _flags(complaint_upheld, n)
+    paid = _flags(paid_before_ruling, n)
     version = rule.select(governing)
     points = np.zeros(n, dtype="int64")
     tracks = np.full(n, None, dtype=object)
@@ -95,8 +87,13 @@ def rule_points(
         tracks[rows] = ver.params["track"]
         labels[rows] = ver.label
     missing = (version < 0) & ~np.isnat(governing)
-    problems[missing] = f"{NO_RULE}: {rule.rule_id} 自 {rule.versions[0].since:%Y-%m-%d} 起生效"
+    problems[missing] = rule.no_rule_message()
     return PointsColumn(points, tracks, version, labels, problems)
+
+
+def _flags(values: np.ndarray | None, n: int) -> np.ndarray:
+    """Booleans per row; unknown (``None``) counts as False."""
+    return np.zeros(n, dtype=bool) if values is None else np.asarray(values, dtype=bool)
 
 
 def violation_points(
@@ -112,16 +109,8 @@ def violation_points(
     violation = np.asarray(violation, dtype=object)
     governing = np.asarray(governing, dtype="datetime64[ns]")
     n = len(platform)
-    upheld = (
-        np.zeros(n, dtype=bool)
-        if complaint_upheld is None
-        else np.asarray(complaint_upheld, dtype=bool)
-    )
-    paid = (
-        np.zeros(n, dtype=bool)
-        if paid_before_ruling is None
-        else np.asarray(paid_before_ruling, dtype=bool)
-    )
+    upheld = _flags(complaint_upheld, n)
+    paid = _flags(paid_before_ruling, n)
     out = PointsColumn(
         np.zeros(n, dtype="int64"),
         np.full(n, None, dtype=object),

@@ -130,6 +130,10 @@ class Rule:
     def platform(self) -> str:
         return self.rule_id.split(".", 1)[0]
 
+    def no_rule_message(self) -> str:
+        """What a row outside every version of this rule shows (never a silent 0)."""
+        return f"无适用规则: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
+
 
 @dataclass(frozen=True)
 class AppliedOverride:

@@ -93,8 +93,7 @@ def timer_deadlines(
         deadline[promised] = override[promised]
         problems[promised] = None
     no_rule = (version < 0) & ~np.isnat(np.asarray(governing, dtype="datetime64[ns]"))
-    first = rule.versions[0].since
-    problems[no_rule] = f"{NO_RULE}: {rule.rule_id} 自 {first:%Y-%m-%d} 起生效"
+    problems[no_rule] = rule.no_rule_message()
     return Deadlines(deadline, version, labels, problems)
 
 
