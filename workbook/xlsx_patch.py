@@ -1630,9 +1630,14 @@ def _encode_column(
 
     encoded: list[bytes | None] = []
     append = encoded.append
+    day = dt.timedelta(days=1)
     for value in values:
         if value is None:
             append(None)
+            continue
+        if value.__class__ is dt.datetime and value.tzinfo is None:
+            serial = (value - epoch) / day
+            append(number_tail + _number(serial) + number_end)  # unique values: no cache
             continue
         try:
             key = (value.__class__, value)
