@@ -36,3 +36,21 @@ def test_libreoffice_reads_a_rerun_with_fewer_rows(tmp_path: Path) -> None:
     assert rows[2][6:8] == ["发货截止", "违约金"]
     assert rows[3][7] == "1.35"
     assert [row[7] if len(row) > 7 else "" for row in rows[5:9]] == ["", "", "", ""]
+
+
+def test_libreoffice_reads_prefixed_xml(tmp_path: Path) -> None:
+    from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+
+    from .test_odd_xml import cells, handmade
+
+    path = handmade(tmp_path / "h.xlsx", cells("x", False), prefix="x")
+    cols = [
+        OutputColumn("违约金", [1.5, None], "money"),
+        OutputColumn("数据问题", [None, "=x"], "text"),
+    ]
+    patch_sheet_columns(path, "订单", 1, [2, 3], cols)
+    assert soffice_csv(path, tmp_path) == [
+        ["订单编号", "标题", "违约金", "数据问题"],
+        ["1001", "a", "1.50", ""],
+        ["1002", "b", "", "=x"],
+    ]

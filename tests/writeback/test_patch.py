@@ -68,6 +68,22 @@ def test_every_other_member_is_byte_identical(tmp_path: Path, suffix: str) -> No
         assert archive.testzip() is None
 
 
+def test_original_cells_keep_their_formats(order_book: Path) -> None:
+    def formats(path: Path) -> dict[str, tuple[object, ...]]:
+        ws = openpyxl.load_workbook(path)["订单"]
+        return {
+            c.coordinate: (c.value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.data_type)
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None or c.has_style
+        }
+
+    before = formats(order_book)
+    patch(order_book, 6)
+    after = formats(order_book)
+    assert {k: after[k] for k in before} == before
+
+
 def test_shared_strings_and_styles_only_appended(order_book: Path) -> None:
     before = members(order_book)
     report = patch(order_book, 6)
