@@ -200,3 +200,46 @@ def test_permissions_kept(order_book: Path) -> None:
     order_book.chmod(0o640)
     patch_sheet_columns(order_book, "订单", 1, ROWS, COLUMNS)
     assert order_book.stat().st_mode & 0o777 == 0o640
+
+
+class _NoSeek:
+    """A write-only stream: zipfile then writes data descriptors after each member."""
+
+    def __init__(self, target: object) -> None:
+        self._target = target
+
+    def write(self, data: bytes) -> int:
+        return self._target.write(data)  # type: ignore[attr-defined,no-any-return]
+
+    def flush(self) -> None:
+        self._target.flush()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("style", ["data-descriptors", "zip64-extras", "stored"])
+def test_unusual_zip_layouts_are_copied(order_book: Path, tmp_path: Path, style: str) -> None:
+    """Members written with data descriptors, zip64 extra fields or no compression are copied
+    byte for byte and the result is a valid zip."""
+    rebuilt = tmp_path / "rebuilt.xlsx"
+    with zipfile.ZipFile(order_book) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with open(rebuilt, "wb") as handle:
+        target = _NoSeek(handle) if style == "data-descriptors" else handle
+        method = zipfile.ZIP_STORED if style == "stored" else zipfile.ZIP_DEFLATED
+        with zipfile.ZipFile(target, "w", method) as archive:  # type: ignore[arg-type]
+            for info, data in items:
+                with archive.open(
+                    info.filename, "w", force_zip64=style == "zip64-extras"
+                ) as member:
+                    member.write(data)
+    from .conftest import raw_members
+
+    before = raw_members(rebuilt)
+    patch_sheet_columns(rebuilt, "订单", 1, ROWS, COLUMNS)
+    after = raw_members(rebuilt)
+    changed = {b[0] for b, a in zip(before, after, strict=True) if b != a}
+    assert changed == {"xl/worksheets/sheet1.xml", "xl/styles.xml"}
+    with zipfile.ZipFile(rebuilt) as archive:
+        assert archive.testzip() is None
+    import openpyxl
+
+    assert openpyxl.load_workbook(rebuilt)["订单"]["G2"].value == 1
