@@ -760,6 +760,9 @@ def _append_styles(styles_xml: bytes, kinds: list[str]) -> tuple[bytes, dict[str
             )
         wanted = _xf_attributes(fmt_id)
         index = next((i for i, (attrs, kids) in enumerate(xfs) if attrs == wanted and not kids), -1)
+        if index < 0:  # the same format after a re-save dropped the default-valued marker
+            plain = {k: v for k, v in wanted.items() if k not in _MARKER}
+            index = next((i for i, (a, kids) in enumerate(xfs) if a == plain and not kids), -1)
         if index < 0:
             index = len(xfs)
             xfs.append((wanted, False))

@@ -375,3 +375,17 @@ def test_title_row_above_the_header_does_not_count(tmp_path: Path) -> None:
     wb["订单"]["Z1"] = "导出时间 2024-07-01"
     wb.save(path)
     assert patch(path, 6, header_row=3).columns["发货截止"] == "G"
+
+
+def test_formats_reused_after_a_resave_dropped_the_marker(order_book: Path) -> None:
+    """Excel drops default-valued attributes when it saves: the same cell formats are reused
+    instead of appending new ones on every run."""
+    patch(order_book, 6)
+    with zipfile.ZipFile(order_book) as archive:
+        items = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(order_book, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in items:
+            if info.filename == "xl/styles.xml":
+                data = data.replace(b' quotePrefix="0"', b"")
+            archive.writestr(info, data)
+    assert patch(order_book, 6, shift=1).styles_appended == 0
