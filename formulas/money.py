@@ -82,10 +82,14 @@ def parse_yuan(values: Iterable[object] | pd.Series) -> ParsedMoney:
         return ParsedMoney(_masked(fen, present), pd.Series(bad))
 
     blank = is_blank(series).to_numpy()
-    all_text = pd.api.types.infer_dtype(series, skipna=True) == "string"
-    if all_text:  # the usual export column: skip the per-cell type checks
+    kind = pd.api.types.infer_dtype(series[~blank], skipna=True)
+    if kind == "string":  # the usual export column: skip the per-cell type checks
         is_bool = np.zeros(n, dtype=bool)
         is_text = ~blank
+    elif kind in ("floating", "integer", "mixed-integer-float"):  # numbers with blank cells
+        numbers = pd.to_numeric(series.where(~blank), errors="coerce").to_numpy(dtype="float64")
+        fen[~blank] = floats_to_fen(numbers[~blank])
+        return ParsedMoney(_masked(fen, ~blank), pd.Series(bad))
     else:
         is_bool = series.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
         numeric = pd.to_numeric(series.where(~is_bool & ~blank), errors="coerce")

@@ -142,7 +142,8 @@ def parse_times(values: Iterable[object] | pd.Series, *, epoch1904: bool = False
         return ParsedTimes(pd.Series(converted.to_numpy(dtype="datetime64[ns]")), pd.Series(bad))
 
     blank = is_blank(series).to_numpy()
-    kinds = _kinds(series)
+    kinds = np.full(n, "blank", dtype=object)
+    kinds[~blank] = _kinds(series[~blank])  # blanks ("" from calamine) must not spoil the fast path
 
     is_time = (kinds == "time") & ~blank
     if is_time.any():

@@ -97,7 +97,8 @@ def _clean_ids(values: pd.Series, label: str) -> tuple[pd.Series, pd.Series]:
     out = pd.Series(np.full(len(values), None, dtype=object), dtype=object)
     problems = pd.Series(np.full(len(values), "", dtype=object), dtype=object)
     blank = is_blank(values).to_numpy()
-    is_text = values.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
+    all_text = pd.api.types.infer_dtype(values[~blank], skipna=True) in ("string", "empty")
+    is_text = ~blank if all_text else values.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
     if is_text.any():
         text = values[is_text].astype(str).str.strip().str.strip("\t\u200b\ufeff")
         quoted = text.str.contains('"', regex=False).to_numpy()
@@ -106,7 +107,9 @@ def _clean_ids(values: pd.Series, label: str) -> tuple[pd.Series, pd.Series]:
         text = text.str.lstrip("'").str.strip("\t ")
         out[is_text] = text.where(text != "", None).to_numpy(dtype=object)
     is_number = (
-        values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy()
+        np.zeros(len(values), dtype=bool)
+        if all_text
+        else values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy()
         & ~blank
     )
     if is_number.any():
@@ -291,7 +294,11 @@ def read_rows(
     platform_codes = np.full(n, given or detected, dtype=object)
     if given is None and orders["platform"] is not None:
         named = orders["platform"]
-        normalized = named.map(lambda v: None if v is None else normalize_platform(v))
+        codes, names = pd.factorize(named)
+        normalized = pd.Series(
+            np.append(np.array([normalize_platform(v) for v in names], dtype=object), None)[codes],
+            dtype=object,
+        )
         has_name = named.notna().to_numpy()
         platform_codes[has_name] = normalized[has_name].to_numpy(dtype=object)
         unknown = has_name & normalized.isna().to_numpy()
