@@ -14,7 +14,8 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -28,11 +29,26 @@ class UnusableInput(ValueError):
     """The file cannot be read at all (exit code 2); the message says what to do."""
 
 
-@dataclass
 class RawSheet:
-    name: str | None
-    rows: list[list[object]]
-    epoch1904: bool = False
+    """One sheet's cells; a workbook sheet is only parsed when its rows are first asked for."""
+
+    def __init__(
+        self,
+        name: str | None,
+        rows: list[list[object]] | None = None,
+        epoch1904: bool = False,
+        loader: Callable[[], list[list[object]]] | None = None,
+    ) -> None:
+        self.name = name
+        self.epoch1904 = epoch1904
+        self._rows = rows
+        self._loader = loader
+
+    @property
+    def rows(self) -> list[list[object]]:
+        if self._rows is None:
+            self._rows = self._loader() if self._loader is not None else []
+        return self._rows
 
 
 def sniff_format(head: bytes) -> str:
@@ -165,4 +181,6 @@ def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
                     fmt = "xlsm"
         except zipfile.BadZipFile as error:
             raise UnusableInput(f"工作簿已损坏（zip 无法读取）: {error}") from error
-    return fmt, [RawSheet(name, read_sheet_rows(book, name), epoch1904) for name in names]
+    return fmt, [
+        RawSheet(name, None, epoch1904, partial(read_sheet_rows, book, name)) for name in names
+    ]

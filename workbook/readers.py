@@ -295,10 +295,8 @@ def read_rows(
     if given is None and orders["platform"] is not None:
         named = orders["platform"]
         codes, names = pd.factorize(named)
-        normalized = pd.Series(
-            np.append(np.array([normalize_platform(v) for v in names], dtype=object), None)[codes],
-            dtype=object,
-        )
+        known = np.array([*map(normalize_platform, names), None], dtype=object)
+        normalized = pd.Series(known[codes], dtype=object)
         has_name = named.notna().to_numpy()
         platform_codes[has_name] = normalized[has_name].to_numpy(dtype=object)
         unknown = has_name & normalized.isna().to_numpy()
