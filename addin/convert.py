@@ -173,15 +173,19 @@ class Layout:
         A row with a problem gets ``#SR! reason``; a blank result gets ``""`` (what xlwings
         writes for ``None`` anyway, said explicitly).
         """
-        cells = [
-            error_text(str(p)) if p is not None else ("" if v is None else v)
-            for v, p in zip(values, problems, strict=True)
-        ]
+        if len(values) != len(problems):
+            raise ValueError("values and problems differ in length")
+        cells = np.array(values, dtype=object)
+        cells[pd.isna(cells)] = ""
+        reasons = np.array(problems, dtype=object)
+        bad = pd.notna(reasons)
+        if bad.any():
+            cells[bad] = [error_text(str(p)) for p in reasons[bad]]
         if self.orientation == "scalar":
-            return cells[0] if cells else ""
+            return cells[0] if len(cells) else ""
         if self.orientation == "row":
-            return [cells]
-        return [[cell] for cell in cells]
+            return [cells.tolist()]
+        return cells.reshape(-1, 1).tolist()  # nested lists built at C speed
 
 
 @dataclass(frozen=True)
