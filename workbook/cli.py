@@ -6,6 +6,7 @@ blank and 数据问题 says why); 2 the input cannot be used (nothing was writte
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import os
@@ -149,23 +150,31 @@ def run_recompute(
     keep_backup: bool = True,
 ) -> Any:
     """Recompute one sheet, translating every expected failure into a message and exit code 2."""
-    from .formats import UnusableInput
     from .recompute import recompute_book
-    from .xlsx_patch import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 
     label = f"{book.name}" + (f" [{sheet}]" if sheet else "")
+    with _input_errors(console, book), _progress(console, label) as stage:
+        return recompute_book(
+            book,
+            sheet=sheet,
+            platform=platform,
+            as_of=as_of,
+            rules_as_of=rules_as_of,
+            out=out,
+            stage=stage,
+            keep_backup=keep_backup,
+        )
+
+
+@contextlib.contextmanager
+def _input_errors(console: Console, target: Path) -> Iterator[None]:
+    """Every expected failure (bad input, locked/corrupt/unwritable book) → a Chinese message
+    and exit code 2; anything else is a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
+    from .formats import UnusableInput
+    from .xlsx_patch import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
+
     try:
-        with _progress(console, label) as stage:
-            return recompute_book(
-                book,
-                sheet=sheet,
-                platform=platform,
-                as_of=as_of,
-                rules_as_of=rules_as_of,
-                out=out,
-                stage=stage,
-                keep_backup=keep_backup,
-            )
+        yield
     except UnusableInput as error:
         raise _fail(console, str(error)) from error
     except WorkbookLocked as error:
@@ -175,7 +184,7 @@ def run_recompute(
     except PermissionError as error:
         raise _fail(
             console,
-            f"无法写入 {error.filename or book}（文件被占用或没有权限）",
+            f"无法写入 {error.filename or target}（文件被占用或没有权限）",
             "关闭 Excel/WPS 中打开的该工作簿，或用 -o 写到别的位置",
         ) from error
     except Exception as error:  # a bug, not the input: say so briefly, details on request
@@ -546,7 +555,6 @@ def audit(
     退出码 / exit codes: 0 正常；1 部分行有数据问题；2 输入无法使用（未写入任何文件）。
     """
     from .audit import audit_book
-    from .formats import UnusableInput
 
     console = _console()
     when = parse_when(as_of, "--as-of") or pd.Timestamp(china_now())
@@ -559,7 +567,7 @@ def audit(
             console, f"「{target.name}」正在 Excel 中打开", "关闭它后重试，或用 -o 指定另一个文件名"
         )
     console.print(f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}")
-    try:
+    with _input_errors(console, target):
         report = audit_book(
             book,
             target,
@@ -569,12 +577,6 @@ def audit(
             rules_as_of=pinned,
             unmask=unmask,
         )
-    except UnusableInput as error:
-        raise _fail(console, str(error)) from error
-    except PermissionError as error:
-        raise _fail(
-            console, f"无法写入 {target}（{error}）", "关闭占用该文件的程序，或用 -o 写到别的位置"
-        ) from error
     console.print(
         f"审计表: {report.path}（{report.orders} 个订单，{report.formula_cells} 个违约金公式，"
         f"{report.ledger_rows} 条扣分记录，{report.rule_versions} 个规则版本"
