@@ -6,7 +6,6 @@ blank and 数据问题 says why); 2 the input cannot be used (nothing was writte
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import os
@@ -166,7 +165,7 @@ def run_recompute(
         )
 
 
-@contextlib.contextmanager
+@contextmanager
 def _input_errors(console: Console, target: Path) -> Iterator[None]:
     """Every expected failure (bad input, locked/corrupt/unwritable book) → a Chinese message
     and exit code 2; anything else is a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
