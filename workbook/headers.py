@@ -69,6 +69,21 @@ PAID_TOTAL_ALIASES: Final = (
     "已付金额",
 )
 
+#: Paid totals that JD writes per *order* and repeats on each of the order's SKU rows.
+ORDER_LEVEL_TOTALS: Final = frozenset({"应付金额", "订单金额", "结算金额"})
+
+#: Columns that mark presale orders when there is no 商品类型 column: (header, how).
+#: ``flag``: 是/预售 text; ``filled``: any value (a deposit time); ``contains``: text with 预售.
+PRESALE_COLUMNS: Final = (
+    ("预售订单", "flag"),
+    ("是否预售", "flag"),
+    ("预售定金支付时间", "filled"),
+    ("订单类型", "contains"),
+)
+
+#: Exports with one row per item line and no sub-order id (the order id repeats by design).
+LINE_EXPORTS: Final = frozenset({"淘宝/天猫 宝贝报表", "京东 订单导出"})
+
 #: Header signatures: a platform (and export kind) is recognised when all of a set are present.
 SIGNATURES: Final[tuple[tuple[str, str, frozenset[str]], ...]] = (
     (
@@ -108,6 +123,15 @@ EXPECTED: Final = (
 
 #: Header hints that tell Tmall from Taobao in a shared export.
 TMALL_HINTS: Final = ("天猫卡券抵扣",)
+
+
+def total_header_is_order_level(header: str) -> bool:
+    """Whether a paid-total header is an order-level total repeated on SKU rows (JD).
+
+    >>> total_header_is_order_level("应付金额"), total_header_is_order_level("订单应付金额")
+    (True, False)
+    """
+    return normalize_header(header) in ORDER_LEVEL_TOTALS
 
 
 def detect_platform(headers: list[str]) -> str | None:

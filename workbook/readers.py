@@ -36,12 +36,15 @@ from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, UnusableInpu
 from .headers import (
     DIRECT_ALIASES,
     EXPECTED,
+    LINE_EXPORTS,
     PAID_TOTAL_ALIASES,
+    PRESALE_COLUMNS,
     REFUND_MARKERS,
     TMALL_HINTS,
     detect_export,
     header_score,
     normalize_header,
+    total_header_is_order_level,
 )
 
 __all__ = [
@@ -221,6 +224,7 @@ def read_rows(
         )
 
     problems = _Problems(n)
+    postage_problems = np.zeros(n, dtype=bool)
     orders: dict[str, Any] = {}
     for name in FIELD_NAMES:
         spec = FIELDS[name]
@@ -248,6 +252,8 @@ def read_rows(
         elif spec.kind == "money":
             money = parse_yuan(column)
             bad = money.bad.to_numpy()
+            if name == "postage":
+                postage_problems = bad
             problems.add(
                 bad, np.array([f"{spec.chinese}无法识别: {v}" for v in column[bad]], dtype=object)
             )
@@ -261,23 +267,39 @@ def read_rows(
         else:  # enum
             orders[name] = _clean_text(column)
 
-    # Paid amount: the canonical column, else the export's paid total minus postage.
-    if orders["paid_amount"] is None and total_index is not None:
+    # Paid amount: the canonical column, else the export's paid total minus postage. A row whose
+    # postage cannot be read gets no paid amount (never the total with postage still in it).
+    from_total = orders["paid_amount"] is None and total_index is not None
+    if from_total:
+        assert total_index is not None
         total_column = frame[total_index].reset_index(drop=True)
         money = parse_yuan(total_column)
         bad = money.bad.to_numpy()
         problems.add(
             bad, np.array([f"实付金额无法识别: {v}" for v in total_column[bad]], dtype=object)
         )
-        postage = orders["postage"]
-        postage_fen = postage.fillna(0) if isinstance(postage, pd.Series) else 0
-        orders["paid_amount"] = (money.fen - postage_fen).astype("Int64")
         header = str(raw_headers[total_index]).strip()
-        columns_used["paid_amount"] = (
-            f"{header} − {columns_used['postage']}" if "postage" in columns_used else header
-        )
-        if "postage" in columns_used:
+        postage = orders["postage"]
+        if isinstance(postage, pd.Series):
+            postage_bad = postage_problems
+            postage_blank = postage.isna().to_numpy() & ~postage_bad & money.fen.notna().to_numpy()
+            paid = money.fen - postage.fillna(0)
+            paid[postage_bad] = pd.NA
+            orders["paid_amount"] = paid.astype("Int64")
+            columns_used["paid_amount"] = f"{header} − {columns_used['postage']}"
             messages.append(f"违约金基数 = {header} − {columns_used['postage']}（不含邮费）")
+            if postage_bad.any():
+                problems.add(postage_bad, "实付金额无法确定（邮费无法识别）")
+            if postage_blank.any():
+                messages.append(
+                    f"{int(postage_blank.sum())} 行{columns_used['postage']}为空，按 0 元邮费计算实付金额"
+                )
+        else:
+            orders["paid_amount"] = money.fen.astype("Int64")
+            columns_used["paid_amount"] = header
+            messages.append(
+                f"未找到邮费列：实付金额直接取「{header}」，其中可能含邮费；如有邮费列请一并导出"
+            )
 
     # Platform: the argument, else a 平台 column per row, else the header signature.
     detected = export[0] if export else None
@@ -323,14 +345,38 @@ def read_rows(
             ),
         )
         orders["goods_type"] = codes.where(~bad, "normal")
+    else:
+        presale = _presale_from_columns(frame, position)
+        if presale is not None:
+            mask, header = presale
+            orders["goods_type"] = np.where(mask, "presale", "normal").astype(object)
+            columns_used["goods_type"] = header
+            messages.append(f"预售订单按「{header}」识别")
     if orders["free_shipping"] is None and isinstance(orders["postage"], pd.Series):
         orders["free_shipping"] = pd.array(
             orders["postage"].eq(0).astype("boolean"), dtype="boolean"
         )
         messages.append("包邮按邮费为 0 判断")
 
+    # JD repeats the order's totals (应付金额, 运费金额) on every SKU row: count them once, on
+    # the order's first row; its other SKU rows carry 0 so that nothing is counted twice.
+    if from_total and total_header_is_order_level(headers[total_index or 0]):
+        jd_rows = pd.Series(platform_codes == "jd", dtype=bool)
+        ids = pd.Series(orders["order_id"], dtype=object)
+        repeat = (jd_rows & ids.notna() & ids.where(jd_rows).duplicated(keep="first")).to_numpy()
+        if repeat.any():
+            for name in ("paid_amount", "postage"):
+                if isinstance(orders[name], pd.Series):
+                    column = orders[name].copy()
+                    column[repeat & column.notna().to_numpy()] = 0
+                    orders[name] = column
+            messages.append(
+                f"京东导出的订单金额在每个商品行重复：只计入每个订单的第一行，"
+                f"其余 {int(repeat.sum())} 个商品行的实付金额与邮费记为 0（不重复计算）"
+            )
+
     canonical = _assemble(orders, n)
-    _check_contradictions(canonical, problems, detected)
+    _check_contradictions(canonical, problems, detected, export[1] if export else None)
 
     missing = [FIELDS[f].chinese for f in EXPECTED if f not in columns_used]
     if export:
@@ -384,18 +430,47 @@ def _assemble(orders: dict[str, Any], n: int) -> pd.DataFrame:
     return pd.DataFrame(columns, index=range(n))
 
 
-def _check_contradictions(orders: pd.DataFrame, problems: _Problems, platform: str | None) -> None:
+def _presale_from_columns(
+    frame: pd.DataFrame, position: dict[str, int]
+) -> tuple[np.ndarray, str] | None:
+    """Presale rows from an export's 预售 columns (no 商品类型 column): Taobao ``预售订单``
+    (是/预售), Kuaishou ``预售定金支付时间`` (filled), Douyin ``订单类型`` (contains 预售)."""
+    for header, kind in PRESALE_COLUMNS:
+        if header not in position:
+            continue
+        column = _clean_text(frame[position[header]].reset_index(drop=True))
+        present = column.notna().to_numpy()
+        if kind == "filled":
+            return present, header
+        text = column.fillna("").astype(str)
+        mask = (
+            text.str.contains("预售", regex=False).to_numpy()
+            | text.str.lower().isin(_TRUE).to_numpy()
+        )
+        return mask & present, header
+    return None
+
+
+def _check_contradictions(
+    orders: pd.DataFrame, problems: _Problems, platform: str | None, export: str | None
+) -> None:
     paid = orders["paid_at"].to_numpy()
     shipped = orders["shipped_at"].to_numpy()
     signed = orders["signed_at"].to_numpy()
-    both = ~np.isnat(paid) & ~np.isnat(shipped)
-    problems.add(both & (shipped < paid), "发货时间早于付款时间")
-    both = ~np.isnat(signed) & ~np.isnat(shipped)
-    problems.add(both & (signed < shipped), "签收时间早于发货时间")
+    confirmed = orders["confirmed_at"].to_numpy()
+    requested = orders["refund_requested_at"].to_numpy()
+    for later, earlier, message in (
+        (shipped, paid, "发货时间早于付款时间"),
+        (signed, shipped, "签收时间早于发货时间"),
+        (confirmed, shipped, "确认收货时间早于发货时间"),
+        (requested, paid, "退款申请时间早于付款时间"),
+    ):
+        both = ~np.isnat(later) & ~np.isnat(earlier)
+        problems.add(both & (later < earlier), f"{message}，请核对")
     amount = orders["paid_amount"]
     problems.add((amount.fillna(0) < 0).to_numpy(dtype=bool), "实付金额为负数")
-    if platform == "jd":
-        return  # JD repeats the order id on every SKU row; lines are told apart by SKU
+    if platform == "jd" or (export is not None and export in LINE_EXPORTS):
+        return  # one row per item line without a sub-order id: the order id repeats by design
     keys = orders["order_id"].astype(str) + "|" + orders["sub_order_id"].fillna("").astype(str)
     duplicated = (keys.duplicated(keep=False) & orders["order_id"].notna()).to_numpy()
     problems.add(duplicated, "订单编号重复")
