@@ -63,8 +63,42 @@ def sniff_format(head: bytes) -> str:
     return "csv"
 
 
+_ENCRYPTED_OLE_MARKER: Final = "EncryptedPackage".encode("utf-16-le")
+
+
+def is_encrypted_ole(raw: bytes) -> bool:
+    """Whether an OLE2 file is a password-encrypted Office workbook (an ``EncryptedPackage``
+    stream, as Excel writes for "encrypt with password").
+
+    >>> is_encrypted_ole(b"\\xd0\\xcf\\x11\\xe0" + "EncryptedPackage".encode("utf-16-le"))
+    True
+    """
+    return raw.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_OLE_MARKER in raw
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes outside UTF-16 text, or a known non-table signature (PDF, images, archives)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    signatures = (
+        b"%PDF",
+        b"\x89PNG",
+        b"\xff\xd8\xff",
+        b"GIF8",
+        b"Rar!",
+        b"7z\xbc\xaf",
+        b"\x1f\x8b",
+    )
+    return head.startswith(signatures) or b"\x00" in head[:4096]
+
+
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """Decode CSV bytes trying UTF-8 (with or without BOM), then GB18030."""
+    """Decode CSV bytes: UTF-16 by its BOM, else UTF-8 (with or without BOM), then GB18030."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -162,12 +196,23 @@ def read_sheet_rows(book: object, name: str) -> list[list[object]]:
 def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
     """(format, sheets) for any supported file; sheets are read lazily only for workbooks."""
     try:
-        raw_head = path.read_bytes()[:8192]
+        with path.open("rb") as handle:
+            raw_head = handle.read(8192)
     except OSError as error:
         raise UnusableInput(f"无法读取文件 {path}: {error}") from error
     if not raw_head:
         raise UnusableInput(f"文件是空的: {path}")
     fmt = sniff_format(raw_head)
+    if fmt == "xls" and is_encrypted_ole(path.read_bytes()):
+        raise UnusableInput(
+            "工作簿设置了打开密码（已加密），无法读取。请在 Excel 中打开，"
+            "「文件 → 信息 → 保护工作簿 → 用密码进行加密」清空密码后另存，再重试"
+        )
+    if fmt == "csv" and _looks_binary(raw_head):
+        raise UnusableInput(
+            f"文件不是表格（不是 Excel 工作簿、网页表格或 CSV）: {path.name}。"
+            "请从平台后台重新导出订单，或在 Excel 中另存为 .xlsx 后重试"
+        )
     if fmt == "csv":
         return "csv", [RawSheet(None, read_csv_rows(path.read_bytes()))]
     if fmt == "html":

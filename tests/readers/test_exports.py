@@ -216,7 +216,7 @@ def test_refund_export_joined_by_order_id(tmp_path: Path) -> None:
     assert row["refund_requested_at"] == pd.Timestamp("2017-07-12 09:00")
     assert row["refund_reason"] == "质量问题"
     assert row["refund_status"] == "退款成功"
-    assert any("1 个订单匹配" in m for m in result.messages)
+    assert any("1 行订单匹配" in m for m in result.messages)
 
 
 def test_sheet_found_by_headers_and_side_sheets(tmp_path: Path) -> None:
