@@ -26,10 +26,19 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from shoprules.formulas.damages import version_amounts
 from shoprules.formulas.engine import EngineResult, compute
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
-from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook, Version, load_rulebook
+from shoprules.formulas.rulebook import (
+    TRACK_NAMES,
+    Bands,
+    DamagesParams,
+    Flat,
+    NodeParams,
+    RateClamped,
+    Rulebook,
+    Version,
+    load_rulebook,
+)
 
 from .masking import mask_frame, scrub_phones
 
@@ -287,51 +296,57 @@ def _damages_versions(book: Rulebook) -> list[tuple[str, str, str, Version]]:
     out = []
     for rule_id, rule in book.damages.items():
         for version in rule.versions:
-            out.append((rule_id, rule.name, rule.meta.get("violation", ""), version))
+            out.append((rule_id, rule.name, rule.meta.violation or "", version))
     return out
 
 
-def _bands_text(params: Any) -> str:
-    if params["kind"] != "bands":
-        return ""
-    parts = []
-    for band in params["bands"]:
-        start = band["from"] / 100
-        if "amount" in band:
-            parts.append(f"≥{start:g} 元 → {band['amount'] / 100:g} 元")
-        else:
-            parts.append(
-                f"≥{start:g} 元 → {band['rate'] / 100:g}% [{band['min'] / 100:g}, {band['max'] / 100:g}]"
-            )
-    return "；".join(parts)
+def _damages(version: Version) -> DamagesParams:
+    assert isinstance(version.params, DamagesParams), version.label
+    return version.params
 
 
 def _rule_columns(book: Rulebook, used: pd.Series) -> list[_Column]:
     rows = _damages_versions(book)
     counts = used.value_counts()
 
-    def get(key: str, scale: float = 100) -> list[Any]:
+    def get(value: Callable[[DamagesParams], int | None], scale: float = 100) -> list[Any]:
         out: list[Any] = []
         for *_, v in rows:
-            value = v.params.get(key)
-            out.append(None if value is None else value / scale)
+            number = value(_damages(v))
+            out.append(None if number is None else number / scale)
         return out
+
+    def rate(p: DamagesParams) -> int | None:
+        return p.rate_bp if isinstance(p, RateClamped) else None
+
+    def low(p: DamagesParams) -> int | None:
+        return p.min_fen if isinstance(p, RateClamped) else None
+
+    def high(p: DamagesParams) -> int | None:
+        return p.max_fen if isinstance(p, RateClamped) else None
+
+    def amount(p: DamagesParams) -> int | None:
+        return p.amount_fen if isinstance(p, Flat) else None
 
     return [
         _Column("规则版本", "text", [v.label for *_, v in rows]),
         _Column("平台", "text", [PLATFORM_CHINESE.get(r[0].split(".")[0], "") for r in rows]),
         _Column("规则", "text", [r[0] for r in rows]),
         _Column("名称", "text", [r[1] for r in rows]),
-        _Column("计算方式", "text", [v.params["kind"] for *_, v in rows]),
-        _Column("比例", "number", get("rate", 10_000), "percent", width=9),
-        _Column("下限(元)", "number", get("min"), "money", width=10),
-        _Column("上限(元)", "number", get("max"), "money", width=10),
-        _Column("固定金额(元)", "number", get("amount"), "money", width=12),
-        _Column("取整", "text", [v.params.get("rounding", "fen_half_up") for *_, v in rows]),
-        _Column("叠加上限(元)", "number", get("stack_max"), "money", width=12),
-        _Column("收款方", "text", [v.params.get("receiver") for *_, v in rows]),
+        _Column("计算方式", "text", [_damages(v).kind for *_, v in rows]),
+        _Column("比例", "number", get(rate, 10_000), "percent", width=9),
+        _Column("下限(元)", "number", get(low), "money", width=10),
+        _Column("上限(元)", "number", get(high), "money", width=10),
+        _Column("固定金额(元)", "number", get(amount), "money", width=12),
+        _Column("取整", "text", [_damages(v).rounding for *_, v in rows]),
+        _Column("叠加上限(元)", "number", get(lambda p: p.stack_max_fen), "money", width=12),
+        _Column("收款方", "text", [_damages(v).receiver for *_, v in rows]),
         _Column("生效日期", "number", _time_list([v.since for *_, v in rows]), "date", width=11),
-        _Column("分档", "text", [_bands_text(v.params) for *_, v in rows]),
+        _Column(
+            "分档",
+            "text",
+            [v.params.bands_text() if isinstance(v.params, Bands) else "" for *_, v in rows],
+        ),
         _Column("来源", "text", [v.source for *_, v in rows], "wrap", width=50),
         _Column("可信度", "text", [v.confidence for *_, v in rows]),
         _Column("说明", "text", [v.note for *_, v in rows], "wrap", width=50),
@@ -355,6 +370,7 @@ def _other_versions(book: Rulebook, labels: Sequence[str]) -> list[tuple[str, Ve
 
 
 def _params_text(params: Any) -> str:
+    """The parameters under their rule-file names (``as_mapping()``), e.g. ``track: B；points: 6``."""
     parts = []
     for key, value in params.items():
         if isinstance(value, dict):
@@ -388,29 +404,30 @@ def _rate_formula(amount: str, row: int, stack: str | None) -> str:
     return f"={clamped}/100"
 
 
-def _bands_formula(amount: str, row: int, params: Any) -> str:
+def _bands_formula(amount: str, row: int, params: Bands) -> str:
     """Nested IF over the bands (thresholds and band parameters as constants)."""
     ref = f"'规则'!${_col(_RC['取整'])}${row}"
     fen = f"ROUND({amount}{{r}}*100,0)"
     expression = "0"
-    for band in params["bands"]:
-        if "amount" in band:
-            value = str(band["amount"])
+    for band in params.bands:
+        if band.amount_fen is not None:
+            value = str(band.amount_fen)
         else:
-            bp = band["rate"]
+            bp = band.rate_bp
             raw = f'IF({ref}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
-            value = f"MIN(MAX({raw},{band['min']}),{band['max']})"
-        expression = f"IF({fen}>={band['from']},{value},{expression})"
+            value = f"MIN(MAX({raw},{band.min_fen}),{band.max_fen})"
+        expression = f"IF({fen}>={band.from_fen},{value},{expression})"
     return f"={expression}/100"
 
 
 def _version_formula(version: Version, row: int, amount: str, stack: str | None) -> str:
-    kind = version.params["kind"]
-    if kind == "flat":
+    params = _damages(version)
+    if isinstance(params, Flat):
         return f"='规则'!${_col(_RC['固定金额(元)'])}${row}"
-    if kind == "rate_clamped":
-        return _rate_formula(amount, row, stack if "stack_max" in version.params else None)
-    return _bands_formula(amount, row, version.params)
+    if isinstance(params, RateClamped):
+        return _rate_formula(amount, row, stack if params.stack_max_fen is not None else None)
+    assert isinstance(params, Bands), version.label
+    return _bands_formula(amount, row, params)
 
 
 def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:
@@ -430,7 +447,7 @@ def _version_amounts(
         if label == "" or label not in versions:
             continue
         rows = (labels == label).to_numpy()
-        out[rows] = version_amounts(versions[label].params, np.maximum(base[rows], 0))
+        out[rows] = _damages(versions[label]).amounts(np.maximum(base[rows], 0))
     return out
 
 
@@ -537,7 +554,7 @@ def export_audit(
     fee = res["platform_fee"].astype("Int64")
     late_label = det["late_rule"].fillna("").astype(str)
     receiver = late_label.map(
-        lambda lab: versions[lab].params.get("receiver") if lab in versions else None
+        lambda lab: _damages(versions[lab]).receiver if lab in versions else None
     )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
@@ -685,7 +702,7 @@ def export_audit(
             [PLATFORM_CHINESE.get(lab.split(".")[0], lab.split(".")[0]) for lab, _ in others],
         ),
         _Column("规则", "text", [v.rule_id for _, v in others]),
-        _Column("参数", "text", [_params_text(v.params) for _, v in others]),
+        _Column("参数", "text", [_params_text(v.params.as_mapping()) for _, v in others]),
         _Column("生效日期", "number", _time_list([v.since for _, v in others]), "date"),
         _Column("来源", "text", [v.source for _, v in others]),
         _Column("可信度", "text", [v.confidence for _, v in others]),
@@ -934,10 +951,12 @@ def _write_overview(
         if version is None:
             continue
         top_total = int(data["running_total"][rows].max())
-        if "thresholds" in version.params:
-            levels = [int(t["points"]) for t in version.params["thresholds"]]
+        nodes = version.params
+        assert isinstance(nodes, NodeParams), version.label
+        if nodes.every is None:
+            levels = [t.points for t in nodes.thresholds]
         else:
-            every = int(version.params["every"]["points"])
+            every = nodes.every.points
             levels = list(range(every, max(top_total, every) + every, every))
         for level in levels[: min(6, max(1, sum(1 for x in levels if x <= top_total) + 1))]:
             if len(lines) >= 200:  # Excel charts hold at most 255 series
