@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import calculators as calc
-from .calculators.common import add_problem, platform_masks
+from .calculators.common import Platforms, add_problem
 from .calculators.returns import RETURN_STATUSES
 from .calculators.shipping import LATE, ON_TIME, OVERDUE, PENDING
 from .fields import FIELDS
@@ -117,17 +117,19 @@ def compute(
     as_of = pd.Timestamp(as_of)
     n = len(orders)
     pin = rules_as_of
-    platform = _column(orders, "platform", n).to_numpy(dtype=object)
+    platform = Platforms.of(_column(orders, "platform", n).to_numpy(dtype=object))
     times = {name: _times(orders, name, n) for name in _TIMES}
-    known = np.zeros(n, dtype=bool)
-    for mask in platform_masks(platform).values():
-        known |= mask
-    goods = _column(orders, "goods_type", n).fillna("normal").to_numpy(dtype=object)
+    known = platform.known
+    goods = (
+        orders["goods_type"].reset_index(drop=True).fillna("normal").to_numpy(dtype=object)
+        if "goods_type" in orders
+        else None
+    )
     upheld = _flags(orders, "complaint_upheld", n, False)
 
     ship = calc.shipping(
         book, platform, times, as_of=as_of, rules_as_of=pin,
-        goods=goods if "goods_type" in orders else None,
+        goods=goods,
     )  # fmt: skip
     times["ship_by"] = ship.ship_by
     amount = _column(orders, "paid_amount", n).astype("Int64")

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..rulebook import Rulebook
 from ..timers import first_present, timer_deadlines
-from .common import NAT, add_problem, no_problems, platform_masks
+from .common import NAT, Platforms, add_problem, no_problems
 
 IN_TIME: Final = "按时处理"
 LATE: Final = "超时处理"
@@ -44,7 +44,7 @@ class TimerOutcome:
 
 def aftersale(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     events: Mapping[str, np.ndarray],
     *,
     as_of: pd.Timestamp,
@@ -52,9 +52,9 @@ def aftersale(
 ) -> dict[str, TimerOutcome]:
     """Outcome of every after-sale timer whose start event is among ``events`` (time columns
     by event name), for the rows of its platform (``all.*`` timers: every row)."""
-    platform = np.asarray(platform, dtype=object)
-    n = len(platform)
-    masks = platform_masks(platform)
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
+    masks = platforms.masks
     now = pd.Timestamp(as_of).to_datetime64()
     out: dict[str, TimerOutcome] = {}
     for rule_id, rule in book.timers.items():

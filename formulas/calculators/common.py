@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..fields import PLATFORM_CHINESE
 from ..rulebook import Rule, RulebookError
@@ -12,16 +14,33 @@ from ..rulebook import Rule, RulebookError
 NAT: np.datetime64 = np.datetime64("NaT")
 
 
-def platform_masks(platform: np.ndarray) -> dict[str, np.ndarray]:
-    """One boolean mask per known platform code present in ``platform``.
+@dataclass(frozen=True)
+class Platforms:
+    """A platform column with one boolean mask per known platform code, made once per run.
 
-    >>> {k: v.tolist() for k, v in platform_masks(np.array(["tmall", None, "x"], dtype=object)).items()}
+    >>> {k: v.tolist() for k, v in Platforms.of(np.array(["tmall", None, "x"], dtype=object)).masks.items()}
     {'tmall': [True, False, False]}
     """
-    import pandas as pd
 
-    ids, names = pd.factorize(np.asarray(platform, dtype=object), use_na_sentinel=True)
-    return {str(name): ids == i for i, name in enumerate(names) if name in PLATFORM_CHINESE}
+    codes: np.ndarray
+    masks: Mapping[str, np.ndarray]
+
+    @classmethod
+    def of(cls, platform: Platforms | np.ndarray) -> Platforms:
+        if isinstance(platform, Platforms):
+            return platform
+        codes = np.asarray(platform, dtype=object)
+        ids, names = pd.factorize(codes, use_na_sentinel=True)
+        masks = {str(name): ids == i for i, name in enumerate(names) if name in PLATFORM_CHINESE}
+        return cls(codes, masks)
+
+    @property
+    def known(self) -> np.ndarray:
+        """Rows whose platform is a known code."""
+        out = np.zeros(len(self.codes), dtype=bool)
+        for mask in self.masks.values():
+            out |= mask
+        return out
 
 
 def no_problems(n: int) -> np.ndarray:

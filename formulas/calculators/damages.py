@@ -28,7 +28,7 @@ from ..damages import rule_damages
 from ..fields import PLATFORM_CHINESE
 from ..rulebook import NO_RULE, Rule, Rulebook
 from ..timers import first_present, timer_deadlines
-from .common import add_problem, at, event, no_problems, platform_masks
+from .common import Platforms, add_problem, at, event, no_problems
 
 MISSING_AMOUNT: Final = "缺少实付金额，无法计算违约金"
 NEGATIVE_AMOUNT: Final = "实付金额为负数"
@@ -56,7 +56,7 @@ def _governing(rule: Rule, events: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def damages(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     amount: pd.api.extensions.ExtensionArray | pd.Series,
     late: np.ndarray,
     events: Mapping[str, np.ndarray],
@@ -68,9 +68,9 @@ def damages(
     """Damages of the ``late`` rows (shipped late or overdue). ``amount``: paid amount in fen
     (``Int64``); ``events``: time columns by name (``paid_at``, ``ship_by``, ``shipped_at``,
     ``picked_up_at``); ``complaint_upheld`` gates out-of-stock damages that require it."""
-    platform = np.asarray(platform, dtype=object)
-    n = len(platform)
-    masks = platform_masks(platform)
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
+    masks = platforms.masks
     has_deadline = ~np.isnat(events["ship_by"])
     amount = pd.array(amount, dtype="Int64")
     base = amount.fillna(0).to_numpy(dtype="int64")

@@ -22,6 +22,7 @@ import pandas as pd
 from ..freight import classify_fault, freight_split
 from ..rulebook import Rulebook
 from ..timers import first_present
+from .common import Platforms
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Freight:
 
 def freight(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     reason: pd.Series,
     free_shipping: np.ndarray,
     events: Mapping[str, np.ndarray],
@@ -63,7 +64,7 @@ def freight(
             book,
             faults,
             np.asarray(free_shipping, dtype=bool)[has_refund],
-            np.asarray(platform, dtype=object)[has_refund],
+            Platforms.of(platform).codes[has_refund],
             when,
             rules_as_of=rules_as_of,
         )

@@ -21,7 +21,7 @@ import pandas as pd
 from ..damages import rule_damages
 from ..points import campaign_eligibility, points_ledger, violation_points
 from ..rulebook import Rulebook
-from .common import platform_masks
+from .common import Platforms
 
 LATE_NOTE: Final = "订单延迟发货（投诉成立且未在判定前赔付）"
 
@@ -42,7 +42,7 @@ class Points:
 
 def points(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     order_ids: np.ndarray,
     late: np.ndarray,
     paid_at: np.ndarray,
@@ -56,7 +56,8 @@ def points(
     """Points of the ``late`` orders (conditions: complaint upheld, not paid before the
     ruling), the log's entries, and the ledger over both. ``violation_log``: columns ``date``,
     ``platform``, ``violation`` and optional ``order_id``, ``points``, ``track``, ``note``."""
-    platform = np.asarray(platform, dtype=object)
+    platforms = Platforms.of(platform)
+    platform = platforms.codes
     paid_at = np.asarray(paid_at, dtype="datetime64[ns]")
     n = len(platform)
     upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
@@ -65,7 +66,7 @@ def points(
     track = np.full(n, None, dtype=object)
     rule = np.full(n, "", dtype=object)
     with_rule = np.zeros(n, dtype=bool)
-    for code, rows in platform_masks(platform).items():
+    for code, rows in platforms.masks.items():
         if f"{code}.late_shipment" in book.violations:
             with_rule |= rows & late
     if with_rule.any():

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..rulebook import Rule, Rulebook
 from ..timers import first_present, hours_between, timer_deadlines
-from .common import NAT, add_problem, at, event, no_problems, platform_masks, round_hours
+from .common import NAT, Platforms, add_problem, at, event, no_problems, round_hours
 
 ON_TIME: Final = "按时发货"
 LATE: Final = "延迟发货"
@@ -65,9 +65,26 @@ def _empty(n: int) -> np.ndarray:
     return np.full(n, NAT, dtype="datetime64[ns]")
 
 
+class _Columns:
+    """The rows ``idx`` of the event columns a ship-by timer names (blank where absent)."""
+
+    def __init__(self, times: Mapping[str, np.ndarray], idx: np.ndarray, rule: Rule) -> None:
+        self.times, self.idx, self.rule = times, idx, rule
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str | None) -> np.ndarray:
+        if name not in EVENTS:
+            event({}, name, self.rule)  # raises: the rule names an event this has no column of
+        assert name is not None
+        if name not in self.cache:
+            found = self.times.get(name)
+            self.cache[name] = _empty(len(self.idx)) if found is None else found[self.idx]
+        return self.cache[name]
+
+
 def ship_deadlines(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     events: Mapping[str, np.ndarray],
     *,
     goods: np.ndarray | None = None,
@@ -77,8 +94,8 @@ def ship_deadlines(
     """Ship-by deadlines per row. ``events``: time columns by event name (``paid_at``,
     ``promised_ship_by``, ``shipped_at``, ``picked_up_at``; missing ones count as blank);
     ``governing`` chooses the version (default: the timer's start event)."""
-    platform = np.asarray(platform, dtype=object)
-    n = len(platform)
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
     times = {name: np.asarray(column, dtype="datetime64[ns]") for name, column in events.items()}
     ship_by, stop = _empty(n), _empty(n)
     labels = np.full(n, None, dtype=object)
@@ -87,37 +104,33 @@ def ship_deadlines(
     known = np.zeros(n, dtype=bool)
     no_start = np.zeros(n, dtype=bool)
 
-    def column(name: str | None, rule: Rule) -> np.ndarray:
-        if name not in EVENTS:
-            return event({}, name, rule)  # raises: the rule names an event this has no column of
-        return times.get(name, _empty(n))
-
-    for code, rows in platform_masks(platform).items():
+    for code, rows in platforms.masks.items():
         known |= rows
         rule = book.timers[f"{code}.ship_by"]
-        start = column(rule.meta.start, rule)
-        override = column(rule.meta.override, rule) if rule.meta.override else None
+        idx = np.flatnonzero(rows)
+        mine = _Columns(times, idx, rule)
+        start = mine[rule.meta.start]
+        override = mine[rule.meta.override] if rule.meta.override else None
         result = timer_deadlines(
             rule,
-            start[rows],
-            governing=(start if governing is None else governing)[rows],
-            goods_type=None if goods is None else goods[rows],
-            override=None if override is None else override[rows],
+            start,
+            governing=start if governing is None else governing[idx],
+            goods_type=None if goods is None else goods[idx],
+            override=override,
             rules_as_of=rules_as_of,
         )
-        ship_by[rows] = result.deadline
-        labels[rows] = result.labels
-        idx = np.flatnonzero(rows)
-        has_start = ~np.isnat(start[rows])
+        ship_by[idx] = result.deadline
+        labels[idx] = result.labels
+        has_start = ~np.isnat(start)
         if override is not None:
-            has_start |= ~np.isnat(override[rows])
-        no_start |= at(idx, n, ~has_start)
+            has_start |= ~np.isnat(override)
+        no_start[idx[~has_start]] = True
         shown = has_start & pd.notna(result.problems)
         add_problem(problems, at(idx, n, shown), result.problems[shown])
         for index in range(len(rule.versions)):
             vrows = result.version == index
             params = rule.timer_params(index)
-            stop[idx[vrows]] = first_present(*(column(s, rule)[rows][vrows] for s in params.stop))
+            stop[idx[vrows]] = first_present(*(mine[s][vrows] for s in params.stop))
             before[idx[vrows]] = params.in_time == "before"
     add_problem(problems, known & no_start, MISSING_START)
     return ShipDeadlines(ship_by, labels, stop, before, problems)
@@ -125,7 +138,7 @@ def ship_deadlines(
 
 def shipping(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     events: Mapping[str, np.ndarray],
     *,
     as_of: pd.Timestamp,

@@ -40,8 +40,6 @@ from .model import (
     RuleMeta,
     Version,
     governing_times,
-    select_versions,
-    version_at,
     version_index,
 )
 from .overrides import AppliedOverride, apply_overrides
@@ -101,7 +99,5 @@ __all__ = [
     "governing_times",
     "load_rulebook",
     "load_rulebook_from",
-    "select_versions",
-    "version_at",
     "version_index",
 ]

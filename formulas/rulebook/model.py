@@ -1,5 +1,6 @@
 """Rules as dated data: versions, rules, point-node tracks and the rulebook, and the one version
-lookup every calculator uses (:func:`select_versions`).
+lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
+:func:`version_index`).
 
 >>> since = np.array(["2016-07-21", "2022-07-18"], dtype="datetime64[ns]")
 >>> times = np.array(["2017-05-01", "2023-01-01", "2010-01-01", "NaT"], dtype="datetime64[ns]")
@@ -59,20 +60,6 @@ def version_index(since: np.ndarray, governing: np.ndarray) -> np.ndarray:
 def since_array(versions: Sequence[Version]) -> np.ndarray:
     """The effective dates of dated versions as ``datetime64[ns]``."""
     return np.array([v.since.to_datetime64() for v in versions], dtype="datetime64[ns]")
-
-
-def select_versions(
-    versions: Sequence[Version], times: np.ndarray, rules_as_of: object = None
-) -> np.ndarray:
-    """The one version lookup: per row, the index of the version in force at its governing time
-    (or at ``rules_as_of`` for every row); -1 where none is."""
-    return version_index(since_array(versions), governing_times(times, rules_as_of))
-
-
-def version_at(versions: Sequence[Version], time: object) -> Version | None:
-    """The version in force at one time, ``None`` when none is."""
-    index = int(select_versions(versions, np.array([pd.Timestamp(time).to_datetime64()]))[0])
-    return versions[index] if index >= 0 else None
 
 
 @dataclass(frozen=True)
