@@ -127,10 +127,7 @@ def compute(
     )
     upheld = _flags(orders, "complaint_upheld", n, False)
 
-    ship = calc.shipping(
-        book, platform, times, as_of=as_of, rules_as_of=pin,
-        goods=goods,
-    )  # fmt: skip
+    ship = calc.shipping(book, platform, times, as_of=as_of, goods=goods, rules_as_of=pin)
     times["ship_by"] = ship.ship_by
     amount = _column(orders, "paid_amount", n).astype("Int64")
     owed = calc.damages(
@@ -152,18 +149,30 @@ def compute(
         _flags(orders, "free_shipping", n, False), times, rules_as_of=pin,
     )  # fmt: skip
 
-    problems = np.full(n, "", dtype=object)
-    if input_problems is not None:
-        problems[:] = input_problems.fillna("").astype(str).to_numpy(dtype=object)
+    problems = _problems(input_problems, known, times, (ship.problems, owed.problems, ret.problems))
+    return _assemble(ship, owed, charged, ret, paid, problems, known, book, as_of, pin)
+
+
+def _problems(
+    given: pd.Series | None,
+    known: np.ndarray,
+    times: dict[str, np.ndarray],
+    parts: tuple[np.ndarray, ...],
+) -> np.ndarray:
+    """The 数据问题 text per row: the reader's problems (or an unknown platform), then each
+    calculator's, then a sign-for before the shipment (checked here when no reader did)."""
+    problems = np.full(len(known), "", dtype=object)
+    if given is not None:
+        problems[:] = given.fillna("").astype(str).to_numpy(dtype=object)
     else:
         add_problem(problems, ~known, "平台无法识别（请填写「平台」列或使用 --platform）")
-    for part in (ship.problems, owed.problems, ret.problems):
+    for part in parts:
         add_problem(problems, part != "", part[part != ""])
-    if input_problems is None:
+    if given is None:
         signed, shipped = times["signed_at"], times["shipped_at"]
         wrong = ~np.isnat(signed) & ~np.isnat(shipped) & (signed < shipped)
         add_problem(problems, wrong, "签收时间早于发货时间")
-    return _assemble(orders, ship, owed, charged, ret, paid, problems, known, book, as_of, pin)
+    return problems
 
 
 _TIMES: Final = (
@@ -177,7 +186,6 @@ _TIMES: Final = (
 
 
 def _assemble(
-    orders: pd.DataFrame,
     ship: calc.Shipping,
     owed: calc.Damages,
     charged: calc.Points,
