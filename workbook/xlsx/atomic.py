@@ -1,4 +1,5 @@
-"""Safe replacement of a workbook: Excel's lock file, the ``.bak`` copy, fsync of file and folder."""
+"""Safe replacement of a workbook: Excel's lock file, the ``.bak`` copy, fsync of file and
+folder."""
 
 from __future__ import annotations
 

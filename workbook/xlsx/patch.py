@@ -44,9 +44,7 @@ from typing import IO
 from defusedxml import ElementTree as SafeET
 
 from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
-from .cells import (
-    column_letter,
-)
+from .cells import column_letter
 from .columns import _FORMATS, OutputColumn, PatchReport
 from .errors import CorruptWorkbook, WorkbookLocked, WorkbookNotWritable
 from .layout import _Plan, _plan, _Restart

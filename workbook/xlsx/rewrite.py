@@ -9,12 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from .cells import (
-    _encode_column,
-    column_index,
-    column_letter,
-    xml_text,
-)
+from .cells import _encode_column, column_index, column_letter, xml_text
 from .columns import _WIDTHS, PatchReport
 from .layout import _Plan, _Restart
 from .sheetxml import (
