@@ -107,7 +107,7 @@ class RuleMeta:
 
 
 class Dated:
-    """Something with versions in date order, chosen per row by :func:`select_versions`."""
+    """Something with versions in date order; :meth:`select` is the one version lookup."""
 
     versions: tuple[Version, ...]
 

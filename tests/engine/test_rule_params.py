@@ -258,3 +258,16 @@ def test_api_rule_parameter_answers_the_same_parameter_names() -> None:
         "track",
         "duration",
     }
+
+
+def test_sr_rule_and_the_rules_command_share_one_description() -> None:
+    book = load_rulebook()
+    when = pd.Timestamp("2024-01-01")
+    for platform, rule_id, rule in [
+        ("taobao", "late_shipment", book.damages["taobao.late_shipment"]),
+        ("pdd", "ship_by", book.timers["pdd.ship_by"]),
+    ]:
+        out = api.rule_parameter(platform, rule_id, None, when)
+        assert out["value"][0] == f"{rule.name}：{rule.at(when).describe()}"  # type: ignore[union-attr]
+    out = api.rule_parameter("taobao", "late_shipment", None, when)
+    assert out["value"][0] == "淘宝 延迟发货违约金：5% [5.00, 30.00] 元，赔给买家"
