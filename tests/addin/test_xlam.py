@@ -162,7 +162,8 @@ def test_function_wizard_help_is_import_udfs_help(
     assert code.isascii()
     assert all(len(line) <= 1023 for line in code.split("\r\n"))
     assert "Sub Auto_Open()" in code
-    assert 'SrW = SrW & ChrW(CLng("&H" & Mid$(codes, i, 4)))' in code
+    assert "SrW = SrW & ChrW(unit)" in code
+    assert 'unit = unit * 16 + InStr(1, "0123456789ABCDEF", Mid$(codes, i + j, 1)) - 1' in code
     blocks = re.findall(r"    ' (SR_\w+)\r\n(.*?)    SrDescribe \"\1\", d, c, a, (\d+)", code, re.S)
     assert sorted(name for name, _, _ in blocks) == sorted(SPEC)
     _, module = real_udfs
