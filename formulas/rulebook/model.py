@@ -8,6 +8,9 @@ lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
 [0, 1, -1, -1]
 >>> version_index(since, governing_times(times, pd.Timestamp("2022-07-18"))).tolist()
 [1, 1, 1, 1]
+>>> ends = np.array(["2019-08-26", "NaT"], dtype="datetime64[ns]")  # the first ends 2019-08-25
+>>> version_index(since, times, ends).tolist()
+[-1, 1, -1, -1]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 
 from .params import (
     CampaignParams,
+    CapParams,
     DamagesParams,
     FreightParams,
     NodeParams,
@@ -48,18 +52,32 @@ def governing_times(times: np.ndarray, rules_as_of: object = None) -> np.ndarray
     return np.full(len(times), pd.Timestamp(rules_as_of).to_datetime64(), dtype="datetime64[ns]")
 
 
-def version_index(since: np.ndarray, governing: np.ndarray) -> np.ndarray:
+def version_index(
+    since: np.ndarray, governing: np.ndarray, ends: np.ndarray | None = None
+) -> np.ndarray:
     """Index of the version in force at each governing time (``searchsorted`` on the effective
-    dates); -1 before the first version or for ``NaT``."""
+    dates); -1 before the first version, for ``NaT``, and at or after the version's ``ends``
+    (the instant after its ``until`` day; ``NaT`` = open-ended)."""
     governing = np.asarray(governing, dtype="datetime64[ns]")
     index = np.searchsorted(since, governing, side="right") - 1
     index[np.isnat(governing)] = -1
+    if ends is not None and len(ends):
+        end = ends[np.maximum(index, 0)]
+        index[(index >= 0) & ~np.isnat(end) & (governing >= end)] = -1
     return index
 
 
 def since_array(versions: Sequence[Version]) -> np.ndarray:
     """The effective dates of dated versions as ``datetime64[ns]``."""
     return np.array([v.since.to_datetime64() for v in versions], dtype="datetime64[ns]")
+
+
+def ends_array(versions: Sequence[Version]) -> np.ndarray:
+    """The first instant after each version's ``until`` day (``NaT`` when it has none)."""
+    return np.array(
+        [np.datetime64("NaT") if v.ends is None else v.ends.to_datetime64() for v in versions],
+        dtype="datetime64[ns]",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,22 @@ class Version:
     confidence: str
     note: str | None = None
     overridden: tuple[str, ...] = ()
+    #: Last day in force (inclusive), ``None`` while in force; ``checked``: when the source was
+    #: last read against the platform's text.
+    until: pd.Timestamp | None = None
+    checked: pd.Timestamp | None = None
+
+    @property
+    def ends(self) -> pd.Timestamp | None:
+        """The first instant no longer in force (the day after ``until``)."""
+        return None if self.until is None else self.until + pd.Timedelta(days=1)
+
+    @property
+    def span(self) -> str:
+        """``'2016-07-21 起'`` or ``'2016-07-21 至 2019-08-25'``."""
+        if self.until is None:
+            return f"{self.since:%Y-%m-%d} 起"
+        return f"{self.since:%Y-%m-%d} 至 {self.until:%Y-%m-%d}"
 
     @property
     def label(self) -> str:
@@ -115,11 +149,16 @@ class Dated:
     def since(self) -> np.ndarray:
         return since_array(self.versions)
 
+    @cached_property
+    def ends(self) -> np.ndarray:
+        return ends_array(self.versions)
+
     def select(self, times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
-        """Index of the version in force at each time; -1 before the first version or for NaT.
+        """Index of the version in force at each time; -1 before the first version, after an
+        ended version (``until``) with no successor yet, or for NaT.
 
         With ``rules_as_of`` every row takes the version in force at that instant."""
-        return version_index(self.since, governing_times(times, rules_as_of))
+        return version_index(self.since, governing_times(times, rules_as_of), self.ends)
 
     def index_at(self, time: object) -> int:
         """Index of the version in force at one time; -1 when none is."""
@@ -146,7 +185,16 @@ class Rule(Dated):
 
     def no_rule_message(self) -> str:
         """What a row outside every version of this rule shows (never a silent 0)."""
-        return f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
+        text = f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
+        nexts = [*(v.since for v in self.versions[1:]), None]
+        gaps = [
+            v.until
+            for v, following in zip(self.versions, nexts, strict=True)
+            if v.until is not None and (following is None or following > v.until + pd.Timedelta(days=1))
+        ]
+        if gaps:
+            text += "，" + "、".join(f"{u:%Y-%m-%d}" for u in gaps) + " 之后有版本失效"
+        return text
 
     def damages_params(self, index: int) -> DamagesParams:
         params = self.versions[index].params
@@ -161,6 +209,11 @@ class Rule(Dated):
     def violation_params(self, index: int) -> ViolationParams:
         params = self.versions[index].params
         assert isinstance(params, ViolationParams), self.rule_id
+        return params
+
+    def cap_params(self, index: int) -> CapParams:
+        params = self.versions[index].params
+        assert isinstance(params, CapParams), self.rule_id
         return params
 
     def freight_params(self, index: int) -> FreightParams:
@@ -217,6 +270,12 @@ class Rulebook:
     freight_keywords: Mapping[str, tuple[str, ...]]
     digest: str
     overrides: tuple[AppliedOverride, ...] = field(default=())
+    #: Combined caps on one buyer's orders of one paid day, by id (``taobao.same_buyer_same_day``).
+    cap_groups: Mapping[str, Rule] = field(default_factory=dict)
+
+    def cap_group(self, platform: str) -> Rule | None:
+        """The platform's same-buyer same-day cap, ``None`` when it has none."""
+        return self.cap_groups.get(f"{platform}.same_buyer_same_day")
 
     def violation_code(self, text: object) -> str | None:
         """Violation code for a code or a Chinese name / alias; ``None`` when unknown."""
@@ -225,11 +284,11 @@ class Rulebook:
         return self.violation_aliases.get(str(text).strip().lower().replace(" ", ""))
 
     def all_rules(self) -> Iterable[Rule]:
-        for table in (self.damages, self.timers, self.violations, self.freight):
+        for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             yield from table.values()
 
     def find(self, rule_id: str) -> Rule | None:
-        for table in (self.damages, self.timers, self.violations, self.freight):
+        for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             if rule_id in table:
                 return table[rule_id]
         return None
