@@ -30,6 +30,8 @@ LATE: Final = "延迟发货"
 PENDING: Final = "待发货"
 OVERDUE: Final = "超时未发货"
 MISSING_START: Final = "缺少付款时间，无法判断发货时效"
+#: The rule judges on carrier pickup (揽收) but the row has only the ship time.
+NO_PICKUP: Final = "按发货时间判定：导出中没有揽收时间（规则以揽收时间为准）"
 #: The events a ship-by timer may name (start, override, stop); absent columns count as blank.
 EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 
@@ -132,6 +134,9 @@ def ship_deadlines(
             params = rule.timer_params(index)
             stop[idx[vrows]] = first_present(*(mine[s][vrows] for s in params.stop))
             before[idx[vrows]] = params.in_time == "before"
+            if params.stop[:1] == ("picked_up_at",) and "shipped_at" in params.stop:
+                fallback = vrows & np.isnat(mine["picked_up_at"]) & ~np.isnat(mine["shipped_at"])
+                add_problem(problems, at(idx, n, fallback), NO_PICKUP)
     add_problem(problems, known & no_start, MISSING_START)
     return ShipDeadlines(ship_by, labels, stop, before, problems)
 

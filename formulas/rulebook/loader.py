@@ -402,7 +402,10 @@ def _parse_tiers(check: _Checker, value: object, path: str) -> tuple[Tier, ...]:
     last = tiers[-1]
     if last.promise_over_h is None and last.promise_max_h is None and not last.goods:
         return tuple(tiers)
-    raise check.fail(f"{path}[{len(tiers) - 1}]", "最后一档应覆盖其余全部订单 / the last tier must cover every row")
+    raise check.fail(
+        f"{path}[{len(tiers) - 1}]",
+        "最后一档应覆盖其余全部订单 / the last tier must cover every row",
+    )
 
 
 def _parse_caps(check: _Checker, value: object) -> dict[str, Rule]:

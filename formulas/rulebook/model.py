@@ -190,7 +190,8 @@ class Rule(Dated):
         gaps = [
             v.until
             for v, following in zip(self.versions, nexts, strict=True)
-            if v.until is not None and (following is None or following > v.until + pd.Timedelta(days=1))
+            if v.until is not None
+            and (following is None or following > v.until + pd.Timedelta(days=1))
         ]
         if gaps:
             text += "，" + "、".join(f"{u:%Y-%m-%d}" for u in gaps) + " 之后有版本失效"

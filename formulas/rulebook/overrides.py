@@ -19,7 +19,16 @@ from ..fields import GOODS_TYPES
 from ..money import rate_to_bp, yuan_to_fen_exact
 from .errors import OverrideError
 from .model import Rule, Rulebook
-from .params import Duration, Flat, Params, RateClamped, TimerParams, ViolationParams
+from .params import (
+    ByCase,
+    Duration,
+    Flat,
+    Params,
+    PromiseTiered,
+    RateClamped,
+    TimerParams,
+    ViolationParams,
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,19 @@ def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object)
 
 
 def _with_param(params: Params, param: str, value: object) -> Params:
-    """``params`` with one parameter replaced (the value as typed on the 规则 sheet)."""
+    """``params`` with one parameter replaced (the value as typed on the 规则 sheet); on a
+    tiered or per-case version, ``rate``/``min``/``max`` replace it in every rate tier or case."""
+    if param in ("rate", "min", "max") and isinstance(params, PromiseTiered | ByCase):
+        field = {"rate": "rate_bp", "min": "min_fen", "max": "max_fen"}[param]
+        number = rate_to_bp(value) if param == "rate" else yuan_to_fen_exact(value)  # type: ignore[arg-type]
+        if isinstance(params, PromiseTiered):
+            tiers = tuple(
+                t if t.amount_fen is not None else replace(t, **{field: number})
+                for t in params.tiers
+            )
+            return replace(params, tiers=tiers)
+        cases = {k: replace(b, **{field: number}) for k, b in params.cases.items()}
+        return replace(params, cases=cases)
     if param == "rate":
         if not isinstance(params, RateClamped):
             raise ValueError("该版本不是按比例计算")

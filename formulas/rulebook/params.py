@@ -353,7 +353,9 @@ class Tier:
         if self.promise_max_h is not None:
             out &= hours <= self.promise_max_h
         if self.goods:
-            out &= np.isin(np.asarray(goods, dtype=object), self.goods) if goods is not None else False
+            out &= (
+                np.isin(np.asarray(goods, dtype=object), self.goods) if goods is not None else False
+            )
         return out
 
     def condition_text(self) -> str:
