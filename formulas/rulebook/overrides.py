@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -126,13 +126,13 @@ def _with_param(params: Params, param: str, value: object) -> Params:
     if param in ("rate", "min", "max") and isinstance(params, PromiseTiered | ByCase):
         field = {"rate": "rate_bp", "min": "min_fen", "max": "max_fen"}[param]
         number = rate_to_bp(value) if param == "rate" else yuan_to_fen_exact(value)  # type: ignore[arg-type]
+        changes: dict[str, Any] = {field: number}
         if isinstance(params, PromiseTiered):
             tiers = tuple(
-                t if t.amount_fen is not None else replace(t, **{field: number})
-                for t in params.tiers
+                t if t.amount_fen is not None else replace(t, **changes) for t in params.tiers
             )
             return replace(params, tiers=tiers)
-        cases = {k: replace(b, **{field: number}) for k, b in params.cases.items()}
+        cases = {k: replace(b, **changes) for k, b in params.cases.items()}
         return replace(params, cases=cases)
     if param == "rate":
         if not isinstance(params, RateClamped):

@@ -184,9 +184,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         elif dver.params["receiver"] == "platform":
             out["platform_fee"] = _amount(dver.params, max(base or 0, 0))
             damages = None
-        elif base is None or base < 0:
-            damages = None
-        elif goods in dver.params.get("excluded_goods", ()):
+        elif base is None or base < 0 or goods in dver.params.get("excluded_goods", ()):
             damages = None
         else:
             damages = _amount(dver.params, base, promise_h, goods)
