@@ -150,7 +150,9 @@ def compute(
         _flags(orders, "free_shipping", n, False), times, rules_as_of=pin,
     )  # fmt: skip
 
-    problems = _problems(input_problems, known, times, (ship.problems, owed.problems, ret.problems))
+    problems = _problems(
+        input_problems, known, times, (ship.problems, ship.notes, owed.problems, ret.problems)
+    )
     return _assemble(ship, owed, charged, ret, paid, problems, known, book, as_of, pin)
 
 

@@ -8,7 +8,7 @@ lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
 [0, 1, -1, -1]
 >>> version_index(since, governing_times(times, pd.Timestamp("2022-07-18"))).tolist()
 [1, 1, 1, 1]
->>> ends = np.array(["2019-08-26", "NaT"], dtype="datetime64[ns]")  # the first ends 2019-08-25
+>>> ends = np.array(["2017-01-01", "NaT"], dtype="datetime64[ns]")  # the first ends 2016-12-31
 >>> version_index(since, times, ends).tolist()
 [-1, 1, -1, -1]
 """

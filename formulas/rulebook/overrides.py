@@ -2,7 +2,7 @@
 
 >>> from shoprules.formulas.rulebook import load_rulebook
 >>> book = load_rulebook().with_overrides({"taobao.late_shipment@2022-07-18.max": 40})
->>> book.damages["taobao.late_shipment"].versions[1].params.max_fen, book.overrides[0].versions
+>>> book.damages["taobao.late_shipment"].versions[2].params.max_fen, book.overrides[0].versions
 (4000, ('taobao.late_shipment@2022-07-18*',))
 """
 

@@ -90,7 +90,7 @@ def test_rerun_finds_moved_result_columns(tmp_path: Path) -> None:
     assert got[""].count("违约金") == 1
     assert got["违约金"] == [0, 7.5, 5, 0]
     ws = openpyxl.load_workbook(path)["订单"]
-    assert [c.value for c in ws["K"]][1:] == ["keep"] * 4
+    assert [c.value for c in ws["L"]][1:] == ["keep"] * 4
 
 
 def test_problem_rows_exit_1_and_are_listed(tmp_path: Path) -> None:
@@ -168,9 +168,10 @@ def test_formula_text_stays_text(tmp_path: Path) -> None:
 
 
 def test_rules_as_of_pins_the_version(book: Path) -> None:
-    run("recompute", book, "--as-of", AS_OF, "--rules-as-of", "2020-01-01")
+    run("recompute", book, "--as-of", AS_OF, "--rules-as-of", "2019-01-01")
     got = results(book)
-    # Taobao in 2020: 72 h window, so the 74 h shipment is 2 h late; 5% of 150 = 7.50 within [1,30]
+    # Taobao in 2019 (before 2019-08-26): 72 h window, so the 74 h shipment is 2 h late; 5% of
+    # 150 = 7.50 within [1,30]
     assert got["违约金依据"][1] == "taobao.late_shipment@2016-07-21"
     assert got["延迟小时"][1] == 2.0
 
