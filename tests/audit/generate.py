@@ -9,7 +9,7 @@ import pandas as pd
 from shoprules.formulas.fields import PLATFORMS
 from shoprules.formulas.rulebook import load_rulebook
 
-AS_OF = pd.Timestamp("2025-12-31 12:00")
+AS_OF = pd.Timestamp("2026-11-30 12:00")  # after every 2025–2026 version
 
 # Base amounts (fen) at rounding boundaries: base × rate_bp ends in exactly 5000 for 5 %, 10 %
 # and 30 %; floor-to-yuan edges for 10 % and 25 %; the clamp edges; binary-unfriendly yuan.

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
+from shoprules.formulas.rulebook.params import PromiseTiered
 
 from ..masking import mask_frame
 from .book import _Column
-from .formulas import _fill, _version_amounts, _version_formula
+from .formulas import _fill, _version_amounts, _version_formula, tier_index
 from .rules_sheet import _RULES_FIRST_ROW, _damages, _damages_versions
 from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yuan_list
 
@@ -132,28 +133,42 @@ def _detail_columns(
     )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
-    late_amount = _version_amounts(late_label.where(has_late, ""), base, versions)
+    goods_code = col("goods_type").where(col("goods_type").notna(), "normal").to_numpy(dtype=object)
+    promise_h = (pd.to_datetime(res["ship_by"]) - paid_at).dt.total_seconds().div(3600).to_numpy()
+    late_amount = _version_amounts(
+        late_label.where(has_late, ""), base, versions, promise_h, goods_code
+    )
+    capped = res["damages_rule"].fillna("").astype(str).str.contains("合并封顶").to_numpy()
+
+    def template(label: str, i: int, stack: str | None) -> str | None:
+        if label not in versions:
+            return None
+        params = _damages(versions[label])
+        tier = (
+            tier_index(params, float(promise_h[i]), goods_code[i])
+            if isinstance(params, PromiseTiered)
+            else 0
+        )
+        return _version_formula(versions[label], rule_row[label], amount_ref, stack, tier)
+
     late_cached = np.where(to_platform, late_amount, det["late_fen"].to_numpy(dtype="int64"))
 
     late_col = len(columns)
     oos_col = late_col + 2
-    late_templates = late_label.map(
-        lambda lab: (
-            _version_formula(versions[lab], rule_row[lab], amount_ref, None)
-            if lab in versions
-            else None
-        )
-    ).where(has_late, None)
+    late_templates = pd.Series(
+        [template(lab, i, None) for i, lab in enumerate(late_label.tolist())], dtype=object
+    ).where(has_late & ~capped, None)
     oos_label = det["oos_rule"].fillna("").astype(str)
-    oos_templates = oos_label.map(
-        lambda lab: (
-            _version_formula(versions[lab], rule_row[lab], amount_ref, _col(late_col))
-            if lab in versions
-            else None
-        )
-    )
+    oos_templates = pd.Series(
+        [template(lab, i, _col(late_col)) for i, lab in enumerate(oos_label.tolist())],
+        dtype=object,
+    ).where(~capped, None)
     late_formulas = _fill(late_templates, excel_rows)
     oos_formulas = _fill(oos_templates, excel_rows)
+    # Rows cut by a same-buyer same-day cap show the engine's capped parts as numbers.
+    for i in np.flatnonzero(capped).tolist():
+        late_formulas[i] = late_cached[i] / 100 if has_late[i] else None
+        oos_formulas[i] = int(det["oos_fen"].iloc[i]) / 100 if oos_label.iloc[i] else None
     late_ref, oos_ref = _col(late_col), _col(oos_col)
 
     buyer_late = has_late & ~to_platform

@@ -2,8 +2,9 @@
 
 The formulas compute in fen exactly like :func:`shoprules.formulas.damages.version_amounts`:
 ``ROUND(ROUND(amount*100,0)*ROUND(rate*10000,0)/10000,0)`` is half-up on an exact integer
-quotient (``n.5`` is exact in binary), ``INT(…/1000000)*100`` floors to whole yuan; then the
-clamp to [min, max].
+quotient (``n.5`` is exact in binary), ``INT(…/1000000)*100`` floors to whole yuan and
+``ROUND(…/1000000,0)*100`` rounds half-up to whole yuan; then the clamp to [min, max]. A tiered
+version's formula is the tier the row falls in, with that tier's parameters as constants.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from shoprules.formulas.rulebook import Bands, Flat, RateClamped, Version
+from shoprules.formulas.rulebook.params import PromiseTiered, Tier
 
 from .rules_sheet import _RC, _damages
 from .values import _col
@@ -23,13 +25,39 @@ def _rate_formula(amount: str, row: int, stack: str | None) -> str:
     ref = {k: f"'规则'!${_col(c)}${row}" for k, c in _RC.items()}
     fen = f"ROUND({amount}{{r}}*100,0)"
     bp = f"ROUND({ref['比例']}*10000,0)"
-    raw = f'IF({ref["取整"]}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
+    raw = _rounded(fen, bp, ref["取整"])
     clamped = f"MIN(MAX({raw},ROUND({ref['下限(元)']}*100,0)),ROUND({ref['上限(元)']}*100,0))"
     if stack is not None:
         clamped = (
             f"MIN({clamped},MAX(ROUND({ref['叠加上限(元)']}*100,0)-ROUND({stack}{{r}}*100,0),0))"
         )
     return f"={clamped}/100"
+
+
+def _rounded(fen: str, bp: str, rounding: str) -> str:
+    """``fen × bp`` rounded as the version says (``rounding``: a 规则 cell or a quoted literal)."""
+    return (
+        f'IF({rounding}="floor_yuan",INT({fen}*{bp}/1000000)*100,'
+        f'IF({rounding}="yuan_half_up",ROUND({fen}*{bp}/1000000,0)*100,ROUND({fen}*{bp}/10000,0)))'
+    )
+
+
+def _tier_formula(amount: str, row: int, tier: Tier) -> str:
+    """One tier of a tiered version (its parameters as constants; the rounding from 规则)."""
+    if tier.amount_fen is not None:
+        return f"={tier.amount_fen}/100"
+    ref = f"'规则'!${_col(_RC['取整'])}${row}"
+    raw = _rounded(f"ROUND({amount}{{r}}*100,0)", str(tier.rate_bp or 0), ref)
+    return f"=MIN(MAX({raw},{tier.min_fen}),{tier.max_fen})/100"
+
+
+def tier_index(params: PromiseTiered, promise_h: float, goods: str | None) -> int:
+    """Which tier of ``params`` a row falls in (the engine's choice, for one row)."""
+    covered = [
+        bool(t.covers(np.array([promise_h], dtype="float64"), np.array([goods], dtype=object))[0])
+        for t in params.tiers
+    ]
+    return covered.index(True)
 
 
 def _bands_formula(amount: str, row: int, params: Bands) -> str:
@@ -41,15 +69,18 @@ def _bands_formula(amount: str, row: int, params: Bands) -> str:
         if band.amount_fen is not None:
             value = str(band.amount_fen)
         else:
-            bp = band.rate_bp
-            raw = f'IF({ref}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
+            raw = _rounded(fen, str(band.rate_bp), ref)
             value = f"MIN(MAX({raw},{band.min_fen}),{band.max_fen})"
         expression = f"IF({fen}>={band.from_fen},{value},{expression})"
     return f"={expression}/100"
 
 
-def _version_formula(version: Version, row: int, amount: str, stack: str | None) -> str:
+def _version_formula(
+    version: Version, row: int, amount: str, stack: str | None, tier: int = 0
+) -> str:
     params = _damages(version)
+    if isinstance(params, PromiseTiered):
+        return _tier_formula(amount, row, params.tiers[tier])
     if isinstance(params, Flat):
         return f"='规则'!${_col(_RC['固定金额(元)'])}${row}"
     if isinstance(params, RateClamped):
@@ -68,12 +99,18 @@ def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:
 
 
 def _version_amounts(
-    labels: pd.Series, base: np.ndarray, versions: dict[str, Version]
+    labels: pd.Series,
+    base: np.ndarray,
+    versions: dict[str, Version],
+    promise_h: np.ndarray,
+    goods: np.ndarray,
 ) -> np.ndarray:
     out = np.zeros(len(labels), dtype="int64")
     for label in pd.unique(labels.dropna()):
         if label == "" or label not in versions:
             continue
         rows = (labels == label).to_numpy()
-        out[rows] = _damages(versions[label]).amounts(np.maximum(base[rows], 0))
+        out[rows] = _damages(versions[label]).amounts(
+            np.maximum(base[rows], 0), promise_h=promise_h[rows], goods=goods[rows]
+        )
     return out
