@@ -70,7 +70,7 @@ def _windows_acp() -> int | None:
         return None
     import ctypes
 
-    return int(ctypes.windll.kernel32.GetACP())  # type: ignore[attr-defined]
+    return int(ctypes.windll.kernel32.GetACP())
 
 
 def _windows_short_path(path: Path) -> Path | None:
@@ -80,7 +80,7 @@ def _windows_short_path(path: Path) -> Path | None:
         return None
     import ctypes
 
-    get = ctypes.windll.kernel32.GetShortPathNameW  # type: ignore[attr-defined]
+    get = ctypes.windll.kernel32.GetShortPathNameW
     size = get(str(path), None, 0)
     if not size:
         return None
