@@ -136,9 +136,9 @@ def _spellable(path: Path, encoding: str, what: str, *, short: bool) -> tuple[Pa
     fixes = (
         "在用户文件夹名只含常用汉字或英文字母的 Windows 账户下运行 Excel 和本命令"
         if not short
-        else "把 uv 和虚拟环境装到纯英文路径的文件夹（例如 C:\\shoprules，"
-        "在该文件夹中执行 uv sync 后再运行 shoprules addin install），"
-        "或为该磁盘启用 8.3 短文件名（管理员：fsutil 8dot3name set C: 0）后重新创建虚拟环境"
+        else "把本项目（连同它的 .venv 虚拟环境）放到纯英文路径的文件夹，例如 C:\\shoprules，"
+        "在该文件夹中重新运行 uv run shoprules addin install"
+        "（该磁盘没有 8.3 短文件名，无法自动改用短路径）"
     )
     raise UnrepresentablePathError(
         f"{what} {path} 含有 Windows 系统代码页 {encoding} 无法表示的字符「{bad}」。"
@@ -161,6 +161,8 @@ class InstallPlan:
     encoding: str = DEFAULT_CODE_PAGE
     #: What was adjusted for the code page (e.g. an 8.3 short path), one line each.
     notes: tuple[str, ...] = ()
+    #: Why the VBA could not use this configuration (install refuses; remove still works).
+    problems: tuple[str, ...] = ()
 
 
 def windows_interpreter(executable: str | Path = sys.executable) -> Path:
@@ -180,8 +182,9 @@ def plan_install(
 ) -> InstallPlan:
     """The install plan for this user (paths are computed, nothing is touched).
 
-    Raises :class:`UnrepresentablePathError` when the VBA could not read the user folder or the
-    interpreter path in the code page ``encoding`` (default: :func:`ansi_code_page`).
+    When the VBA could not read the user folder or the interpreter path in the code page
+    ``encoding`` (default: :func:`ansi_code_page`), the reason and the fix go to ``problems``
+    and :func:`apply_install` refuses.
     """
     encoding = encoding or ansi_code_page()
     home = home or Path(os.environ.get("USERPROFILE") or Path.home())
@@ -189,8 +192,16 @@ def plan_install(
     interpreter = interpreter or windows_interpreter()
     # The VBA builds the config path from Environ("USERPROFILE") and opens it with ANSI file
     # calls: no short-path way around an unspellable user folder.
-    _spellable(home, encoding, "用户文件夹 / user folder", short=False)
-    interpreter, note = _spellable(interpreter, encoding, "Python 解释器路径", short=True)
+    problems: list[str] = []
+    note = None
+    try:
+        _spellable(home, encoding, "用户文件夹 / user folder", short=False)
+    except UnrepresentablePathError as error:
+        problems.append(str(error))
+    try:
+        interpreter, note = _spellable(interpreter, encoding, "Python 解释器路径", short=True)
+    except UnrepresentablePathError as error:
+        problems.append(str(error))
     return InstallPlan(
         source=source or bundled_addin(),
         addin=appdata / "Microsoft" / "Excel" / "XLSTART" / ADDIN_NAME,
@@ -198,6 +209,7 @@ def plan_install(
         settings={"INTERPRETER_WIN": str(interpreter), "UDF MODULES": UDF_MODULES},
         encoding=encoding,
         notes=(note,) if note else (),
+        problems=tuple(problems),
     )
 
 
@@ -243,6 +255,8 @@ def config_bytes(existing: str, settings: Mapping[str, str | None], encoding: st
 
 def apply_install(plan: InstallPlan) -> list[Path]:
     """Copy the add-in into XLSTART and write the configuration; the files written."""
+    if plan.problems:
+        raise UnrepresentablePathError("\n".join(plan.problems))
     if not plan.source.is_file():
         raise FileNotFoundError(f"找不到加载项文件 {plan.source}，请先运行 shoprules addin build")
     data = config_bytes(read_config(plan.config, plan.encoding), plan.settings, plan.encoding)
@@ -284,4 +298,5 @@ def describe(plan: InstallPlan, *, remove: bool = False) -> list[str]:
         f" reads it in): {plan.config}",
         *(f'    "{k}","{v}"' for k, v in plan.settings.items()),
         *plan.notes,
+        *(f"无法安装 / cannot install: {problem}" for problem in plan.problems),
     ]

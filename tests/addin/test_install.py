@@ -125,19 +125,26 @@ def test_other_code_pages_follow_the_running_windows(
 
 
 def test_unrepresentable_interpreter_path_says_why_and_the_fix(tmp_path: Path) -> None:
+    source = tmp_path / "a.xlam"
+    source.write_bytes(b"PK fake")
+    plan = install.plan_install(
+        home=tmp_path / "home",
+        appdata=tmp_path,
+        interpreter=Path("C:/Users/刘䶮/.venv/Scripts/pythonw.exe"),  # 䶮 (U+4DAE) not in GBK
+        source=source,
+    )
     with pytest.raises(install.UnrepresentablePathError) as caught:
-        install.plan_install(
-            home=tmp_path / "home",
-            appdata=tmp_path,
-            interpreter=Path("C:/Users/刘䶮/.venv/Scripts/pythonw.exe"),  # 䶮 (U+4DAE) not in GBK
-            source=tmp_path / "a.xlam",
-        )
+        install.apply_install(plan)
     message = str(caught.value)
     assert "䶮" in message
     assert "cp936" in message
     assert "无法表示" in message
-    assert "纯英文路径" in message  # the fix: an ASCII folder for uv and the venv
+    assert "纯英文路径" in message  # the fix: the project and its .venv in an ASCII folder
     assert "8.3" in message
+    assert not plan.addin.exists()  # nothing was written
+    assert not plan.config.exists()
+    assert any("无法安装" in line for line in install.describe(plan))
+    assert install.apply_remove(plan) == []  # remove still works
 
 
 def test_unrepresentable_interpreter_path_uses_the_short_path_when_there_is_one(
@@ -156,13 +163,30 @@ def test_unrepresentable_interpreter_path_uses_the_short_path_when_there_is_one(
 
 
 def test_unrepresentable_user_folder_is_refused(tmp_path: Path) -> None:
+    plan = install.plan_install(
+        home=tmp_path / "Ærø",  # Æ is not in GBK
+        appdata=tmp_path,
+        interpreter=Path("C:/py/pythonw.exe"),
+        source=tmp_path / "a.xlam",
+    )
     with pytest.raises(install.UnrepresentablePathError, match="用户文件夹"):
-        install.plan_install(
-            home=Path("C:/Users/Ærø"),
-            appdata=tmp_path,
-            interpreter=Path("C:/py/pythonw.exe"),
-            source=tmp_path / "a.xlam",
-        )
+        install.apply_install(plan)
+
+
+def test_install_on_windows_with_an_unrepresentable_path_exits_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plan = install.plan_install(
+        home=tmp_path / "home",
+        appdata=tmp_path,
+        interpreter=Path("C:/Users/刘䶮/py.exe"),
+        source=tmp_path / "a.xlam",
+    )
+    monkeypatch.setattr(cli, "_is_windows", lambda: True)
+    monkeypatch.setattr(install, "plan_install", lambda: plan)
+    result = CliRunner().invoke(cli.addin_app, ["install"])
+    assert result.exit_code == 1
+    assert "纯英文路径" in result.output
 
 
 def test_install_prints_files_paths_and_code_page(
