@@ -42,14 +42,14 @@ def build(
 @addin_app.command()
 def install() -> None:
     """复制加载项到 XLSTART 并写入配置 / copy the add-in to XLSTART and write its config."""
+    plan = _install.plan_install()
+    if not _is_windows():
+        typer.echo("加载项只能安装在 Windows 版 Excel 上。在 Windows 上，此命令会：")
+        typer.echo("The add-in installs on Windows Excel only. On Windows this command would:")
+        for line in _install.describe(plan):
+            typer.echo(f"  {line}")
+        raise typer.Exit(EXIT_NOT_WINDOWS)
     try:
-        plan = _install.plan_install()
-        if not _is_windows():
-            typer.echo("加载项只能安装在 Windows 版 Excel 上。在 Windows 上，此命令会：")
-            typer.echo("The add-in installs on Windows Excel only. On Windows this command would:")
-            for line in _install.describe(plan):
-                typer.echo(f"  {line}")
-            raise typer.Exit(EXIT_NOT_WINDOWS)
         written = _install.apply_install(plan)
     except _install.UnrepresentablePathError as error:
         typer.echo(f"无法安装 / cannot install: {error}", err=True)

@@ -200,15 +200,3 @@ def test_install_prints_files_paths_and_code_page(
     assert "cp936" in result.output
     assert f"已写入 / written: {plan.addin}" in result.output
     assert f"已写入 / written: {plan.config}" in result.output
-
-
-def test_install_with_an_unrepresentable_path_exits_1_with_the_message(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def refuse() -> install.InstallPlan:
-        raise install.UnrepresentablePathError("路径含有无法表示的字符")
-
-    monkeypatch.setattr(install, "plan_install", refuse)
-    result = CliRunner().invoke(cli.addin_app, ["install"])
-    assert result.exit_code == 1
-    assert "无法表示" in result.output
