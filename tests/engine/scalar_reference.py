@@ -120,28 +120,41 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
             damages = None
         else:
             damages = _amount(dver.params, base)
-            late_part = damages
-            oos_rule = book.damages.get(f"{platform}.out_of_stock")
-            oos_version = _version(oos_rule, paid)
-            timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
-            if oos_version is not None and timer is not None:
-                oos_deadline = _add(deadline, str(timer.params["durations"]["default"]))
-                pickup = row.get("picked_up_at") or row.get("shipped_at")
-                missing = (pickup is None and as_of > oos_deadline) or (
-                    pickup is not None and pickup > oos_deadline
-                )
-                if missing and (
-                    not oos_version.params["requires_complaint"] or row.get("complaint_upheld")
-                ):
-                    oos = _amount(oos_version.params, base)
-                    if "stack_max" in oos_version.params:
-                        oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
-                    damages += oos
+            damages += _out_of_stock(book, row, as_of, deadline, base, damages)
         pver = _version(book.violations.get(f"{platform}.late_shipment"), paid)
         if pver is not None and row.get("complaint_upheld") and not row.get("paid_before_ruling"):
             out["points"] = pver.params["points"]
     out["damages"] = damages
     return _returns(book, row, as_of, out)
+
+
+def _out_of_stock(
+    book: Rulebook,
+    row: dict[str, Any],
+    as_of: dt.datetime,
+    deadline: dt.datetime,
+    base: int,
+    late_part: int,
+) -> int:
+    """Out-of-stock damages stacked on a late shipment's ``late_part`` (0 when none applies)."""
+    platform, paid = row.get("platform"), row.get("paid_at")
+    oos_version = _version(book.damages.get(f"{platform}.out_of_stock"), paid)
+    timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
+    if oos_version is None or timer is None:
+        return 0
+    oos_deadline = _add(deadline, str(timer.params["durations"]["default"]))
+    pickup = row.get("picked_up_at") or row.get("shipped_at")
+    missing = (pickup is None and as_of > oos_deadline) or (
+        pickup is not None and pickup > oos_deadline
+    )
+    if not missing or (
+        oos_version.params["requires_complaint"] and not row.get("complaint_upheld")
+    ):
+        return 0
+    oos = _amount(oos_version.params, base)
+    if "stack_max" in oos_version.params:
+        oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
+    return oos
 
 
 def _returns(

@@ -342,7 +342,7 @@ def test_header_matching_ignores_surrounding_spaces(tmp_path: Path) -> None:
     assert sheet_values(path)["H2"] == 1
 
 
-def test_header_constant_matches(order_book: Path) -> None:
+def test_header_constant_matches() -> None:
     assert HEADER[0] == "订单编号"
     assert len(RESULT_HEADERS) == len(KINDS)
 

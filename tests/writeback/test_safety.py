@@ -53,8 +53,8 @@ def test_lock_file_of_the_output_refused(order_book: Path, tmp_path: Path) -> No
     [
         pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
         pytest.param(lambda data: data[:-10], id="end-record-cut"),
-        pytest.param(lambda data: b"not a zip at all" * 100, id="not-a-zip"),
-        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda _data: b"not a zip at all" * 100, id="not-a-zip"),
+        pytest.param(lambda _data: b"", id="empty"),
     ],
 )
 def test_corrupt_zip_clean_error(order_book: Path, damage: object) -> None:
@@ -159,7 +159,7 @@ def test_replace_refused_keeps_the_original(
     """Windows refuses to replace a file another program holds open: clean error, no temp file."""
     before = order_book.read_bytes()
 
-    def refuse(src: object, dst: object) -> None:
+    def refuse(_src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
     monkeypatch.setattr(os, "replace", refuse)
