@@ -19,7 +19,7 @@ from shoprules.formulas.engine import compute
 from shoprules.workbook import audit
 
 from tests.audit.conftest import source
-from tests.audit.generate import AS_OF, generate_orders
+from tests.factories import AUDIT_AS_OF, audit_orders
 
 
 def floor_write(out: Path, columns: list[audit._Column]) -> None:
@@ -40,8 +40,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
-    orders, extra, log = generate_orders(args.rows, seed=11)
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    orders, extra, log = audit_orders(args.rows, seed=11)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     captured: list[list[audit._Column]] = []
     original = audit._write_table
 

@@ -10,8 +10,9 @@ import openpyxl
 import pandas as pd
 from shoprules.workbook.audit import SHEETS, export_audit
 
+from tests.factories import AUDIT_AS_OF, audit_orders
+
 from .conftest import CREATED, Built, source
-from .generate import AS_OF, generate_orders
 
 FORMULA_HEADERS = {"延迟发货金额", "缺货违约金", "违约金", "平台扣款"}
 
@@ -81,10 +82,10 @@ def test_buyer_data_masked_by_default(generated: Built) -> None:
 
 
 def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
-    orders, extra, log = generate_orders(200)
+    orders, extra, log = audit_orders(200)
     from shoprules.formulas.engine import compute
 
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     out = tmp_path / "unmasked.xlsx"
     export_audit(
         out,
@@ -102,12 +103,12 @@ def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
 
 
 def test_deterministic_except_created_at(tmp_path: Path) -> None:
-    orders, extra, log = generate_orders(300)
+    orders, extra, log = audit_orders(300)
     from dataclasses import replace
 
     from shoprules.formulas.engine import compute
 
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     paths = []
     for i, created in enumerate([CREATED, CREATED, CREATED.replace(year=2030)]):
         out = tmp_path / f"run{i}.xlsx"
