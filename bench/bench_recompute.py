@@ -29,15 +29,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
 
 from xlsxwriter.workbook import Workbook
 
+if TYPE_CHECKING:
+    from shoprules.workbook.xlsx_patch import ColumnKind
+
 from tests.factories import SHOP_WIDE_HEADER, export_rows, write_workbook
 
 AS_OF = dt.datetime(2024, 7, 1, 9, 0)
-RESULT_KINDS = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+RESULT_KINDS: list[ColumnKind] = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
 
 
 def make_book(path: Path, rows: int) -> None:
@@ -80,7 +84,19 @@ def run_openpyxl(path: Path) -> dict[str, object]:
     book = openpyxl.load_workbook(path)
     sheet = book["订单"]
     width = sheet.max_column
-    values = [AS_OF, "按时发货", 0.0, 0.0, "", 0.0, 0, AS_OF, "已过期", "", ""]
+    values: list[dt.datetime | str | float] = [
+        AS_OF,
+        "按时发货",
+        0.0,
+        0.0,
+        "",
+        0.0,
+        0,
+        AS_OF,
+        "已过期",
+        "",
+        "",
+    ]
     from shoprules.formulas.engine import RESULT_HEADERS
 
     for offset, header in enumerate(RESULT_HEADERS.values(), start=1):

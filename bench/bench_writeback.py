@@ -25,15 +25,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
 
 from xlsxwriter.workbook import Workbook
 
+if TYPE_CHECKING:
+    from shoprules.workbook.xlsx_patch import ColumnKind, OutputColumn
+
 from tests.factories import ORDER_EXPORT_HEADER, export_rows, write_workbook
 
 HEADERS = ["发货截止", "发货状态", "延迟小时", "违约金", "违约金依据", "平台扣款", "扣分", "退货截止", "退货状态", "运费承担", "数据问题"]  # fmt: skip
-KINDS = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+KINDS: list[ColumnKind] = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
 DATA_HEADER = ORDER_EXPORT_HEADER
 
 
@@ -51,7 +55,7 @@ def make_book(path: Path, rows: int) -> None:
     write_workbook(path, rows_, header=DATA_HEADER, constant_memory=True, then=chart_sheet)
 
 
-def result_columns(rows: int) -> list[object]:
+def result_columns(rows: int) -> list[OutputColumn]:
     from shoprules.workbook.xlsx_patch import OutputColumn
 
     start = dt.datetime(2024, 1, 3)
@@ -69,7 +73,7 @@ def result_columns(rows: int) -> list[object]:
         [None if i % 7 else "发货:卖家 退货:买家" for i in range(rows)],
         [None if i % 50 else "付款时间无法识别: 2024-13-01" for i in range(rows)],
     ]
-    return [OutputColumn(h, v, k) for h, v, k in zip(HEADERS, values, KINDS, strict=True)]  # type: ignore[arg-type]
+    return [OutputColumn(h, v, k) for h, v, k in zip(HEADERS, values, KINDS, strict=True)]
 
 
 def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
@@ -85,10 +89,11 @@ def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
         ws = wb["订单"]
         base = ws.max_column
         for j, column in enumerate(columns):
-            ws.cell(1, base + j + 1, column.header)  # type: ignore[attr-defined]
-            for r, value in zip(numbers, column.values, strict=True):  # type: ignore[attr-defined]
+            ws.cell(1, base + j + 1, column.header)
+            for r, value in zip(numbers, column.values, strict=True):
                 if value is not None:
-                    ws.cell(r, base + j + 1, value)
+                    # values are str/float/int/datetime (result_columns); no check in the timed loop
+                    ws.cell(r, base + j + 1, value)  # type: ignore[call-overload]
         wb.save(book)
     elif variant == "floor":
         from python_calamine import CalamineWorkbook
@@ -96,9 +101,9 @@ def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
         data = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("订单").to_python()
         if len(data) != rows + 1:
             raise SystemExit(f"calamine read {len(data)} rows, expected {rows + 1}")
-        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)  # type: ignore[arg-type]
+        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)
     elif variant in ("patch", "rerun"):
-        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)  # type: ignore[arg-type]
+        patch_sheet_columns(book, "订单", 1, numbers, columns, keep_backup=False)
     seconds = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": rss}

@@ -88,7 +88,7 @@ class FakeApp:
         self.alerts.append((prompt, title, mode))
 
 
-class FakeSheets(list):  # type: ignore[type-arg]
+class FakeSheets(list[FakeSheet]):
     @property
     def active(self) -> FakeSheet:
         return self[0]

@@ -58,7 +58,7 @@ def test_callbacks_exist_in_the_templates_vba(built: Path) -> None:
 
     with zipfile.ZipFile(built) as z:
         root = ElementTree.fromstring(z.read(build.RIBBON_PART))
-    callbacks = {b.get("onAction") for b in root.iter() if b.get("onAction")}
+    callbacks = {action for b in root.iter() if (action := b.get("onAction"))}
     parser = VBA_Parser(str(built))
     try:
         modules = {stream.split("/")[-1]: code for _, stream, _, code in parser.extract_macros()}

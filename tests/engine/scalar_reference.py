@@ -88,10 +88,10 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         duration = durations.get(goods, durations["default"])
         if promised is not None:
             deadline = promised
-        elif str(duration) != "promised":
+        elif str(duration) != "promised" and paid is not None:
             deadline = _add(paid, str(duration))
     out["ship_by"] = deadline
-    if deadline is None:
+    if deadline is None or version is None:
         return _returns(book, row, as_of, out)
     stops = [row.get(name) for name in version.params["stop"]]
     stop = next((s for s in stops if s is not None), None)
@@ -106,7 +106,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         out["ship_status"] = "超时未发货" if late else "待发货"
         hours = (as_of - deadline).total_seconds() / 3600 if late else 0.0
     out["hours_late"] = int(hours * 10 + 0.5 + 1e-9) / 10
-    damages = 0
+    damages: int | None = 0
     if late:
         base = row.get("paid_amount")
         rule = book.damages.get(f"{platform}.late_shipment")
@@ -169,7 +169,7 @@ def _returns(
     in_force = _version(book.timers["all.return_window"], signed)
     if returnable is False:
         status, end = "不适用", None
-    elif signed is None:
+    elif signed is None or end is None:  # end is None exactly when signed is
         status = "未签收"
     elif in_force is None:
         status, end = None, None

@@ -7,6 +7,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from shoprules.workbook import xlsx_patch
@@ -205,14 +206,17 @@ def test_permissions_kept(order_book: Path) -> None:
 class _NoSeek:
     """A write-only stream: zipfile then writes data descriptors after each member."""
 
-    def __init__(self, target: object) -> None:
+    def __init__(self, target: BinaryIO) -> None:
         self._target = target
 
-    def write(self, data: bytes) -> int:
-        return self._target.write(data)  # type: ignore[attr-defined,no-any-return]
+    def write(self, data: bytes, /) -> int:
+        return self._target.write(data)
 
     def flush(self) -> None:
-        self._target.flush()  # type: ignore[attr-defined]
+        self._target.flush()
+
+    def close(self) -> None:
+        self._target.flush()
 
 
 @pytest.mark.parametrize("style", ["data-descriptors", "zip64-extras", "stored"])
@@ -225,7 +229,7 @@ def test_unusual_zip_layouts_are_copied(order_book: Path, tmp_path: Path, style:
     with open(rebuilt, "wb") as handle:
         target = _NoSeek(handle) if style == "data-descriptors" else handle
         method = zipfile.ZIP_STORED if style == "stored" else zipfile.ZIP_DEFLATED
-        with zipfile.ZipFile(target, "w", method) as archive:  # type: ignore[arg-type]
+        with zipfile.ZipFile(target, "w", method) as archive:
             for info, data in items:
                 with archive.open(
                     info.filename, "w", force_zip64=style == "zip64-extras"
