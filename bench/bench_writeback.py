@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared 
 from xlsxwriter.workbook import Workbook
 
 if TYPE_CHECKING:
-    from shoprules.workbook.xlsx_patch import ColumnKind, OutputColumn
+    from shoprules.workbook.xlsx import ColumnKind, OutputColumn
 
 from tests.factories import ORDER_EXPORT_HEADER, export_rows, write_workbook
 
@@ -56,7 +56,7 @@ def make_book(path: Path, rows: int) -> None:
 
 
 def result_columns(rows: int) -> list[OutputColumn]:
-    from shoprules.workbook.xlsx_patch import OutputColumn
+    from shoprules.workbook.xlsx import OutputColumn
 
     start = dt.datetime(2024, 1, 3)
     statuses = ["按时发货", "延迟发货", "待发货", "超时未发货"]
@@ -77,7 +77,7 @@ def result_columns(rows: int) -> list[OutputColumn]:
 
 
 def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
-    from shoprules.workbook.xlsx_patch import patch_sheet_columns
+    from shoprules.workbook.xlsx import patch_sheet_columns
 
     columns = result_columns(rows)
     numbers = list(range(2, rows + 2))
