@@ -1,5 +1,7 @@
-"""Test data shared by tests/ and bench/: canonical order frames, raw export rows in an export's
-header layout, and .xlsx workbooks written from rows. The same seed always gives the same data.
+"""Test data shared by tests/ and bench/: canonical order frames (``rule_edge_orders``,
+``audit_orders``, ``bulk_orders``), raw export rows in each platform's header layout
+(``platform_export_rows``) or a generated sheet's (``export_rows``), and .xlsx workbooks written
+from rows (``write_workbook``). The same seed always gives the same data.
 
 Tests import it as ``tests.factories``; bench scripts put the repository root on ``sys.path``
 first. Not test data: the demo shop (``shoprules.workbook.demo``), which users see.
@@ -21,7 +23,8 @@ from xlsxwriter.workbook import Workbook
 
 #: A cell value as the workbook writer takes it (``None`` and ``""`` leave the cell empty).
 Cell = str | int | float | dt.datetime | None
-Row = list[Cell]
+#: A row of cells (``list[object]``, so rows go straight to the readers' ``read_rows``).
+Row = list[object]
 
 # --------------------------------------------------------------------------------------------
 # Canonical order frames (the engine's input columns)
@@ -402,6 +405,77 @@ def export_rows(
     if layout == "douyin":
         return _douyin_rows(n, seed)
     raise ValueError(f"no generated rows for layout {layout!r}; shop rows: shop_rows()")
+
+
+#: Each platform's order export as canonical field → its header there (the columns the engine
+#: needs; the real exports have many more). ``paid_total`` includes postage, as the exports do.
+#: Tmall shares Taobao's layout (plus a Tmall-only column): the reader needs the platform named.
+PLATFORM_LAYOUTS: dict[str, dict[str, str]] = {
+    "taobao": {
+        "order_id": "订单编号", "title": "宝贝标题", "paid_total": "买家实付金额",
+        "postage": "买家应付邮费", "paid_at": "订单付款时间", "shipped_at": "发货时间",
+        "signed_at": "签收时间", "refund_requested_at": "退款申请时间",
+    },
+    "tmall": {
+        "order_id": "订单编号", "title": "宝贝标题", "paid_total": "买家实付金额",
+        "postage": "买家应付邮费", "paid_at": "订单付款时间", "shipped_at": "发货时间",
+        "signed_at": "签收时间", "refund_requested_at": "退款申请时间",
+        "tmall_coupon": "天猫卡券抵扣",
+    },
+    "pdd": {
+        "order_id": "订单号", "title": "商品", "paid_total": "用户实付金额(元)",
+        "postage": "邮费(元)", "paid_at": "支付时间", "shipped_at": "发货时间",
+        "signed_at": "签收时间", "refund_requested_at": "售后申请时间",
+    },
+    "douyin": {
+        "order_id": "主订单编号", "sub_order_id": "子订单编号", "title": "选购商品",
+        "paid_total": "订单应付金额", "postage": "运费", "paid_at": "支付完成时间",
+        "shipped_at": "发货时间", "signed_at": "签收时间", "refund_requested_at": "售后申请时间",
+    },
+    "kuaishou": {
+        "order_id": "订单号", "title": "商品名称", "paid_total": "实付款", "postage": "运费",
+        "paid_at": "订单支付时间", "shipped_at": "发货时间", "signed_at": "签收时间",
+        "refund_requested_at": "售后申请时间",
+    },
+    "jd": {
+        "order_id": "订单号", "title": "商品名称", "paid_total": "应付金额", "postage": "运费金额",
+        "paid_at": "付款确认时间", "shipped_at": "发货时间", "signed_at": "签收时间",
+        "refund_requested_at": "售后申请时间",
+    },
+}  # fmt: skip
+
+_TIMES = ("paid_at", "shipped_at", "signed_at", "refund_requested_at")
+
+
+def platform_export_rows(
+    orders: pd.DataFrame, platform: str, *, postage_fen: int = 0
+) -> tuple[list[str], list[Row]]:
+    """``(header, rows)`` of ``orders`` (canonical columns) as ``platform``'s order export shows
+    them: one row per order, money as yuan text with postage added to the paid total, times as
+    naive datetimes, blanks as ``None``. Reading them back gives the same canonical values.
+
+    >>> header, rows = platform_export_rows(bulk_orders(2, platforms=["jd"]), "jd")
+    >>> header[:3], rows[0][:3]
+    (['订单号', '商品名称', '应付金额'], ['0', '商品', '683.86'])
+    """
+    layout = PLATFORM_LAYOUTS[platform]
+    columns: dict[str, list[Cell]] = {}
+    n = len(orders)
+    columns["order_id"] = [str(v) for v in orders["order_id"]]
+    columns["sub_order_id"] = [f"{v}1" for v in orders["order_id"]]
+    titles = orders["title"] if "title" in orders else pd.Series(["商品"] * n)
+    columns["title"] = [str(v) for v in titles]
+    columns["paid_total"] = [
+        None if pd.isna(v) else f"{(int(v) + postage_fen) / 100:.2f}" for v in orders["paid_amount"]
+    ]
+    columns["postage"] = [f"{postage_fen / 100:.2f}"] * n
+    for name in _TIMES:
+        values = orders[name] if name in orders else pd.Series([pd.NaT] * n)
+        columns[name] = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in values]
+    columns["tmall_coupon"] = ["0.00"] * n
+    header = list(layout.values())
+    rows: list[Row] = [[columns[field][i] for field in layout] for i in range(n)]
+    return header, rows
 
 
 # --------------------------------------------------------------------------------------------
