@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shoprules.formulas.damages import rule_damages, version_amounts
 from shoprules.formulas.engine import compute
 from shoprules.formulas.points import points_ledger
-from shoprules.formulas.rulebook import Rule, Version, load_rulebook
+from shoprules.formulas.rulebook import DamagesParams, Rule, Version, load_rulebook
 
 BOOK = load_rulebook()
 RATE_RULES = [(rule, v) for rule in BOOK.damages.values() for v in rule.versions]
@@ -23,13 +23,19 @@ moments = st.datetimes(
 )
 
 
+def _damages(version: Version) -> DamagesParams:
+    """A damages rule version's parameters (typed as the base class on ``Version``)."""
+    assert isinstance(version.params, DamagesParams)
+    return version.params
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(RATE_RULES), st.lists(amounts, min_size=1, max_size=50))
 def test_damages_within_bounds_and_exact(
     rule_version: tuple[Rule, Version], bases: list[int]
 ) -> None:
     _, version = rule_version
-    params = version.params
+    params = _damages(version)
     out = version_amounts(params, np.array(bases))
     assert (out >= 0).all()
     if params["kind"] == "rate_clamped":
@@ -51,7 +57,7 @@ def test_damages_within_bounds_and_exact(
 def test_damages_monotone_in_amount(rule_version: tuple[Rule, Version], a: int, b: int) -> None:
     _, version = rule_version
     low, high = sorted((a, b))
-    out = version_amounts(version.params, np.array([low, high]))
+    out = version_amounts(_damages(version), np.array([low, high]))
     assert out[0] <= out[1]
 
 
