@@ -113,9 +113,7 @@ def test_reinstall_reads_an_old_utf8_config_and_a_gbk_one(tmp_path: Path) -> Non
     assert plan.config.read_bytes().decode("gbk").count("店铺") == 1
 
 
-def test_other_code_pages_follow_the_running_windows(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_other_code_pages_follow_the_running_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(install, "_windows_acp", lambda: 950)  # Traditional Chinese Windows
     assert install.ansi_code_page() == "cp950"
     monkeypatch.setattr(install, "_windows_acp", lambda: 65001)  # "Unicode UTF-8" beta option
@@ -150,7 +148,9 @@ def test_unrepresentable_interpreter_path_says_why_and_the_fix(tmp_path: Path) -
 def test_unrepresentable_interpreter_path_uses_the_short_path_when_there_is_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(install, "_windows_short_path", lambda p: Path("C:/Users/5C0F~1/PY.EXE"))
+    monkeypatch.setattr(
+        install, "_windows_short_path", lambda _path: Path("C:/Users/5C0F~1/PY.EXE")
+    )
     plan = install.plan_install(
         home=tmp_path / "home",
         appdata=tmp_path,

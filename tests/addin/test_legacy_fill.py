@@ -156,10 +156,12 @@ class FakeRange:
 
     @property
     def address(self) -> str:
-        from xlwings.utils import col_name
-
         def a1(r: int, c: int) -> str:
-            return f"${col_name(c)}${r}"
+            letters = ""
+            while c:
+                c, rest = divmod(c - 1, 26)
+                letters = chr(ord("A") + rest) + letters
+            return f"${letters}${r}"
 
         last = a1(self.row + self.rows - 1, self.column + self.columns - 1)
         first = a1(self.row, self.column)
@@ -202,7 +204,7 @@ def excel(
     thread.start()
     windows = types.ModuleType("xlwings._xlwindows")
     windows.Range = lambda xl: xl  # type: ignore[attr-defined]
-    windows.is_range_instance = lambda value: False  # type: ignore[attr-defined]
+    windows.is_range_instance = lambda _value: False  # type: ignore[attr-defined]
     windows.BOOK_CALLER = None  # type: ignore[attr-defined]
     server = types.ModuleType("xlwings.com_server")
     server.loop = loop  # type: ignore[attr-defined]
@@ -213,10 +215,10 @@ def excel(
     pythoncom = xl_udfs.pythoncom
     monkeypatch.setattr(pythoncom, "IID_IDispatch", None, raising=False)
     monkeypatch.setattr(
-        pythoncom, "CoMarshalInterThreadInterfaceInStream", lambda iid, api: api, raising=False
+        pythoncom, "CoMarshalInterThreadInterfaceInStream", lambda _iid, api: api, raising=False
     )
     monkeypatch.setattr(
-        pythoncom, "CoGetInterfaceAndReleaseStream", lambda stream, iid: stream, raising=False
+        pythoncom, "CoGetInterfaceAndReleaseStream", lambda stream, _iid: stream, raising=False
     )
     monkeypatch.setattr(xl_udfs, "Dispatch", lambda obj, **kwargs: obj)
     engine = xlwings.main.Engine(impl=_engine_from_xlwings_source())
