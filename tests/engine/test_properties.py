@@ -13,6 +13,7 @@ from shoprules.formulas.damages import rule_damages, version_amounts
 from shoprules.formulas.engine import compute
 from shoprules.formulas.points import points_ledger
 from shoprules.formulas.rulebook import DamagesParams, Rule, Version, load_rulebook
+from shoprules.formulas.rulebook.params import PromiseTiered
 
 BOOK = load_rulebook()
 RATE_RULES = [(rule, v) for rule in BOOK.damages.values() for v in rule.versions]
@@ -59,16 +60,20 @@ def test_damages_within_bounds_and_exact(
     st.sampled_from([rv for rv in RATE_RULES if rv[1].params["kind"] == "promise_tiered"]),
     st.lists(st.tuples(amounts, st.floats(0, 2000)), min_size=1, max_size=50),
 )
-def test_tiered_damages_within_the_tier_bounds(rule_version, rows) -> None:
+def test_tiered_damages_within_the_tier_bounds(
+    rule_version: tuple[Rule, Version], rows: list[tuple[int, float]]
+) -> None:
     """Tiered damages are never negative and never above the largest cap of their tiers."""
     _, version = rule_version
+    params = version.params
+    assert isinstance(params, PromiseTiered)
     bases = np.array([b for b, _ in rows])
     hours = np.array([h for _, h in rows])
-    out = version.params.amounts(bases, promise_h=hours)
-    caps = [t.amount_fen if t.amount_fen is not None else t.max_fen for t in version.params.tiers]
+    out = params.amounts(bases, promise_h=hours)
+    caps = [t.amount_fen if t.amount_fen is not None else t.max_fen for t in params.tiers]
     assert (out >= 0).all()
     assert (out <= max(caps)).all()
-    assert (out[bases == 0] <= max(t.min_fen for t in version.params.tiers)).all()
+    assert (out[bases == 0] <= max(t.min_fen for t in params.tiers)).all()
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
-from shoprules.formulas.rulebook.params import PromiseTiered
 
 from ..masking import mask_frame
 from .book import _Column
-from .formulas import _fill, _version_amounts, _version_formula, tier_index
+from .formulas import _capped_parts, _RowsContext, _version_amounts
 from .rules_sheet import _RULES_FIRST_ROW, _damages, _damages_versions
 from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yuan_list
 
@@ -139,36 +138,18 @@ def _detail_columns(
         late_label.where(has_late, ""), base, versions, promise_h, goods_code
     )
     capped = res["damages_rule"].fillna("").astype(str).str.contains("合并封顶").to_numpy()
-
-    def template(label: str, i: int, stack: str | None) -> str | None:
-        if label not in versions:
-            return None
-        params = _damages(versions[label])
-        tier = (
-            tier_index(params, float(promise_h[i]), goods_code[i])
-            if isinstance(params, PromiseTiered)
-            else 0
-        )
-        return _version_formula(versions[label], rule_row[label], amount_ref, stack, tier)
-
+    rows_context = _RowsContext(versions, rule_row, amount_ref, promise_h, goods_code, excel_rows)
     late_cached = np.where(to_platform, late_amount, det["late_fen"].to_numpy(dtype="int64"))
 
     late_col = len(columns)
     oos_col = late_col + 2
-    late_templates = pd.Series(
-        [template(lab, i, None) for i, lab in enumerate(late_label.tolist())], dtype=object
-    ).where(has_late & ~capped, None)
     oos_label = det["oos_rule"].fillna("").astype(str)
-    oos_templates = pd.Series(
-        [template(lab, i, _col(late_col)) for i, lab in enumerate(oos_label.tolist())],
-        dtype=object,
-    ).where(~capped, None)
-    late_formulas = _fill(late_templates, excel_rows)
-    oos_formulas = _fill(oos_templates, excel_rows)
-    # Rows cut by a same-buyer same-day cap show the engine's capped parts as numbers.
-    for i in np.flatnonzero(capped).tolist():
-        late_formulas[i] = late_cached[i] / 100 if has_late[i] else None
-        oos_formulas[i] = int(det["oos_fen"].iloc[i]) / 100 if oos_label.iloc[i] else None
+    late_formulas = rows_context.formulas(late_label, None, has_late & ~capped)
+    oos_formulas = rows_context.formulas(oos_label, _col(late_col), ~capped)
+    _capped_parts(
+        capped, has_late, late_cached, det["oos_fen"].to_numpy(dtype="int64"),
+        (oos_label != "").to_numpy(), late_formulas, oos_formulas,
+    )  # fmt: skip
     late_ref, oos_ref = _col(late_col), _col(oos_col)
 
     buyer_late = has_late & ~to_platform

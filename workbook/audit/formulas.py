@@ -9,6 +9,7 @@ version's formula is the tier the row falls in, with that tier's parameters as c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -114,3 +115,52 @@ def _version_amounts(
             np.maximum(base[rows], 0), promise_h=promise_h[rows], goods=goods[rows]
         )
     return out
+
+
+@dataclass(frozen=True)
+class _RowsContext:
+    """What a 明细 row's live damages formula needs: the versions and their 规则 rows, the amount
+    column, and each row's promised ship window and goods type (for tiered versions)."""
+
+    versions: dict[str, Version]
+    rule_row: dict[str, int]
+    amount_ref: str
+    promise_h: np.ndarray
+    goods: np.ndarray
+    excel_rows: np.ndarray
+
+    def template(self, label: str, i: int, stack: str | None) -> str | None:
+        if label not in self.versions:
+            return None
+        params = _damages(self.versions[label])
+        tier = (
+            tier_index(params, float(self.promise_h[i]), self.goods[i])
+            if isinstance(params, PromiseTiered)
+            else 0
+        )
+        return _version_formula(
+            self.versions[label], self.rule_row[label], self.amount_ref, stack, tier
+        )
+
+    def formulas(self, labels: pd.Series, stack: str | None, keep: np.ndarray) -> list[Any]:
+        """Each row's formula for its version label (``None`` where ``keep`` is False)."""
+        templates = pd.Series(
+            [self.template(lab, i, stack) for i, lab in enumerate(labels.tolist())], dtype=object
+        ).where(keep, None)
+        return _fill(templates, self.excel_rows)
+
+
+def _capped_parts(
+    capped: np.ndarray,
+    has_late: np.ndarray,
+    late_fen: np.ndarray,
+    oos_fen: np.ndarray,
+    has_oos: np.ndarray,
+    late_formulas: list[Any],
+    oos_formulas: list[Any],
+) -> None:
+    """Rows cut by a same-buyer same-day cap show the engine's capped parts as numbers (the cap
+    spans rows, so no one-row formula gives them)."""
+    for i in np.flatnonzero(capped).tolist():
+        late_formulas[i] = int(late_fen[i]) / 100 if has_late[i] else None
+        oos_formulas[i] = int(oos_fen[i]) / 100 if has_oos[i] else None
