@@ -288,6 +288,28 @@ class Rulebook:
         for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             yield from table.values()
 
+    def all_versions(self) -> Iterator[Version]:
+        """Every version of every kind: rules, same-day caps, point nodes, campaign settings."""
+        for rule in self.all_rules():
+            yield from rule.versions
+        for track in self.node_tracks.values():
+            yield from track.versions
+        for campaign in self.campaigns.values():
+            yield from campaign.versions
+
+    def stale(self, today: object, days: int) -> list[Version]:
+        """Versions whose source was last checked more than ``days`` days before ``today``
+        (oldest first; a version without a ``checked`` date is always stale).
+
+        >>> from shoprules.formulas.rulebook import load_rulebook
+        >>> book = load_rulebook()
+        >>> book.stale("2026-12-01", 100_000), len(book.stale("2200-01-01", 1)) == len(list(book.all_versions()))
+        ([], True)
+        """
+        limit = pd.Timestamp(today).normalize() - pd.Timedelta(days=days)
+        old = [v for v in self.all_versions() if v.checked is None or v.checked < limit]
+        return sorted(old, key=lambda v: (v.checked or pd.Timestamp.min, v.label))
+
     def find(self, rule_id: str) -> Rule | None:
         for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             if rule_id in table:

@@ -271,8 +271,23 @@ def test_rules_command_all_versions_and_bad_platform() -> None:
     code, output = run("rules", "--platform", "taobao", "--as-of", "all")
     assert code == 0
     assert "taobao.late_shipment" in output
-    assert "2016-07-21 起" in output
+    assert "2016-07-21 至 2019-08-25" in output  # an ended version shows its last day
+    assert "2025-09-05 起" in output
+    assert "核对 2026-12-01" in output  # every version shows when its source was checked
     assert run("rules", "--platform", "ebay")[0] == 2
+
+
+def test_rules_command_stale_lists_versions_not_checked_for_days() -> None:
+    code, output = run("rules", "--stale", "5", "--as-of", "2026-12-01")
+    assert code == 0
+    assert "超过 5 天未核对出处的版本" in output
+    assert "all.return_window@2016-07-21" in output  # checked 2026-11-23
+    assert "taobao.late_shipment@2025-09-05" not in output  # checked 2026-12-01
+    code, output = run("rules", "--stale", "5", "--as-of", "2026-12-01", "--platform", "淘宝")
+    assert "all.return_window" not in output
+    assert "taobao.insurance_payout@2022-10-29" in output
+    _, output = run("rules", "--stale", "30", "--as-of", "2026-12-01")
+    assert ": 0 个" in output
 
 
 def test_html_saved_as_xls_goes_to_a_new_workbook(tmp_path: Path) -> None:
