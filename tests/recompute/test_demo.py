@@ -11,7 +11,9 @@ from shoprules.workbook.demo import build_demo
 from typer.testing import CliRunner
 
 #: The demo's fixed seed and as-of pin these figures (合计 row of the summary table).
-GOLDEN_TOTAL = ["合计", "420", "85", "911.95", "0.00", "40", "2"]
+# 272 rows with 数据问题: the two bad rows, and 270 shipped Taobao/Tmall/PDD rows whose exports
+# have no 揽收时间 (judged on 发货时间, noted; issue #10). The money figures are unchanged.
+GOLDEN_TOTAL = ["合计", "420", "85", "911.95", "0.00", "40", "272"]
 
 
 def test_demo_command(tmp_path: Path) -> None:

@@ -23,6 +23,19 @@ POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed 
 _UNKNOWN_MONTH: Final = "无付款时间"
 
 
+def _with_buyer(extras: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """The buyer id (read into ``buyer_id`` for the same-day caps) back among the original
+    columns, first, under its export header, so 明细 shows it (masked) as before."""
+    if "buyer_id" not in orders or "买家会员名" in extras.columns:
+        return extras
+    buyers = orders["buyer_id"].reset_index(drop=True)
+    if buyers.isna().all():
+        return extras
+    out = extras.copy()
+    out.insert(0, "买家会员名", buyers.astype(object).where(buyers.notna(), None))
+    return out
+
+
 @dataclass
 class _Details:
     """The 明细 columns and what the other sheets take from them."""
@@ -59,6 +72,7 @@ def _detail_columns(
         if extra_columns is None
         else extra_columns.reset_index(drop=True)
     )
+    extras = _with_buyer(extras, orders)
     masked_kinds: dict[str, str] = {}
     if not unmask and len(extras.columns):
         extras, masked_kinds = mask_frame(extras)
