@@ -150,8 +150,10 @@ class Dated:
         return since_array(self.versions)
 
     @cached_property
-    def ends(self) -> np.ndarray:
-        return ends_array(self.versions)
+    def ends(self) -> np.ndarray | None:
+        """The end of each version (``NaT`` = open); ``None`` when no version ever ended."""
+        ends = ends_array(self.versions)
+        return None if np.isnat(ends).all() else ends
 
     def select(self, times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
         """Index of the version in force at each time; -1 before the first version, after an
