@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Final
 
 from .cells import column_index
@@ -19,77 +19,181 @@ _SPANS: Final = re.compile(rb'\sspans="(\d+):(\d+)"')
 _MERGE: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]+)\$?\d+:\$?([A-Z]+)\$?(\d+)"')
 
 
+_SPECIAL_END: Final = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_SPECIAL: Final = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[(.*?)\]\]>", re.S)
+_ROW_DELIMITERS: Final = frozenset(b" \t\r\n>/")
+
+
 def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]:
     """Split sheet XML into ``head`` (through the ``<sheetData>`` tag), ``row`` and ``gap``
-    pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time."""
+    pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time.
+
+    Comments, CDATA sections and processing instructions are skipped (a ``<row>`` or
+    ``</row>`` inside them is text); a row containing one comes out whole (see :func:`_plain`).
+    Linear in the sheet size: every byte is searched about once, gaps (whitespace between rows,
+    comments) are passed on as they are read, and the buffer holds at most a chunk plus the
+    current row.
+    """
     open_data = b"<%ssheetData" % prefix
     close_data = b"</%ssheetData>" % prefix
     open_row = b"<%srow" % prefix
     close_row = b"</%srow>" % prefix
-    buffer = b""
+    longest = max(len(close_data), len(open_row) + 1, 9)  # 9: "<![CDATA["
+    buffer = bytearray()
     eof = False
 
     def more() -> bool:
-        nonlocal buffer, eof
+        nonlocal eof
         if eof:
             return False
         block = stream.read(_CHUNK)
         if not block:
             eof = True
             return False
-        buffer += block
+        buffer.extend(block)
         return True
 
+    def special_end(at: int) -> int:
+        """End of the comment/CDATA/PI starting at ``at`` (-1 at EOF), or ``at`` when the bytes
+        there start none; reads more as needed."""
+        while True:
+            for opening, closing in _SPECIAL_END.items():
+                if buffer.startswith(opening, at):
+                    scan = at + len(opening)
+                    while (found := buffer.find(closing, scan)) < 0:
+                        scan = max(scan, len(buffer) - len(closing) + 1)
+                        if not more():
+                            return -1
+                    return found + len(closing)
+            if len(buffer) - at >= 9 or not more():
+                return at
+
+    def take(end: int) -> bytes:
+        piece = bytes(buffer[:end])
+        del buffer[:end]
+        return piece
+
+    # head: through the <sheetData …> tag (a comment or the XML declaration may hold the name)
+    scan = 0
     while True:
-        start = buffer.find(open_data)
-        end = buffer.find(b">", start) if start >= 0 else -1
-        if end >= 0:
-            break
+        found = buffer.find(open_data, scan)
+        lead = buffer.find(b"<!", scan, found if found >= 0 else len(buffer))
+        pi = buffer.find(b"<?", scan, found if found >= 0 else len(buffer))
+        special = min((x for x in (lead, pi) if x >= 0), default=-1)
+        if special >= 0:
+            end = special_end(special)
+            if end < 0:
+                raise CorruptWorkbook("工作表 XML 不完整，文件已损坏")
+            scan = max(end, special + 1)
+            continue
+        if found >= 0:
+            while (tag_end := buffer.find(b">", found)) < 0 or len(buffer) <= found + len(
+                open_data
+            ):
+                if not more():
+                    raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+            if buffer[found + len(open_data)] in _ROW_DELIMITERS:
+                break
+            scan = found + 1
+            continue
+        scan = max(scan, len(buffer) - longest)
         if not more():
             raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
-    if buffer[end - 1 : end] == b"/":
-        yield "head", buffer[:start] + open_data + b">"
-        buffer = close_data + buffer[end + 1 :]
+    if buffer[tag_end - 1] == 47:  # "<sheetData/>"
+        yield "head", bytes(buffer[:found]) + open_data + b">"
+        del buffer[: tag_end + 1]
+        buffer[0:0] = close_data
     else:
-        yield "head", buffer[: end + 1]
-        buffer = buffer[end + 1 :]
-    position = 0
-    data_end = buffer.find(close_data)
+        yield "head", take(tag_end + 1)
+
+    # rows and gaps, up to </sheetData>
     while True:
-        row = buffer.find(open_row, position)
-        if data_end >= 0 and (row < 0 or data_end < row):
-            if data_end > position:
-                yield "gap", buffer[position:data_end]
-            yield "tail", buffer[data_end:]
-            while more():
-                yield "tail", buffer
-                buffer = b""
-            return
-        finish = -1
-        if row >= 0:
-            tag_end = buffer.find(b">", row)
-            if tag_end >= 0:
-                if buffer[tag_end - 1] == 47:  # "/>"
-                    finish = tag_end + 1
-                else:
-                    close = buffer.find(close_row, tag_end)
-                    finish = close + len(close_row) if close >= 0 else -1
-        if finish < 0:
-            buffer = buffer[position:]
-            position = 0
-            searched = max(0, len(buffer) - len(close_data))
+        at = buffer.find(b"<")
+        if at < 0:  # whitespace only: pass it on
+            if buffer:
+                yield "gap", take(len(buffer))
             if not more():
                 raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-            if data_end < 0:
-                found = buffer.find(close_data, searched)
-                data_end = found
-            else:
-                data_end = buffer.find(close_data)
             continue
-        if row > position:
-            yield "gap", buffer[position:row]
-        yield "row", buffer[row:finish]
-        position = finish
+        if at:
+            yield "gap", take(at)
+        while len(buffer) < longest and more():
+            pass
+        if buffer.startswith(close_data):
+            break
+        if (
+            buffer.startswith(open_row)
+            and buffer[len(open_row) : len(open_row) + 1]
+            and (buffer[len(open_row)] in _ROW_DELIMITERS)
+        ):
+            yield "row", take(_row_end(buffer, close_row, more, special_end))
+            continue
+        end = special_end(0)
+        if end < 0:
+            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        yield "gap", take(max(end, 1))  # a comment, or an element that is not a row: kept
+    # the tail, cut after a ">" so that no element is split between two pieces
+    while True:
+        if eof or not more():
+            if buffer:
+                yield "tail", take(len(buffer))
+            return
+        cut = buffer.rfind(b">") + 1
+        if cut:
+            yield "tail", take(cut)
+
+
+def _row_end(
+    buffer: bytearray,
+    close_row: bytes,
+    more: Callable[[], bool],
+    special_end: Callable[[int], int],
+) -> int:
+    """End of the row that starts at the buffer's start, skipping comments and CDATA."""
+    tag_end = buffer.find(b">")
+    while tag_end < 0:
+        if not more():
+            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        tag_end = buffer.find(b">")
+    if buffer[tag_end - 1] == 47:  # "<row …/>"
+        return tag_end + 1
+    scan = checked = tag_end
+    while True:
+        close = buffer.find(close_row, scan)
+        if close < 0:
+            scan = max(scan, len(buffer) - len(close_row) + 1)
+            if not more():
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            continue
+        lead = buffer.find(b"<!", checked, close)
+        pi = buffer.find(b"<?", checked, close)
+        special = min((x for x in (lead, pi) if x >= 0), default=-1)
+        if special < 0:
+            return close + len(close_row)
+        end = special_end(special)
+        if end < 0:
+            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        scan = checked = max(end, special + 1)
+
+
+def _plain(row: bytes) -> bytes:
+    """A row without comments and processing instructions, its CDATA sections as escaped text
+    (the same XML content), for the byte searches below; rows without them are returned as they
+    are.
+
+    >>> _plain(b'<row r="2"><!-- <c r="H2"/> --><c r="A2"><v><![CDATA[1<2]]></v></c></row>')
+    b'<row r="2"><c r="A2"><v>1&lt;2</v></c></row>'
+    """
+    if b"<!" not in row and b"<?" not in row:
+        return row
+    return _SPECIAL.sub(
+        lambda m: (
+            b""
+            if m.group(1) is None
+            else html.escape(m.group(1).decode("utf-8"), quote=False).encode("utf-8")
+        ),
+        row,
+    )
 
 
 _COLUMNS: dict[bytes, int] = {}
