@@ -23,11 +23,19 @@ such cell, surrounding spaces ignored) is overwritten where it is; the others ar
 of the right-most cell with a value in the header row or any row below it (merged ranges
 included) — immediately right of the data. Rows above the header (a title) do not count.
 
-Stale results: in rows below the header that are not data rows any more, a result column's cell
+Rows that are not orders (``keep_rows``: a total row, notes, values typed below the data) are
+copied as they are, every cell of them. Stale results: in other rows below the header that are
+not data rows any more, a result column's cell
 is cleared when it holds a value (not a formula) in a result cell format (default font, fill and
 border with a result number format, as written here) — results of deleted orders never linger,
 while a formula, or a note the user typed and formatted there, stays. Clearing keeps a format the
 user applied. Data rows get the new value or, for ``None``, a cleared cell.
+
+Safety (:mod:`.guard`): one run per workbook at a time (an advisory lock beside it); the book
+must still be the file that was read (``read_as``: size, time, SHA-256; checked again just
+before the replace); a symlink's target is written and the link kept; a read-only or immutable
+file is refused; a killed run's temporary files are removed by the next run; a re-run that
+changes nothing writes nothing.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO, Final
 
 from .cells import column_index
@@ -24,156 +24,196 @@ _SPECIAL: Final = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[(.*?)\]\]>", re.
 _ROW_DELIMITERS: Final = frozenset(b" \t\r\n>/")
 
 
+class _Accumulator:
+    """A growing buffer for the rare long pieces (a head, a row or a comment longer than what
+    is buffered): blocks are appended in place and searches resume where they stopped, so a
+    piece of any length costs time linear in its length."""
+
+    def __init__(self, start: bytes, stream: IO[bytes], close_row: bytes) -> None:
+        self.data = bytearray(start)
+        self.stream = stream
+        self.close_row = close_row
+        self.eof = False
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        block = self.stream.read(_CHUNK)
+        if not block:
+            self.eof = True
+            return False
+        self.data += block
+        return True
+
+    def special_end(self, at: int) -> int:
+        """End of the comment/CDATA/PI at ``at`` (-1 when unterminated), ``at`` if none."""
+        data = self.data
+        while len(data) - at < 9 and self.more():
+            pass
+        for opening, closing in _SPECIAL_END.items():
+            if data.startswith(opening, at):
+                scan = at + len(opening)
+                while (found := data.find(closing, scan)) < 0:
+                    scan = max(scan, len(data) - len(closing) + 1)
+                    if not self.more():
+                        return -1
+                return found + len(closing)
+        return at
+
+    def row_end(self) -> int:
+        """End of the row that starts the buffer (comments and CDATA in it skipped)."""
+        data = self.data
+        while (tag_end := data.find(b">")) < 0:
+            if not self.more():
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        if data[tag_end - 1] == 47:  # "<row …/>"
+            return tag_end + 1
+        scan = checked = tag_end
+        while True:
+            close = data.find(self.close_row, scan)
+            if close < 0:
+                scan = max(scan, len(data) - len(self.close_row) + 1)
+                if not self.more():
+                    raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+                continue
+            special = _first_special(data, checked, close)
+            if special < 0:
+                return close + len(self.close_row)
+            end = self.special_end(special)
+            if end < 0:
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            scan = checked = max(end, special + 1)
+
+    def head_end(self, open_data: bytes) -> tuple[int, int]:
+        """Start and ``>`` of the ``<sheetData`` tag (outside comments and the declaration)."""
+        data = self.data
+        scan = 0
+        while True:
+            found = data.find(open_data, scan)
+            special = _first_special(data, scan, found if found >= 0 else len(data))
+            if special >= 0:
+                end = self.special_end(special)
+                if end < 0:
+                    raise CorruptWorkbook("工作表 XML 不完整，文件已损坏")
+                scan = max(end, special + 1)
+                continue
+            if found >= 0:
+                while (tag_end := data.find(b">", found)) < 0 or len(data) <= found + len(
+                    open_data
+                ):
+                    if not self.more():
+                        raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+                if data[found + len(open_data)] in _ROW_DELIMITERS:
+                    return found, tag_end
+                scan = found + 1
+                continue
+            scan = max(scan, len(data) - len(open_data) - 9)
+            if not self.more():
+                raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+
+
+def _first_special(data: bytes | bytearray, start: int, end: int) -> int:
+    """Where the first ``<!`` or ``<?`` in ``data[start:end]`` is, or -1."""
+    if data.find(b"!", start, end) < 0 and data.find(b"?", start, end) < 0:
+        return -1  # the usual case, found by two memchr calls
+    lead = data.find(b"<!", start, end)
+    pi = data.find(b"<?", start, end)
+    if lead < 0:
+        return pi
+    return lead if pi < 0 or lead < pi else pi
+
+
 def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]:
     """Split sheet XML into ``head`` (through the ``<sheetData>`` tag), ``row`` and ``gap``
     pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time.
 
     Comments, CDATA sections and processing instructions are skipped (a ``<row>`` or
     ``</row>`` inside them is text); a row containing one comes out whole (see :func:`_plain`).
-    Linear in the sheet size: every byte is searched about once, gaps (whitespace between rows,
-    comments) are passed on as they are read, and the buffer holds at most a chunk plus the
-    current row.
+    Linear in the sheet size: gaps (whitespace between rows, comments) are passed on as they
+    are read, and a piece longer than the buffer is grown in place, never re-copied or
+    re-searched from its start.
     """
     open_data = b"<%ssheetData" % prefix
     close_data = b"</%ssheetData>" % prefix
     open_row = b"<%srow" % prefix
     close_row = b"</%srow>" % prefix
-    longest = max(len(close_data), len(open_row) + 1, 9)  # 9: "<![CDATA["
-    buffer = bytearray()
-    eof = False
+    after_open = len(open_row)
+    after_close = len(close_row)
+    longest = max(len(close_data), after_open + 1, 9)  # 9: "<![CDATA["
+    delimiters = _ROW_DELIMITERS
 
-    def more() -> bool:
-        nonlocal eof
-        if eof:
-            return False
-        block = stream.read(_CHUNK)
-        if not block:
-            eof = True
-            return False
-        buffer.extend(block)
-        return True
-
-    def special_end(at: int) -> int:
-        """End of the comment/CDATA/PI starting at ``at`` (-1 at EOF), or ``at`` when the bytes
-        there start none; reads more as needed."""
-        while True:
-            for opening, closing in _SPECIAL_END.items():
-                if buffer.startswith(opening, at):
-                    scan = at + len(opening)
-                    while (found := buffer.find(closing, scan)) < 0:
-                        scan = max(scan, len(buffer) - len(closing) + 1)
-                        if not more():
-                            return -1
-                    return found + len(closing)
-            if len(buffer) - at >= 9 or not more():
-                return at
-
-    def take(end: int) -> bytes:
-        piece = bytes(buffer[:end])
-        del buffer[:end]
-        return piece
-
-    # head: through the <sheetData …> tag (a comment or the XML declaration may hold the name)
-    scan = 0
-    while True:
-        found = buffer.find(open_data, scan)
-        lead = buffer.find(b"<!", scan, found if found >= 0 else len(buffer))
-        pi = buffer.find(b"<?", scan, found if found >= 0 else len(buffer))
-        special = min((x for x in (lead, pi) if x >= 0), default=-1)
-        if special >= 0:
-            end = special_end(special)
-            if end < 0:
-                raise CorruptWorkbook("工作表 XML 不完整，文件已损坏")
-            scan = max(end, special + 1)
-            continue
-        if found >= 0:
-            while (tag_end := buffer.find(b">", found)) < 0 or len(buffer) <= found + len(
-                open_data
-            ):
-                if not more():
-                    raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
-            if buffer[found + len(open_data)] in _ROW_DELIMITERS:
-                break
-            scan = found + 1
-            continue
-        scan = max(scan, len(buffer) - longest)
-        if not more():
-            raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
-    if buffer[tag_end - 1] == 47:  # "<sheetData/>"
-        yield "head", bytes(buffer[:found]) + open_data + b">"
-        del buffer[: tag_end + 1]
-        buffer[0:0] = close_data
+    head = _Accumulator(b"", stream, close_row)
+    start, tag_end = head.head_end(open_data)
+    data = head.data
+    if data[tag_end - 1] == 47:  # "<sheetData/>"
+        yield "head", bytes(data[:start]) + open_data + b">"
+        buffer = close_data + bytes(data[tag_end + 1 :])
     else:
-        yield "head", take(tag_end + 1)
+        yield "head", bytes(data[: tag_end + 1])
+        buffer = bytes(data[tag_end + 1 :])
+    eof = head.eof
+    del head, data
+    pos = 0
+    special = _first_special(buffer, 0, len(buffer))  # comments/CDATA/PIs: rare, found once
 
-    # rows and gaps, up to </sheetData>
     while True:
-        at = buffer.find(b"<")
-        if at < 0:  # whitespace only: pass it on
-            if buffer:
-                yield "gap", take(len(buffer))
-            if not more():
-                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        at = buffer.find(b"<", pos)
+        if at < 0 or (at + longest > len(buffer) and not eof):  # a tag may be cut: read on
+            cut = len(buffer) if at < 0 else at
+            if cut > pos:
+                yield "gap", buffer[pos:cut]
+            block = b"" if eof else stream.read(_CHUNK)
+            if not block:
+                eof = True
+                if at < 0:
+                    raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            buffer = buffer[cut:] + block
+            pos = 0
+            special = _first_special(buffer, 0, len(buffer))
             continue
-        if at:
-            yield "gap", take(at)
-        while len(buffer) < longest and more():
-            pass
-        if buffer.startswith(close_data):
+        if at > pos:
+            yield "gap", buffer[pos:at]
+        if buffer.startswith(open_row, at) and buffer[at + after_open] in delimiters:
+            tag_end = buffer.find(b">", at)
+            if tag_end >= 0:
+                if buffer[tag_end - 1] == 47:  # "<row …/>"
+                    pos = tag_end + 1
+                    yield "row", buffer[at:pos]
+                    continue
+                close = buffer.find(close_row, tag_end)
+                if close >= 0 and (special < 0 or special > close):
+                    pos = close + after_close
+                    yield "row", buffer[at:pos]
+                    continue
+            long = _Accumulator(buffer[at:], stream, close_row)  # longer than the buffer
+            long.eof = eof
+            end = long.row_end()
+        elif buffer.startswith(close_data, at):
             break
-        if (
-            buffer.startswith(open_row)
-            and buffer[len(open_row) : len(open_row) + 1]
-            and (buffer[len(open_row)] in _ROW_DELIMITERS)
-        ):
-            yield "row", take(_row_end(buffer, close_row, more, special_end))
-            continue
-        end = special_end(0)
-        if end < 0:
-            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-        yield "gap", take(max(end, 1))  # a comment, or an element that is not a row: kept
-    # the tail, cut after a ">" so that no element is split between two pieces
-    while True:
-        if eof or not more():
-            if buffer:
-                yield "tail", take(len(buffer))
-            return
-        cut = buffer.rfind(b">") + 1
-        if cut:
-            yield "tail", take(cut)
-
-
-def _row_end(
-    buffer: bytearray,
-    close_row: bytes,
-    more: Callable[[], bool],
-    special_end: Callable[[int], int],
-) -> int:
-    """End of the row that starts at the buffer's start, skipping comments and CDATA."""
-    tag_end = buffer.find(b">")
-    while tag_end < 0:
-        if not more():
-            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-        tag_end = buffer.find(b">")
-    if buffer[tag_end - 1] == 47:  # "<row …/>"
-        return tag_end + 1
-    scan = checked = tag_end
-    while True:
-        close = buffer.find(close_row, scan)
-        if close < 0:
-            scan = max(scan, len(buffer) - len(close_row) + 1)
-            if not more():
+        else:  # a comment, CDATA or PI between rows, or an element that is not a row: kept
+            long = _Accumulator(buffer[at:], stream, close_row)
+            long.eof = eof
+            end = long.special_end(0)
+            if end < 0:
                 raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-            continue
-        lead = buffer.find(b"<!", checked, close)
-        pi = buffer.find(b"<?", checked, close)
-        special = min((x for x in (lead, pi) if x >= 0), default=-1)
-        if special < 0:
-            return close + len(close_row)
-        end = special_end(special)
-        if end < 0:
-            raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-        scan = checked = max(end, special + 1)
+            end = max(end, 1)
+        yield "row" if end > 1 and long.data.startswith(open_row) else "gap", bytes(long.data[:end])
+        buffer, pos, eof = bytes(long.data[end:]), 0, long.eof
+        special = _first_special(buffer, 0, len(buffer))
+        del long
+    # the tail, cut after a ">" so that no element is split between two pieces
+    rest = buffer[at:]
+    while True:
+        block = b"" if eof else stream.read(_CHUNK)
+        if not block:
+            if rest:
+                yield "tail", rest
+            return
+        rest += block
+        cut = rest.rfind(b">") + 1
+        if cut:
+            yield "tail", rest[:cut]
+            rest = rest[cut:]
 
 
 def _plain(row: bytes) -> bytes:
