@@ -5,6 +5,7 @@ comments and CDATA and is linear in the sheet size."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from shoprules.workbook import recompute
 from shoprules.workbook.cli import app
 from shoprules.workbook.xlsx import (
@@ -48,8 +50,8 @@ def leftovers(folder: Path) -> list[str]:
 
 def order_book(path: Path, n: int = 3) -> Path:
     wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "订单"
+    ws = wb.create_sheet("订单", 0)
+    del wb[wb.sheetnames[1]]
     ws.append(ORDER_HEADER)
     for i in range(n):
         ws.append([f"10{i}", "淘宝", 100 + i, "2024-03-01 10:00", "2024-03-04 10:00"])
@@ -120,7 +122,7 @@ def test_recompute_of_a_swapped_file_exits_2(
 ) -> None:
     book = order_book(tmp_path / "orders.xlsx")
     other = order_book(tmp_path / "other.xlsx", n=5)
-    read_orders = recompute.read_orders
+    read_orders = recompute.read_orders  # type: ignore[attr-defined]
 
     def read_then_swap(*args: object, **kwargs: object) -> object:
         result = read_orders(*args, **kwargs)  # type: ignore[arg-type]
@@ -166,7 +168,7 @@ def test_two_concurrent_recomputes_of_one_book(tmp_path: Path) -> None:
     book = order_book(tmp_path / "orders.xlsx")
     original = book.read_bytes()
     reference = order_book(tmp_path / "reference.xlsx")
-    recompute.recompute_book(reference, as_of=recompute.pd.Timestamp(AS_OF))
+    recompute.recompute_book(reference, as_of=dt.datetime(2024, 7, 1, 9, 0))
     first = subprocess.Popen(
         [sys.executable, "-c", _SLOW_RECOMPUTE, str(book), str(tmp_path / "first")],
         stdout=subprocess.PIPE,
@@ -271,7 +273,7 @@ def test_read_only_file_refused_and_not_chmodded(tmp_path: Path) -> None:
 
 
 def test_immutable_file_refused(order_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(guard, "_immutable", lambda path, info: True)
+    monkeypatch.setattr(guard, "_immutable", lambda _path, _info: True)
     with pytest.raises(WorkbookReadOnly):
         patch_sheet_columns(order_book, "订单", 1, ROWS, COLUMNS)
 
@@ -295,7 +297,7 @@ def test_total_and_note_rows_keep_every_cell(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(book)
     ws = wb["订单"]
     header = [c.value for c in ws[1]]
-    column = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    column = {h: get_column_letter(i + 1) for i, h in enumerate(header)}
     money, problems = column["违约金"], column["数据问题"]
     ws["A6"] = "合计"
     ws[f"{money}6"] = f"=SUM({money}2:{money}4)"
