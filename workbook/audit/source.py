@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 
+from ..masking import KIND_LABELS
 from .book import _Book
 from .values import _serials
 
@@ -60,7 +61,7 @@ def _write_source(
     problem_rows: int,
 ) -> None:
     book = engine.rulebook
-    kinds = {"name": "姓名", "phone": "电话", "address": "地址", "account": "账号"}
+    kinds = KIND_LABELS
     privacy = (
         "未脱敏（使用了 --unmask）：本表含买家个人信息，请勿外传"
         if unmask
