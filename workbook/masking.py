@@ -22,8 +22,6 @@ from typing import Final
 import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
-from .headers import normalize_header
-
 __all__ = [
     "HEADER_FAMILIES",
     "KINDS",
@@ -83,6 +81,9 @@ HEADER_FAMILIES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ("name", r"收货人|收件人|姓名|联系人|买家|客户|consignee|receiver"),
     )
 )
+
+# spaces, BOM, zero-width characters and quotes of a header; 帐 spelled 账
+_HEADER_NOISE: Final = re.compile(r"[\s\u3000\ufeff\u200b\u200c\u200d\u2060\"']+")
 
 # --- free text: phones and ID numbers --------------------------------------------------------
 _AR: Final = "0-9０-９"  # Arabic digits, ASCII and full-width
@@ -183,7 +184,8 @@ def header_family(header: object) -> str | None:
     >>> header_family("商品标题"), header_family("QQ号"), header_family("身份证号"), header_family("街道")
     (None, 'im_account', 'id_number', 'street')
     """
-    text = normalize_header(header).lower()
+    text = _HEADER_NOISE.sub("", str(header if header is not None else "")).replace("帐", "账")
+    text = text.lower()
     if not text:
         return None
     for kind, pattern in HEADER_FAMILIES:
@@ -211,7 +213,7 @@ _DISTRICT: Final = r"^(.{1,24}?(?:区|县|旗|市(?=.{0,3}(?:路|街|镇|乡|道
 _CITY: Final = r"^(.{1,16}?(?:市|州|盟))"
 _PERSON_TITLE: Final = r"[\u4e00-\u9fff·]{2,4}"
 _ORGANISATION: Final = (
-    r"公司|厂|店|部|中心|集团|院|校|局|所|行|社|会|馆|站|室|团|委|处|场|园|坊|铺|个人"
+    r"公司|厂|店|部|中心|集团|院|校|局|所|行|社|会|馆|站|室|团|委|处|场|园|坊|铺|厅|个人"
 )
 _SEPS: Final = r"\s,，;；:：|/、"
 _PROVINCES: Final = (
@@ -222,7 +224,7 @@ _LABELS: Final = "收件人|收货人|姓名|联系人|电话|手机|地址|收�
 _COMBINED_NAME: Final = re.compile(
     rf"(?<![^{_SEPS}])(?=[\u4e00-\u9fff])(?!(?:{_PROVINCES}|{_LABELS})(?:[{_SEPS}]|$))"
     rf"(?![\u4e00-\u9fff·]{{0,3}}(?:省|市|区|县|旗|州|盟|镇|乡|村|路|街|道|号)(?:[{_SEPS}]|$))"
-    rf"([\u4e00-\u9fff])[\u4e00-\u9fff·]{{1,3}}(?=[{_SEPS}]|$|[0-9０-９+＋(（*])"
+    rf"([\u4e00-\u9fff])[\u4e00-\u9fff·]{{1,3}}(?=[{_SEPS}]|$|[0-9０-９+＋(（])"
 )
 _COMBINED_DISTRICT: Final = re.compile(
     r"(?<![^,，;；|\n])([^,，;；|\n]*?(?:区|县|旗|市(?=[^,，;；|\n]{0,3}(?:路|街|镇|乡|道))))"
@@ -250,7 +252,7 @@ def _mask_address(text: pd.Series, fallback: pd.Series) -> pd.Series:
     district = text.str.extract(_DISTRICT, expand=False)
     city = text.str.extract(_CITY, expand=False)
     head = district.fillna(city).fillna(fallback)
-    return head + "***"
+    return (head + "***").where(~text.str.endswith("***"), text)
 
 
 def _mask_account(text: pd.Series) -> pd.Series:

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 
-from ..masking import KIND_LABELS
 from .book import _Book
 from .values import _serials
 
@@ -61,7 +60,8 @@ def _write_source(
     problem_rows: int,
 ) -> None:
     book = engine.rulebook
-    kinds = KIND_LABELS
+    from ..masking import KIND_LABELS as kinds  # every personal kind the policy masks
+
     privacy = (
         "未脱敏（使用了 --unmask）：本表含买家个人信息，请勿外传"
         if unmask
