@@ -26,6 +26,8 @@ __all__ = [
     "HEADER_FAMILIES",
     "KINDS",
     "KIND_LABELS",
+    "NEVER",
+    "TEXT",
     "header_family",
     "mask_column",
     "mask_frame",
@@ -58,12 +60,13 @@ TEXT: Final = "text"
 HEADER_FAMILIES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
+        ("name", r"(?:身份证|证件)(?:上的)?姓名"),
         ("id_number", r"身份证|证件号|证件号码"),
         ("im_account", r"qq|微信|wechat|weixin"),
         ("account", r"(?:买家|用户|会员|客户|buyer)(?:id|账号)|openid"),
         # ids: an id column's 11-digit values are not phones
         (NEVER, r"单号|编号|流水号|编码|条码|货号|款号|批次|sku|(?<![a-z])id(?![a-z])|识别号|税号"),
-        ("invoice_title", r"发票抬头|抬头"),
+        ("invoice_title", r"抬头(?!类型)"),
         ("combined", r"(?:收件|收货|收货人|收件人|联系|买家)信息"),
         ("phone", r"联系方式"),
         # notes and reasons are free text (scrubbed), even when the header says 买家
@@ -228,7 +231,7 @@ _COMBINED_NAME: Final = re.compile(
 )
 _COMBINED_DISTRICT: Final = re.compile(
     r"(?<![^,，;；|\n])([^,，;；|\n]*?(?:区|县|旗|市(?=[^,，;；|\n]{0,3}(?:路|街|镇|乡|道))))"
-    r"[^,，;；|\n*]+"
+    r"[^,，;；|\n]+"
 )
 _COMBINED_STREET: Final = re.compile(
     r"(?<![^\s,，;；|])[^\s,，;；|*]*(?:路|街|巷|弄|号|村|小区|栋|幢|单元|室)[^,，;；|*]*"
