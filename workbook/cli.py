@@ -170,7 +170,7 @@ def _input_errors(console: Console, target: Path) -> Iterator[None]:
     """Every expected failure (bad input, locked/corrupt/unwritable book) → a Chinese message
     and exit code 2; anything else is a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
     from .readers import UnusableInput
-    from .xlsx_patch import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
+    from .xlsx import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 
     try:
         yield

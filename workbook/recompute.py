@@ -39,7 +39,7 @@ from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
 from .cells.excel import fen_to_excel, times_to_excel
 from .readers import ReadResult, UnusableInput, read_orders, read_overrides, read_violation_log
-from .xlsx_patch import ColumnKind, OutputColumn
+from .xlsx import ColumnKind, OutputColumn
 
 __all__ = [
     "COLUMN_KINDS",
@@ -310,7 +310,7 @@ def recompute_book(
     )
     report("write")
     if read.source_format in IN_PLACE_FORMATS:
-        from .xlsx_patch import patch_sheet_columns
+        from .xlsx import patch_sheet_columns
 
         if read.sheet is None:
             raise UnusableInput(f"没有找到订单工作表: {path}")
@@ -327,7 +327,7 @@ def recompute_book(
         outcome.output, outcome.in_place = target, out is None
     else:
         from .readers.formats import load_raw
-        from .xlsx_new import write_new_workbook
+        from .xlsx import write_new_workbook
 
         target = Path(out) if out is not None else new_workbook_path(path)
         _, sheets = load_raw(path)

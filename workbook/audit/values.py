@@ -1,0 +1,48 @@
+"""Values as cell lists for the audit tables: text, numbers, yuan from fen, Excel serial times,
+是/否; column letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cells.excel import excel_serials
+
+
+def _col(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:
+    series = pd.Series(values, dtype=object)
+    blank = (series.isna() | series.astype(str).eq("")).to_numpy()
+    out = np.array(series.astype(str).to_numpy(dtype=object), dtype=object, copy=True)
+    out[blank] = None
+    return out.tolist()
+
+
+def _number_list(values: pd.Series | np.ndarray) -> list[Any]:
+    array = pd.Series(values).astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return [None if v != v else v for v in array.tolist()]
+
+
+def _yuan_list(fen: pd.Series | np.ndarray) -> list[Any]:
+    return _number_list(pd.Series(fen).astype("Float64") / 100)
+
+
+def _time_list(values: object) -> list[Any]:
+    return [None if v != v else v for v in excel_serials(values).tolist()]
+
+
+def _bool_text(values: pd.Series) -> list[Any]:
+    series = values.astype("boolean")
+    out = np.where(series.fillna(False).to_numpy(dtype=bool), "是", "否").astype(object)
+    out[series.isna().to_numpy()] = None
+    return out.tolist()
