@@ -58,7 +58,8 @@ CELLS: list[object] = [
 
 
 def _reader_door(cells: list[object]) -> list[tuple[object, bool]]:
-    rows = [["订单编号", "投诉成立"], *([str(i + 1), cell] for i, cell in enumerate(cells))]
+    rows: list[list[object]] = [["订单编号", "投诉成立"]]
+    rows += [[str(i + 1), cell] for i, cell in enumerate(cells)]
     result = read_rows(rows, platform="淘宝")
     flags = result.orders["complaint_upheld"]
     values = flags.astype(object).where(flags.notna(), None)
