@@ -3,7 +3,7 @@ which canonical field). Which header *sets* identify an export is in :mod:`.expo
 
 >>> normalize_header(" 订单付款时间 \\ufeff"), normalize_header("退款金额（元）"), normalize_header("动帐流水号")
 ('订单付款时间', '退款金额(元)', '动账流水号')
->>> header_score(["订单编号", "买家会员名", "付款时间", 3])
+>>> header_score(["订单编号", "收货地址", "付款时间", 3])
 2
 """
 
