@@ -136,7 +136,7 @@ def compute(
     )  # fmt: skip
     order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
     charged = calc.points(
-        book, platform, order_ids, ship.late, times["paid_at"], as_of=as_of,
+        book, platform, order_ids, ship.late, ship.ship_by, as_of=as_of,
         complaint_upheld=upheld, paid_before_ruling=_flags(orders, "paid_before_ruling", n, False),
         violation_log=violation_log, rules_as_of=pin,
     )  # fmt: skip

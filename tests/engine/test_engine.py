@@ -127,17 +127,19 @@ def test_douyin_deduction_goes_to_the_platform() -> None:
 def test_taobao_points_only_when_upheld_and_not_paid_first() -> None:
     out = compute(
         _orders(
-            platform=["taobao"] * 3,
-            paid_at=["2024-05-01 10:00"] * 3,
-            shipped_at=["2024-05-05 10:00"] * 3,
-            paid_amount=[10000] * 3,
-            complaint_upheld=[True, True, False],
-            paid_before_ruling=[False, True, False],
+            platform=["taobao"] * 4,
+            paid_at=["2019-05-01 10:00"] * 3 + ["2024-05-01 10:00"],
+            shipped_at=["2019-05-05 10:00"] * 3 + ["2024-05-05 10:00"],
+            paid_amount=[10000] * 4,
+            complaint_upheld=[True, True, False, True],
+            paid_before_ruling=[False, True, False, False],
         ),
         as_of=AS_OF,
     )
-    assert out.results["points"].tolist() == [3, 0, 0]
+    # Issue #10: the fixed 3 points ended 2019-08-26 (until); no fixed number after it.
+    assert out.results["points"].tolist() == [3, 0, 0, 0]
     assert out.ledger["points"].sum() == 3
+    assert out.ledger["date"].tolist() == [pd.Timestamp("2019-05-04 10:00")]  # missed deadline
 
 
 def test_violation_log_adds_points_fees_and_crosses_a_node() -> None:
@@ -282,3 +284,21 @@ def test_rules_as_of_with_mixed_platforms_and_late_rows() -> None:
         300,
     ]  # 2016 taobao 5% [1,30]; tmall 2020; pdd 3
     assert out["platform_fee"].tolist()[3] == 1000
+
+
+def test_late_shipment_points_are_dated_by_the_missed_deadline() -> None:
+    """Issue #10: the violation happens when the ship-by deadline passes, not at payment; the
+    ledger entry carries that date and the version in force then decides the points."""
+    out = compute(
+        _orders(
+            platform=["taobao", "taobao"],
+            paid_at=["2019-08-22 09:00", "2019-08-23 10:00"],  # 72 h → 08-25 09:00 / 08-26 10:00
+            shipped_at=["2019-08-30 10:00", "2019-08-30 10:00"],
+            paid_amount=[10000, 10000],
+            complaint_upheld=[True, True],
+        ),
+        as_of=AS_OF,
+    )
+    assert out.results["points"].tolist() == [3, 0]
+    assert out.ledger["date"].tolist() == [pd.Timestamp("2019-08-25 09:00")]
+    assert out.ledger["year"].tolist() == [2019]
