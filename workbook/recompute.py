@@ -63,6 +63,8 @@ COLUMN_KINDS: Final[dict[str, ColumnKind]] = {
     "return_by": "datetime",
     "return_status": "text",
     "freight": "text",
+    "aftersale_by": "datetime",
+    "aftersale_status": "text",
     "problems": "text",
 }
 

@@ -1,6 +1,6 @@
 """After-sale timers (refund response, return confirmation, buyer's return shipment…): every
 timer of the rulebook with an ``outcome``, counted from its ``start`` event and met by its
-``stop`` events. Not part of the eleven result columns; for callers that have these times.
+``stop`` events; and per order the one in force, as the 售后截止 / 售后状态 result columns.
 
 >>> from shoprules.formulas.rulebook import load_rulebook
 >>> requested = np.array(["2024-03-01T10:00", "2024-03-01T10:00"], dtype="datetime64[ns]")
@@ -8,10 +8,15 @@ timer of the rulebook with an ``outcome``, counted from its ``start`` event and 
 >>> out = aftersale(load_rulebook(), np.array(["taobao", "taobao"], dtype=object),
 ...                 {"refund_requested_at": requested, "seller_responded_at": responded},
 ...                 as_of=pd.Timestamp("2024-03-10"))
->>> sorted(out)
-['taobao.refund_response']
+>>> sorted(out)  # the unshipped timer (from 2026-01-27) is not in force: no deadline
+['taobao.refund_response', 'taobao.refund_response_unshipped']
 >>> out["taobao.refund_response"].status.tolist()
 ['按时处理', '已超时：超时自动同意']
+>>> cols = aftersale_columns(load_rulebook(), np.array(["taobao", "taobao"], dtype=object),
+...                          {"refund_requested_at": requested, "seller_responded_at": responded},
+...                          as_of=pd.Timestamp("2024-03-10"))
+>>> cols.status.tolist()
+['淘宝 卖家处理退款申请（已发货）：已完成', '淘宝 卖家处理退款申请（已发货）：已超时（超时自动同意）']
 """
 
 from __future__ import annotations
@@ -23,18 +28,37 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ..rulebook import Rulebook
+from ..rulebook import NO_RULE, Rulebook
+from ..rulebook.loader import AFTERSALE_STAGES
 from ..timers import first_present, timer_deadlines
 from .common import NAT, Platforms, add_problem, no_problems
 
 IN_TIME: Final = "按时处理"
 LATE: Final = "超时处理"
 OPEN: Final = "处理中"
+DONE: Final = "已完成"
+OVERDUE: Final = "已超时"
+#: 退款状态 / 售后状态 words that mean the after-sale is over (e.g. 退款成功, 售后关闭, 退款完结).
+FINISHED_WORDS: Final = ("成功", "关闭", "完结", "取消")
 
 
 @dataclass(frozen=True)
 class TimerOutcome:
-    """Per row of one timer: deadline (``NaT`` when none), status, version label, problems."""
+    """Per row of one timer: deadline (``NaT`` when none), status, version label, problems, and
+    ``state`` (处理中 / 已超时（…）/ 已完成; ``None`` without a deadline)."""
+
+    deadline: np.ndarray
+    status: np.ndarray
+    labels: np.ndarray
+    problems: np.ndarray
+    state: np.ndarray
+
+
+@dataclass(frozen=True)
+class AfterSale:
+    """Per order: the deadline of the after-sale step in force (售后截止, ``NaT`` when none is
+    open),
+    its status (售后状态: timer name and 处理中 / 已超时 / 已完成), the timer version, problems."""
 
     deadline: np.ndarray
     status: np.ndarray
@@ -56,6 +80,7 @@ def aftersale(
     n = len(platforms.codes)
     masks = platforms.masks
     now = pd.Timestamp(as_of).to_datetime64()
+    blank = np.full(n, NAT, dtype="datetime64[ns]")
     out: dict[str, TimerOutcome] = {}
     for rule_id, rule in book.timers.items():
         start_event = rule.meta.start
@@ -66,6 +91,11 @@ def aftersale(
         if rows is None or not rows.any():
             continue
         start = np.asarray(events[start_event], dtype="datetime64[ns]")
+        if rule.meta.applies == "not_shipped":
+            shipped = np.asarray(events.get("shipped_at", blank), dtype="datetime64[ns]")
+            rows = rows & (np.isnat(shipped) | (shipped > start) | (shipped > now))
+            if not rows.any():
+                continue
         found = timer_deadlines(rule, start[rows], governing=start[rows], rules_as_of=rules_as_of)
         deadline = np.full(n, NAT, dtype="datetime64[ns]")
         stop = np.full(n, NAT, dtype="datetime64[ns]")
@@ -76,7 +106,6 @@ def aftersale(
         for index in range(len(rule.versions)):
             params = rule.timer_params(index)
             vrows = idx[found.version == index]
-            blank = np.full(n, NAT, dtype="datetime64[ns]")
             stop[vrows] = first_present(*(events.get(s, blank)[vrows] for s in params.stop))
             before[vrows] = params.in_time == "before"
         has = ~np.isnat(deadline)
@@ -87,8 +116,64 @@ def aftersale(
         status[met & ~in_time] = LATE
         status[has & ~met & (now <= deadline)] = OPEN
         status[has & ~met & (now > deadline)] = f"已超时：{rule.meta.outcome}"
+        state = np.full(n, None, dtype=object)
+        state[met & in_time] = DONE
+        state[met & ~in_time] = OVERDUE
+        state[has & ~met & (now <= deadline)] = OPEN
+        state[has & ~met & (now > deadline)] = f"{OVERDUE}（{rule.meta.outcome}）"
         problems = no_problems(n)
         shown = pd.notna(found.problems)
         add_problem(problems, np.isin(np.arange(n), idx[shown]), found.problems[shown])
-        out[rule_id] = TimerOutcome(deadline, status, labels, problems)
+        out[rule_id] = TimerOutcome(deadline, status, labels, problems, state)
     return out
+
+
+def aftersale_columns(
+    book: Rulebook,
+    platform: Platforms | np.ndarray,
+    events: Mapping[str, np.ndarray],
+    *,
+    as_of: pd.Timestamp,
+    refund_status: np.ndarray | None = None,
+    rules_as_of: object = None,
+) -> AfterSale:
+    """The after-sale step in force per order: the latest stage the order has reached (request
+    → buyer ships the return → seller confirms it → …; see ``AFTERSALE_STAGES``), and within it
+    the earliest deadline of its timers (Taobao 2026: 7 d, or 48 h after the return is signed,
+    「取短者」). A 退款状态 that says the after-sale is over (退款成功, 售后关闭…) marks it 已完成.
+    """
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
+    per_timer = aftersale(book, platforms, events, as_of=as_of, rules_as_of=rules_as_of)
+    stage_of = {event: i for i, starts in enumerate(AFTERSALE_STAGES) for event in starts}
+    deadline = np.full(n, NAT, dtype="datetime64[ns]")
+    state = np.full(n, None, dtype=object)
+    name = np.full(n, None, dtype=object)
+    labels = np.full(n, None, dtype=object)
+    problems = no_problems(n)
+    stage = np.full(n, -1, dtype="int64")
+    for rule_id, outcome in per_timer.items():
+        rule = book.timers[rule_id]
+        level = stage_of.get(str(rule.meta.start), -1)
+        has = ~np.isnat(outcome.deadline)
+        take = has & ((level > stage) | ((level == stage) & (outcome.deadline < deadline)))
+        deadline[take] = outcome.deadline[take]
+        state[take] = outcome.state[take]
+        name[take] = rule.name
+        labels[take] = outcome.labels[take]
+        stage[take] = level
+        # A timer not yet (or no longer) in force is no data problem: its stage may have others.
+        shown = (outcome.problems != "") & ~pd.Series(outcome.problems).str.startswith(
+            NO_RULE
+        ).to_numpy(dtype=bool)
+        add_problem(problems, shown, outcome.problems[shown])
+    if refund_status is not None:
+        text = pd.Series(refund_status, dtype=object).fillna("").astype(str)
+        over = text.str.contains("|".join(FINISHED_WORDS)).to_numpy(dtype=bool)
+        state[over & (stage >= 0)] = DONE
+    closed = np.isin(state, [DONE, OVERDUE])  # met (in time or late) or over: nothing open
+    deadline[closed] = NAT
+    status = np.full(n, "", dtype=object)
+    shown = stage >= 0
+    status[shown] = name[shown] + "：" + state[shown]
+    return AfterSale(deadline, status, labels, problems)

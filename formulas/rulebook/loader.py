@@ -327,7 +327,17 @@ TIMER_STARTS: Final = (
     "seller_confirmed_return_at",
     "refund_succeeded_at",
 )
+#: After-sale stages by the event that starts them: timers of one stage combine by the earliest
+#: deadline, and the latest stage an order has reached is the one shown (售后截止 / 售后状态).
+AFTERSALE_STAGES: Final = (
+    ("refund_requested_at",),
+    ("seller_agreed_at",),
+    ("return_shipped_at", "return_signed_at"),
+    ("seller_confirmed_return_at",),
+    ("refund_succeeded_at",),
+)
 TIMER_STOPS: Final = (
+    "seller_agreed_at",
     "shipped_at",
     "picked_up_at",
     "refund_requested_at",
@@ -344,7 +354,10 @@ def _parse_timers(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
     for key, body in data.items():
         rule_id = check.rule_id(key, str(key), allow_all=True)
         body = check.mapping(
-            body, rule_id, required=("name", "start", "versions"), optional=("override", "outcome")
+            body,
+            rule_id,
+            required=("name", "start", "versions"),
+            optional=("override", "outcome", "applies"),
         )
         meta = RuleMeta(
             start=check.choice(body["start"], f"{rule_id}.start", TIMER_STARTS),
@@ -353,6 +366,9 @@ def _parse_timers(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
             else None,
             outcome=check.text(body["outcome"], f"{rule_id}.outcome")
             if "outcome" in body
+            else None,
+            applies=check.choice(body["applies"], f"{rule_id}.applies", ("not_shipped",))
+            if "applies" in body
             else None,
         )
 

@@ -114,6 +114,7 @@ class RuleMeta:
     start: str | None = None
     override: str | None = None
     outcome: str | None = None
+    applies: str | None = None  # timers: not_shipped (requests made before shipment only)
 
     def get(self, key: str, default: object = None) -> object:
         """Rule-file view (``meta.get("start")``)."""

@@ -44,6 +44,8 @@ def test_result_columns_and_headers() -> None:
         "退货截止",
         "退货状态",
         "运费承担",
+        "售后截止",
+        "售后时效状态",
         "数据问题",
     ]
 
@@ -302,3 +304,18 @@ def test_late_shipment_points_are_dated_by_the_missed_deadline() -> None:
     assert out.results["points"].tolist() == [3, 0]
     assert out.ledger["date"].tolist() == [pd.Timestamp("2019-08-25 09:00")]
     assert out.ledger["year"].tolist() == [2019]
+
+
+def test_aftersale_columns_from_the_export_times() -> None:
+    out = compute(
+        _orders(
+            platform=["taobao", "taobao", "tmall"],
+            paid_at=["2026-02-27 09:00"] * 3,
+            shipped_at=["2026-02-28 09:00"] * 3,
+            refund_requested_at=["2026-03-02 10:00", None, "2026-03-02 10:00"],
+            paid_amount=[1000] * 3,
+        ),
+        as_of=pd.Timestamp("2026-03-03 12:00"),
+    ).results
+    assert out["aftersale_by"].tolist()[:2] == [pd.Timestamp("2026-03-03 22:00"), pd.NaT]
+    assert out["aftersale_status"].tolist() == ["淘宝 卖家处理退款申请（已发货）：处理中", "", ""]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from shoprules.formulas import api
+from shoprules.formulas.calculators import aftersale_columns
 from shoprules.formulas.money import yuan_to_fen_exact
 from shoprules.formulas.points import (
     GRADE_MISSING,
@@ -273,3 +274,33 @@ def test_points_kinds_have_cases_on_both_sides_of_every_date() -> None:
                 if not covered(moment, version.since, times):
                     missing.append(f"{platform}.campaign {moment}")
     assert not missing, "versions without a case on each side of their date:\n" + "\n".join(missing)
+
+
+_AFTERSALE_EVENTS = (
+    "refund_requested_at",
+    "seller_agreed_at",
+    "return_shipped_at",
+    "return_signed_at",
+    "seller_confirmed_return_at",
+    "shipped_at",
+)
+
+
+@pytest.mark.parametrize("case", _rows("aftersale.csv"), ids=lambda c: c["why"])
+def test_aftersale_case(case: dict[str, str]) -> None:
+    events = {
+        name: pd.Series([_time(case[name])], dtype="datetime64[ns]").to_numpy()
+        for name in _AFTERSALE_EVENTS
+    }
+    out = aftersale_columns(
+        load_rulebook(),
+        pd.Series([case["platform"]]).to_numpy(dtype=object),
+        events,
+        as_of=pd.Timestamp(case["as_of"]),
+        refund_status=pd.Series([case["refund_status"] or None]).to_numpy(dtype=object),
+    )
+    expected = _time(case["expected_deadline"])
+    got = out.deadline[0]
+    assert (pd.isna(got) and expected is None) or pd.Timestamp(got) == expected, case["why"]
+    assert out.status[0] == case["expected_status"], case["why"]
+    assert out.problems[0] == ""
