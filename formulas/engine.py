@@ -1,5 +1,5 @@
-"""The batch engine: canonical order columns in, the result columns of SPEC §4 out (eleven,
-plus 售后截止 / 售后状态 from the after-sale timers).
+"""The batch engine: canonical order columns in, the thirteen result columns of SPEC §4 out
+(售后状态 is written 售后时效状态: exports have an input column of that name).
 
 Everything is computed column-wise: one vectorised pass per platform and rule version, never a
 loop over rows.

@@ -252,7 +252,7 @@ def recompute(
         ),
     ] = None,
 ) -> None:
-    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十一列 / recompute the result columns.
+    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十三列 / recompute the result columns.
 
     退出码 / exit codes: 0 正常；1 部分行有数据问题（已列出）；2 输入无法使用（未写入任何文件）。
     """
