@@ -223,9 +223,10 @@ def points_ledger(events: pd.DataFrame, book: Rulebook) -> pd.DataFrame:
     points = np.where(given, given_points.fillna(0).to_numpy(), computed.points).astype("int64")
     tracks = np.where(given_track.notna(), given_track.to_numpy(dtype=object), computed.tracks)
     problems = np.where(given, np.array(None, dtype=object), computed.problems)
-    violations = np.array(
-        [book.violation_and_grade(v)[0] or v for v in frame["violation"]], dtype=object
-    )
+    raw = frame["violation"]
+    codes = {v: book.violation_and_grade(v)[0] or v for v in pd.unique(raw.dropna())}
+    violations = raw.map(codes).where(raw.notna(), raw).to_numpy(dtype=object)
+    names = {c: book.violation_names.get(str(c), str(c)) for c in pd.unique(violations)}
 
     ledger = pd.DataFrame(
         {
@@ -233,7 +234,7 @@ def points_ledger(events: pd.DataFrame, book: Rulebook) -> pd.DataFrame:
             "platform": frame["platform"].to_numpy(dtype=object),
             "track": tracks,
             "violation": violations,
-            "violation_name": [book.violation_names.get(str(v), str(v)) for v in violations],
+            "violation_name": pd.Series(violations, dtype=object).map(names).to_numpy(),
             "points": points,
             "rule": computed.labels,
             "order_id": frame["order_id"].to_numpy(dtype=object),

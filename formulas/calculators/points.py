@@ -121,11 +121,14 @@ def log_entries(log: pd.DataFrame, book: Rulebook) -> tuple[pd.DataFrame, np.nda
     rule applies to log entries when it is ``governed_by: event_time`` (the entry's date)."""
     dates = pd.to_datetime(log["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
     platform = log["platform"].to_numpy(dtype=object)
-    coded = [book.violation_and_grade(v) for v in log["violation"]]
-    violation = np.array(
-        [code or v for (code, _), v in zip(coded, log["violation"], strict=True)], dtype=object
+    raw = log["violation"]
+    coded = {v: book.violation_and_grade(v) for v in pd.unique(raw.dropna())}
+    violation = (
+        raw.map({v: c or v for v, (c, _) in coded.items()})
+        .where(raw.notna(), raw)
+        .to_numpy(dtype=object)
     )
-    named = np.array([grade for _, grade in coded], dtype=object)
+    named = raw.map({v: g for v, (_, g) in coded.items()}).to_numpy(dtype=object)
     grade = log["grade"].to_numpy(dtype=object) if "grade" in log else named
     grade = np.where(pd.isna(grade), named, grade)
     keys = pd.Series(platform).astype(str) + "." + pd.Series(violation).astype(str)
