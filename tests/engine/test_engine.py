@@ -317,5 +317,10 @@ def test_aftersale_columns_from_the_export_times() -> None:
         ),
         as_of=pd.Timestamp("2026-03-03 12:00"),
     ).results
-    assert out["aftersale_by"].tolist()[:2] == [pd.Timestamp("2026-03-03 22:00"), pd.NaT]
-    assert out["aftersale_status"].tolist() == ["淘宝 卖家处理退款申请（已发货）：处理中", "", ""]
+    deadline = pd.Timestamp("2026-03-03 22:00")
+    assert out["aftersale_by"].tolist() == [deadline, pd.NaT, deadline]
+    assert out["aftersale_status"].tolist() == [
+        "淘宝 卖家处理退款申请（已发货）：处理中",
+        "",
+        "天猫 商家处理退款申请（已发货）：处理中",
+    ]
