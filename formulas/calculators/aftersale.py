@@ -66,6 +66,82 @@ class AfterSale:
     problems: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """One timer on the rows it concerns (``idx``): the same fields as :class:`TimerOutcome`."""
+
+    idx: np.ndarray
+    deadline: np.ndarray
+    status: np.ndarray
+    labels: np.ndarray
+    problems: np.ndarray
+    state: np.ndarray
+
+
+def _timers(
+    book: Rulebook,
+    platforms: Platforms,
+    events: Mapping[str, np.ndarray],
+    now: np.datetime64,
+    rules_as_of: object,
+    *,
+    started_only: bool,
+) -> dict[str, _Rows]:
+    """Every after-sale timer on the rows of its platform (with ``started_only``: only rows
+    whose start event happened, so a run costs what its refunds cost, not what its orders do)."""
+    n = len(platforms.codes)
+    blank = np.full(n, NAT, dtype="datetime64[ns]")
+    out: dict[str, _Rows] = {}
+    for rule_id, rule in book.timers.items():
+        start_event = rule.meta.start
+        if rule.meta.outcome is None or start_event is None or start_event not in events:
+            continue
+        owner = rule.platform()
+        rows = np.ones(n, dtype=bool) if owner == "all" else platforms.masks.get(owner)
+        if rows is None or not rows.any():
+            continue
+        start = np.asarray(events[start_event], dtype="datetime64[ns]")
+        if started_only:
+            rows = rows & ~np.isnat(start)
+        if rule.meta.applies == "not_shipped":
+            shipped = np.asarray(events.get("shipped_at", blank), dtype="datetime64[ns]")
+            rows = rows & (np.isnat(shipped) | (shipped > start) | (shipped > now))
+        if not rows.any():
+            continue
+        idx = np.flatnonzero(rows)
+        found = timer_deadlines(rule, start[idx], governing=start[idx], rules_as_of=rules_as_of)
+        deadline = found.deadline
+        m = len(idx)
+        stop = np.full(m, NAT, dtype="datetime64[ns]")
+        before = np.zeros(m, dtype=bool)
+        for index in range(len(rule.versions)):
+            params = rule.timer_params(index)
+            vrows = found.version == index
+            if vrows.any():
+                stop[vrows] = first_present(
+                    *(np.asarray(events.get(s, blank))[idx[vrows]] for s in params.stop)
+                )
+                before[vrows] = params.in_time == "before"
+        has = ~np.isnat(deadline)
+        met = has & ~np.isnat(stop) & (stop <= now)
+        in_time = np.where(before, stop < deadline, stop <= deadline)
+        waiting = has & ~met & (now <= deadline)
+        missed = has & ~met & (now > deadline)
+        status = np.full(m, None, dtype=object)
+        status[met & in_time] = IN_TIME
+        status[met & ~in_time] = LATE
+        status[waiting] = OPEN
+        status[missed] = f"已超时：{rule.meta.outcome}"
+        state = np.full(m, None, dtype=object)
+        state[met & in_time] = DONE
+        state[met & ~in_time] = OVERDUE
+        state[waiting] = OPEN
+        state[missed] = f"{OVERDUE}（{rule.meta.outcome}）"
+        problems = np.where(pd.isna(found.problems), "", found.problems).astype(object)
+        out[rule_id] = _Rows(idx, deadline, status, found.labels, problems, state)
+    return out
+
+
 def aftersale(
     book: Rulebook,
     platform: Platforms | np.ndarray,
@@ -78,53 +154,24 @@ def aftersale(
     by event name), for the rows of its platform (``all.*`` timers: every row)."""
     platforms = Platforms.of(platform)
     n = len(platforms.codes)
-    masks = platforms.masks
     now = pd.Timestamp(as_of).to_datetime64()
-    blank = np.full(n, NAT, dtype="datetime64[ns]")
     out: dict[str, TimerOutcome] = {}
-    for rule_id, rule in book.timers.items():
-        start_event = rule.meta.start
-        if rule.meta.outcome is None or start_event is None or start_event not in events:
-            continue
-        owner = rule.platform()
-        rows = np.ones(n, dtype=bool) if owner == "all" else masks.get(owner)
-        if rows is None or not rows.any():
-            continue
-        start = np.asarray(events[start_event], dtype="datetime64[ns]")
-        if rule.meta.applies == "not_shipped":
-            shipped = np.asarray(events.get("shipped_at", blank), dtype="datetime64[ns]")
-            rows = rows & (np.isnat(shipped) | (shipped > start) | (shipped > now))
-            if not rows.any():
-                continue
-        found = timer_deadlines(rule, start[rows], governing=start[rows], rules_as_of=rules_as_of)
-        deadline = np.full(n, NAT, dtype="datetime64[ns]")
-        stop = np.full(n, NAT, dtype="datetime64[ns]")
-        before = np.zeros(n, dtype=bool)
-        labels = np.full(n, None, dtype=object)
-        idx = np.flatnonzero(rows)
-        deadline[idx], labels[idx] = found.deadline, found.labels
-        for index in range(len(rule.versions)):
-            params = rule.timer_params(index)
-            vrows = idx[found.version == index]
-            stop[vrows] = first_present(*(events.get(s, blank)[vrows] for s in params.stop))
-            before[vrows] = params.in_time == "before"
-        has = ~np.isnat(deadline)
-        met = has & ~np.isnat(stop) & (stop <= now)
-        in_time = np.where(before, stop < deadline, stop <= deadline)
-        status = np.full(n, None, dtype=object)
-        status[met & in_time] = IN_TIME
-        status[met & ~in_time] = LATE
-        status[has & ~met & (now <= deadline)] = OPEN
-        status[has & ~met & (now > deadline)] = f"已超时：{rule.meta.outcome}"
-        state = np.full(n, None, dtype=object)
-        state[met & in_time] = DONE
-        state[met & ~in_time] = OVERDUE
-        state[has & ~met & (now <= deadline)] = OPEN
-        state[has & ~met & (now > deadline)] = f"{OVERDUE}（{rule.meta.outcome}）"
-        problems = no_problems(n)
-        shown = pd.notna(found.problems)
-        add_problem(problems, np.isin(np.arange(n), idx[shown]), found.problems[shown])
-        out[rule_id] = TimerOutcome(deadline, status, labels, problems, state)
+    for rule_id, part in _timers(
+        book, platforms, events, now, rules_as_of, started_only=False
+    ).items():
+        full = TimerOutcome(
+            np.full(n, NAT, dtype="datetime64[ns]"),
+            np.full(n, None, dtype=object),
+            np.full(n, None, dtype=object),
+            no_problems(n),
+            np.full(n, None, dtype=object),
+        )
+        full.deadline[part.idx] = part.deadline
+        full.status[part.idx] = part.status
+        full.labels[part.idx] = part.labels
+        full.problems[part.idx] = part.problems
+        full.state[part.idx] = part.state
+        out[rule_id] = full
     return out
 
 
@@ -144,7 +191,8 @@ def aftersale_columns(
     """
     platforms = Platforms.of(platform)
     n = len(platforms.codes)
-    per_timer = aftersale(book, platforms, events, as_of=as_of, rules_as_of=rules_as_of)
+    now = pd.Timestamp(as_of).to_datetime64()
+    per_timer = _timers(book, platforms, events, now, rules_as_of, started_only=True)
     stage_of = {event: i for i, starts in enumerate(AFTERSALE_STAGES) for event in starts}
     deadline = np.full(n, NAT, dtype="datetime64[ns]")
     state = np.full(n, None, dtype=object)
@@ -152,24 +200,33 @@ def aftersale_columns(
     labels = np.full(n, None, dtype=object)
     problems = no_problems(n)
     stage = np.full(n, -1, dtype="int64")
-    for rule_id, outcome in per_timer.items():
+    for rule_id, part in per_timer.items():
         rule = book.timers[rule_id]
         level = stage_of.get(str(rule.meta.start), -1)
-        has = ~np.isnat(outcome.deadline)
-        take = has & ((level > stage) | ((level == stage) & (outcome.deadline < deadline)))
-        deadline[take] = outcome.deadline[take]
-        state[take] = outcome.state[take]
-        name[take] = rule.name
-        labels[take] = outcome.labels[take]
-        stage[take] = level
+        has = ~np.isnat(part.deadline)
+        current = deadline[part.idx]
+        take = has & (
+            (level > stage[part.idx]) | ((level == stage[part.idx]) & (part.deadline < current))
+        )
+        rows = part.idx[take]
+        deadline[rows] = part.deadline[take]
+        state[rows] = part.state[take]
+        name[rows] = rule.name
+        labels[rows] = part.labels[take]
+        stage[rows] = level
         # A timer not yet (or no longer) in force is no data problem: its stage may have others.
-        shown = (outcome.problems != "") & ~pd.Series(outcome.problems).str.startswith(
-            NO_RULE
-        ).to_numpy(dtype=bool)
-        add_problem(problems, shown, outcome.problems[shown])
+        texts = [t for t in pd.unique(part.problems) if t and not str(t).startswith(NO_RULE)]
+        if texts:
+            shown = np.isin(part.problems, texts)
+            add_problem(problems, np.isin(np.arange(n), part.idx[shown]), part.problems[shown])
     if refund_status is not None:
-        text = pd.Series(refund_status, dtype=object).fillna("").astype(str)
-        over = text.str.contains("|".join(FINISHED_WORDS)).to_numpy(dtype=bool)
+        values = np.asarray(refund_status, dtype=object)
+        finished = [
+            v
+            for v in pd.unique(values)
+            if isinstance(v, str) and any(w in v for w in FINISHED_WORDS)
+        ]
+        over = np.isin(values, finished) if finished else np.zeros(n, dtype=bool)
         state[over & (stage >= 0)] = DONE
     closed = np.isin(state, [DONE, OVERDUE])  # met (in time or late) or over: nothing open
     deadline[closed] = NAT
