@@ -496,7 +496,8 @@ def _bans(rows: pd.DataFrame, spec: object, platform: str, label: str) -> pd.Dat
     day_text = np.datetime_as_string(dates, unit="D")
 
     def year_cumsum(values: np.ndarray) -> np.ndarray:
-        return pd.Series(values).groupby(years).cumsum().to_numpy(dtype="int64")
+        summed: np.ndarray = pd.Series(values).groupby(years).cumsum().to_numpy(dtype="int64")
+        return summed
 
     if spec.every_a is not None:
         every, days = spec.every_a.points, spec.every_a.days

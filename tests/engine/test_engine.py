@@ -130,8 +130,8 @@ def test_taobao_points_only_when_upheld_and_not_paid_first() -> None:
     out = compute(
         _orders(
             platform=["taobao"] * 4,
-            paid_at=["2019-05-01 10:00"] * 3 + ["2024-05-01 10:00"],
-            shipped_at=["2019-05-05 10:00"] * 3 + ["2024-05-05 10:00"],
+            paid_at=[*["2019-05-01 10:00"] * 3, "2024-05-01 10:00"],
+            shipped_at=[*["2019-05-05 10:00"] * 3, "2024-05-05 10:00"],
             paid_amount=[10000] * 4,
             complaint_upheld=[True, True, False, True],
             paid_before_ruling=[False, True, False, False],

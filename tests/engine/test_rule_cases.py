@@ -230,49 +230,45 @@ def test_ledger_case(case: dict[str, Any]) -> None:
         assert row["eligible"] == expected, f"{case['name']} @ {moment}: {row['reasons']}"
 
 
+def _uncovered(name: str, boundaries: list[pd.Timestamp], times: list[pd.Timestamp]) -> list[str]:
+    """The moments (a second before and at each boundary) without a case on the same day and
+    on the same side of the boundary."""
+    return [
+        f"{name} {moment}"
+        for boundary in boundaries
+        for moment in (boundary - pd.Timedelta(seconds=1), boundary)
+        if not any(
+            t.normalize() == moment.normalize() and (t >= boundary) == (moment >= boundary)
+            for t in times
+        )
+    ]
+
+
 def test_points_kinds_have_cases_on_both_sides_of_every_date() -> None:
     """Each violation version's start and end, and each node-track and campaign version's start,
     has a case the second before and at it (points.csv; ledger.yaml events)."""
     book = load_rulebook()
-    point_cases = {
+    point_cases = [
         (c["platform"], book.violation_and_grade(c["violation"])[0], pd.Timestamp(c["event_time"]))
         for c in _rows("points.csv")
-    }
+    ]
     ledger_events = [
         (c[1], c[4], pd.Timestamp(c[0]))
         for case in _ledger_cases()
         for c in map(_cells, case["events"])
     ]
     missing = []
-
-    def covered(moment: pd.Timestamp, boundary: pd.Timestamp, times: list[pd.Timestamp]) -> bool:
-        return any(
-            t.normalize() == moment.normalize() and (t >= boundary) == (moment >= boundary)
-            for t in times
-        )
-
     for rule in book.violations.values():
         platform, code = rule.rule_id.split(".", 1)
+        bounds = [b for v in rule.versions for b in (v.since, v.until) if b is not None]
         times = [t for p, v, t in point_cases if p == platform and v == code]
-        for version in rule.versions:
-            for boundary in (version.since, version.until):
-                if boundary is None:
-                    continue
-                for moment in (boundary - pd.Timedelta(seconds=1), boundary):
-                    if not covered(moment, boundary, times):
-                        missing.append(f"{rule.rule_id} {moment}")
+        missing += _uncovered(rule.rule_id, bounds, times)
     for (platform, track), nodes in book.node_tracks.items():
         times = [t for p, tr, t in ledger_events if p == platform and tr == track]
-        for version in nodes.versions:
-            for moment in (version.since - pd.Timedelta(seconds=1), version.since):
-                if not covered(moment, version.since, times):
-                    missing.append(f"{platform}.nodes_{track} {moment}")
+        missing += _uncovered(f"{platform}.nodes_{track}", [v.since for v in nodes.versions], times)
     for platform, campaign in book.campaigns.items():
         times = [t for p, _, t in ledger_events if p == platform]
-        for version in campaign.versions:
-            for moment in (version.since - pd.Timedelta(seconds=1), version.since):
-                if not covered(moment, version.since, times):
-                    missing.append(f"{platform}.campaign {moment}")
+        missing += _uncovered(f"{platform}.campaign", [v.since for v in campaign.versions], times)
     assert not missing, "versions without a case on each side of their date:\n" + "\n".join(missing)
 
 
