@@ -438,8 +438,10 @@ def points_lines(outcomes: Sequence[Any]) -> list[str]:
         if ledger is not None and len(ledger) and "node" in ledger:
             crossed = ledger[(ledger["node"].astype(str) != "") & ledger["platform"].isin(mine)]
             for record in crossed.to_dict("records"):
-                ends = record.get("ends_at")
+                ends, begins = record.get("ends_at"), record.get("node_start")
                 until = f"，至 {pd.Timestamp(ends):%Y-%m-%d}" if pd.notna(ends) else ""
+                if pd.notna(begins) and pd.Timestamp(begins) > pd.Timestamp(record["date"]):
+                    until = f"，自 {pd.Timestamp(begins):%Y-%m-%d} 起（前一处罚期满后）{until}"
                 crossings.append(
                     f"扣分节点: {PLATFORM_CHINESE.get(record['platform'], record['platform'])}"
                     f"{TRACK_NAMES.get(record['track'], record['track'])} {record['year']} 年累计 "

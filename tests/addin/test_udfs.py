@@ -231,6 +231,13 @@ def test_points_scalars_columns_and_names() -> None:
     assert result[2] == ""
 
 
+def test_points_graded_names() -> None:
+    """Issue #10: 2026 Taobao points depend on the grade (情节) named with the violation."""
+    assert u.SR_POINTS("虚假交易-严重", "淘宝", D(2026, 5, 1)) == 48
+    assert u.SR_POINTS("售假-一般", "淘宝", D(2026, 6, 1)) == 0
+    assert str(u.SR_POINTS("虚假交易", "淘宝", D(2026, 5, 1))).startswith("#SR! 未注明情节")
+
+
 def test_points_paid_before_ruling_matches_engine() -> None:
     for paid in (True, False):
         engine = api.violation_points(
