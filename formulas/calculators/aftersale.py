@@ -92,6 +92,7 @@ def _timers(
     n = len(platforms.codes)
     blank = np.full(n, NAT, dtype="datetime64[ns]")
     out: dict[str, _Rows] = {}
+    started: dict[str, np.ndarray] = {}  # per start event, the rows where it happened
     for rule_id, rule in book.timers.items():
         start_event = rule.meta.start
         if rule.meta.outcome is None or start_event is None or start_event not in events:
@@ -102,13 +103,15 @@ def _timers(
             continue
         start = np.asarray(events[start_event], dtype="datetime64[ns]")
         if started_only:
-            rows = rows & ~np.isnat(start)
-        if rule.meta.applies == "not_shipped":
-            shipped = np.asarray(events.get("shipped_at", blank), dtype="datetime64[ns]")
-            rows = rows & (np.isnat(shipped) | (shipped > start) | (shipped > now))
-        if not rows.any():
-            continue
+            if start_event not in started:
+                started[start_event] = ~np.isnat(start)
+            rows = rows & started[start_event]
         idx = np.flatnonzero(rows)
+        if rule.meta.applies == "not_shipped":
+            shipped = np.asarray(events.get("shipped_at", blank), dtype="datetime64[ns]")[idx]
+            idx = idx[np.isnat(shipped) | (shipped > start[idx]) | (shipped > now)]
+        if not len(idx):
+            continue
         found = timer_deadlines(rule, start[idx], governing=start[idx], rules_as_of=rules_as_of)
         deadline = found.deadline
         m = len(idx)
@@ -192,17 +195,15 @@ def aftersale_columns(
     platforms = Platforms.of(platform)
     n = len(platforms.codes)
     now = pd.Timestamp(as_of).to_datetime64()
-    per_timer = _timers(book, platforms, events, now, rules_as_of, started_only=True)
+    per_timer = list(_timers(book, platforms, events, now, rules_as_of, started_only=True).items())
     stage_of = {event: i for i, starts in enumerate(AFTERSALE_STAGES) for event in starts}
     deadline = np.full(n, NAT, dtype="datetime64[ns]")
-    state = np.full(n, None, dtype=object)
-    name = np.full(n, None, dtype=object)
-    labels = np.full(n, None, dtype=object)
-    problems = no_problems(n)
     stage = np.full(n, -1, dtype="int64")
-    for rule_id, part in per_timer.items():
-        rule = book.timers[rule_id]
-        level = stage_of.get(str(rule.meta.start), -1)
+    which = np.full(n, -1, dtype="int64")  # the timer chosen (index into per_timer)
+    where = np.zeros(n, dtype="int64")  # the row's position within that timer's rows
+    problems = no_problems(n)
+    for number, (rule_id, part) in enumerate(per_timer):
+        level = stage_of.get(str(book.timers[rule_id].meta.start), -1)
         has = ~np.isnat(part.deadline)
         current = deadline[part.idx]
         take = has & (
@@ -210,27 +211,37 @@ def aftersale_columns(
         )
         rows = part.idx[take]
         deadline[rows] = part.deadline[take]
-        state[rows] = part.state[take]
-        name[rows] = rule.name
-        labels[rows] = part.labels[take]
         stage[rows] = level
+        which[rows] = number
+        where[rows] = np.flatnonzero(take)
         # A timer not yet (or no longer) in force is no data problem: its stage may have others.
         texts = [t for t in pd.unique(part.problems) if t and not str(t).startswith(NO_RULE)]
         if texts:
             shown = np.isin(part.problems, texts)
             add_problem(problems, np.isin(np.arange(n), part.idx[shown]), part.problems[shown])
-    if refund_status is not None:
-        values = np.asarray(refund_status, dtype=object)
+    # Only the rows with an after-sale step are looked at again (a fraction of the orders).
+    rows = np.flatnonzero(stage >= 0)
+    picked = np.full(len(rows), None, dtype=object)
+    names = np.full(len(rows), None, dtype=object)
+    labels = np.full(n, None, dtype=object)
+    for number, (rule_id, part) in enumerate(per_timer):
+        mine = which[rows] == number
+        if mine.any():
+            at = where[rows[mine]]
+            picked[mine] = part.state[at]
+            names[mine] = book.timers[rule_id].name
+            labels[rows[mine]] = part.labels[at]
+    if refund_status is not None and len(rows):
+        values = np.asarray(refund_status, dtype=object)[rows]
         finished = [
             v
             for v in pd.unique(values)
             if isinstance(v, str) and any(w in v for w in FINISHED_WORDS)
         ]
-        over = np.isin(values, finished) if finished else np.zeros(n, dtype=bool)
-        state[over & (stage >= 0)] = DONE
-    closed = np.isin(state, [DONE, OVERDUE])  # met (in time or late) or over: nothing open
-    deadline[closed] = NAT
+        if finished:
+            picked[np.isin(values, finished)] = DONE
+    closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
+    deadline[rows[closed]] = NAT
     status = np.full(n, "", dtype=object)
-    shown = stage >= 0
-    status[shown] = name[shown] + "：" + state[shown]
+    status[rows] = names + "：" + picked
     return AfterSale(deadline, status, labels, problems)
