@@ -132,9 +132,9 @@ def audit_book(
 
     ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply.
     """
-    from ..formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, UnusableInput, load_raw
-    from ..headers import header_score
-    from ..readers import read_overrides, read_rows, read_violation_log
+    from ..readers import UnusableInput, read_overrides, read_rows, read_violation_log
+    from ..readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw
+    from ..readers.headers import header_score
 
     book = Path(book)
     fmt, raw_sheets = load_raw(book)
