@@ -15,6 +15,7 @@ lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .params import (
+    GRADES,
     CampaignParams,
     CapParams,
     DamagesParams,
@@ -32,12 +34,18 @@ from .params import (
     Params,
     TimerParams,
     ViolationParams,
+    YearEnd,
 )
 
 if TYPE_CHECKING:
     from .overrides import AppliedOverride
 
 NO_RULE: Final = "无适用规则"
+_GRADE_BY_NAME: Final = {name: code for code, name in GRADES.items()}
+# 「虚假交易-严重」「虚假交易（情节特别严重）」「售假 一般」: a name, then a grade at the end.
+_GRADED: Final = re.compile(
+    r"^(?P<name>.+?)[\s\-－—_·:：/（(]*(?:情节)?(?P<grade>特别严重|严重|一般|轻微)(?:情节)?[)）]?$"
+)
 
 
 def governing_times(times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
@@ -72,10 +80,10 @@ def since_array(versions: Sequence[Version]) -> np.ndarray:
     return np.array([v.since.to_datetime64() for v in versions], dtype="datetime64[ns]")
 
 
-def ends_array(versions: Sequence[Version]) -> np.ndarray:
-    """The first instant after each version's ``until`` day (``NaT`` when it has none)."""
+def until_array(versions: Sequence[Version]) -> np.ndarray:
+    """The exclusive ends of dated versions as ``datetime64[ns]`` (``NaT`` = open-ended)."""
     return np.array(
-        [np.datetime64("NaT") if v.ends is None else v.ends.to_datetime64() for v in versions],
+        [np.datetime64("NaT") if v.until is None else v.until.to_datetime64() for v in versions],
         dtype="datetime64[ns]",
     )
 
@@ -91,22 +99,22 @@ class Version:
     confidence: str
     note: str | None = None
     overridden: tuple[str, ...] = ()
-    #: Last day in force (inclusive), ``None`` while in force; ``checked``: when the source was
-    #: last read against the platform's text.
+    #: Exclusive end (the first instant the version is no longer in force); ``None`` = open.
     until: pd.Timestamp | None = None
+    #: When the source was last read against the platform's text.
     checked: pd.Timestamp | None = None
 
     @property
     def ends(self) -> pd.Timestamp | None:
-        """The first instant no longer in force (the day after ``until``)."""
-        return None if self.until is None else self.until + pd.Timedelta(days=1)
+        """The first instant no longer in force (``until``, exclusive)."""
+        return self.until
 
     @property
     def span(self) -> str:
-        """``'2016-07-21 起'`` or ``'2016-07-21 至 2019-08-25'``."""
+        """``'2016-07-21 起'`` or ``'2016-07-21 至 2019-08-25'`` (the last day in force)."""
         if self.until is None:
             return f"{self.since:%Y-%m-%d} 起"
-        return f"{self.since:%Y-%m-%d} 至 {self.until:%Y-%m-%d}"
+        return f"{self.since:%Y-%m-%d} 至 {self.until - pd.Timedelta(days=1):%Y-%m-%d}"
 
     @property
     def label(self) -> str:
@@ -130,6 +138,7 @@ class RuleMeta:
     start: str | None = None
     override: str | None = None
     outcome: str | None = None
+    applies: str | None = None  # timers: not_shipped (requests made before shipment only)
 
     def get(self, key: str, default: object = None) -> object:
         """Rule-file view (``meta.get("start")``)."""
@@ -150,17 +159,21 @@ class Dated:
         return since_array(self.versions)
 
     @cached_property
-    def ends(self) -> np.ndarray | None:
-        """The end of each version (``NaT`` = open); ``None`` when no version ever ended."""
-        ends = ends_array(self.versions)
-        return None if np.isnat(ends).all() else ends
+    def until(self) -> np.ndarray:
+        return until_array(self.versions)
 
     def select(self, times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
-        """Index of the version in force at each time; -1 before the first version, after an
-        ended version (``until``) with no successor yet, or for NaT.
+        """Index of the version in force at each time; -1 before the first version, for NaT and
+        at or after the ``until`` of the version that would apply (a rule that has ended).
 
         With ``rules_as_of`` every row takes the version in force at that instant."""
-        return version_index(self.since, governing_times(times, rules_as_of), self.ends)
+        governing = governing_times(times, rules_as_of)
+        index = version_index(self.since, governing)
+        ends = self.until
+        if len(ends) and not np.isnat(ends).all():
+            end = ends[np.maximum(index, 0)]
+            index[(index >= 0) & ~np.isnat(end) & (governing >= end)] = -1
+        return index
 
     def index_at(self, time: object) -> int:
         """Index of the version in force at one time; -1 when none is."""
@@ -187,17 +200,13 @@ class Rule(Dated):
 
     def no_rule_message(self) -> str:
         """What a row outside every version of this rule shows (never a silent 0)."""
-        text = f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
-        nexts = [*(v.since for v in self.versions[1:]), None]
-        gaps = [
-            v.until
-            for v, following in zip(self.versions, nexts, strict=True)
-            if v.until is not None
-            and (following is None or following > v.until + pd.Timedelta(days=1))
-        ]
-        if gaps:
-            text += "，" + "、".join(f"{u:%Y-%m-%d}" for u in gaps) + " 之后有版本失效"
-        return text
+        last = self.versions[-1]
+        if last.until is not None:
+            return (
+                f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效，"
+                f"{last.until:%Y-%m-%d} 起不再适用"
+            )
+        return f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
 
     def damages_params(self, index: int) -> DamagesParams:
         params = self.versions[index].params
@@ -280,11 +289,34 @@ class Rulebook:
         """The platform's same-buyer same-day cap, ``None`` when it has none."""
         return self.cap_groups.get(f"{platform}.same_buyer_same_day")
 
+    #: Per platform and track, what survives the year-end reset (tracks not listed: cleared).
+    year_end: Mapping[str, Mapping[str, YearEnd]] = field(default_factory=dict)
+
     def violation_code(self, text: object) -> str | None:
         """Violation code for a code or a Chinese name / alias; ``None`` when unknown."""
         if text is None:
             return None
         return self.violation_aliases.get(str(text).strip().lower().replace(" ", ""))
+
+    def violation_and_grade(self, text: object) -> tuple[str | None, str | None]:
+        """Violation code and grade (情节) of a 违规记录 entry such as 「虚假交易-严重」;
+        the grade is ``None`` when the entry names none.
+
+        >>> from shoprules.formulas.rulebook import load_rulebook
+        >>> book = load_rulebook()
+        >>> book.violation_and_grade("虚假交易-严重"), book.violation_and_grade("售假（情节特别严重）")
+        (('fake_transaction', 'serious'), ('counterfeit', 'especially_serious'))
+        >>> book.violation_and_grade("刷单"), book.violation_and_grade("严重")
+        (('fake_transaction', None), (None, None))
+        """
+        code = self.violation_code(text)
+        if code is not None or text is None:
+            return code, None
+        match = _GRADED.match(str(text).strip())
+        if match is None:
+            return None, None
+        code = self.violation_code(match["name"])
+        return (code, _GRADE_BY_NAME[match["grade"]]) if code is not None else (None, None)
 
     def all_rules(self) -> Iterable[Rule]:
         for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):

@@ -36,10 +36,8 @@ def _version(rule: Rule | None, when: dt.datetime | None) -> Version | None:
     for version in rule.versions:
         if version.since.to_pydatetime() <= when:
             found = version
-    if found is not None and found.until is not None:
-        last_day = found.until.to_pydatetime().date()
-        if when.date() > last_day:
-            return None
+    if found is not None and found.until is not None and when >= found.until.to_pydatetime():
+        return None
     return found
 
 
@@ -191,8 +189,14 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
             oos = _out_of_stock(book, row, as_of, deadline, base, damages, promise_h, goods)
             damages += oos
             out["_widen"] = oos > 0 and promise_h is not None and promise_h > 48
-        pver = _version(book.violations.get(f"{platform}.late_shipment"), paid)
-        if pver is not None and row.get("complaint_upheld") and not row.get("paid_before_ruling"):
+        # Points: the version in force when the violation happened (the missed deadline).
+        pver = _version(book.violations.get(f"{platform}.late_shipment"), deadline)
+        if (
+            pver is not None
+            and "points" in pver.params
+            and row.get("complaint_upheld")
+            and not row.get("paid_before_ruling")
+        ):
             out["points"] = pver.params["points"]
     out["damages"] = damages
     return _returns(book, row, as_of, out)

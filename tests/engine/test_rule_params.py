@@ -84,7 +84,7 @@ from shoprules.formulas.rulebook import (
         (NodeParams(every=Node(points=12, days=7, consequence="屏蔽")), "每满 12 分 → 屏蔽"),
         (
             CampaignParams(every_a=EveryA(points=12, days=90), total_points_until_reset=2),
-            "一般违规每满 12 分 90 天内不得报名；本年度扣分 ≥ 2 年底清零前不得报名",
+            "一般违规（虚假交易除外）每满 12 分 90 天内不得报名；本年度扣分 ≥ 2 年底清零前不得报名",
         ),
     ],
 )
@@ -128,7 +128,7 @@ def test_an_ended_version_with_no_successor_is_no_rule() -> None:
         dtype="datetime64[ns]",
     )
     assert rule.select(times).tolist() == [0, -1, -1]
-    assert "2026-07-08 之后有版本失效" in rule.no_rule_message()
+    assert "2026-07-09 起不再适用" in rule.no_rule_message()
 
 
 def test_rules_as_of_pins_every_calculator_the_same_way() -> None:
