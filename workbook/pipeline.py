@@ -29,7 +29,7 @@ datetime.datetime(2024, 3, 3, 10, 0)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -58,6 +58,7 @@ __all__ = [
     "read_order_sheets",
     "read_side_sheets",
     "run_book",
+    "sheet_names",
     "summarize",
 ]
 
@@ -129,11 +130,13 @@ class SideSheets:
     ) -> SideSheets:
         """From :func:`~shoprules.workbook.readers.read_overrides`' ``(values, notes)`` or just a
         mapping of values, and the violation log."""
+        values: Mapping[str, object] | None
+        notes: Mapping[str, str] | None
         if isinstance(overrides, tuple):
             values, notes = overrides
         else:
-            values, notes = overrides or {}, {}
-        return cls(values, notes, violation_log, file)
+            values, notes = overrides, None
+        return cls(values or {}, notes or {}, violation_log, file)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,20 +274,19 @@ def read_order_sheets(
     )
 
 
-def _sheet_names(path: Path, fmt: str) -> list[str]:
-    """Sheet names without loading any sheet (the 规则 / 违规记录 readers load every sheet, so
-    they are only called when those sheets exist)."""
-    if fmt not in WORKBOOK_FORMATS:
+def sheet_names(path: Path, source_format: str) -> list[str]:
+    """Sheet names without loading any sheet (none for CSV and HTML)."""
+    if source_format not in WORKBOOK_FORMATS:
         return []
     from .formats import open_workbook_sheets
 
-    names, _ = open_workbook_sheets(path, fmt)
+    names, _ = open_workbook_sheets(path, source_format)
     return [str(name) for name in names]
 
 
-def read_side_sheets(path: Path, source_format: str) -> SideSheets:
-    """The ``规则`` and ``违规记录`` sheets of a workbook (nothing for CSV and HTML)."""
-    names = _sheet_names(path, source_format)
+def read_side_sheets(path: Path, names: Sequence[str]) -> SideSheets:
+    """The ``规则`` and ``违规记录`` sheets of a workbook whose sheets are ``names`` (their
+    readers load every sheet, so they are only called when those sheets exist)."""
     overrides = read_overrides(path) if OVERRIDES_SHEET in names else ({}, {})
     log = read_violation_log(path) if LOG_SHEET in names else None
     return SideSheets.of(overrides, log, path)
@@ -455,7 +457,7 @@ def run_book(
     report = stage or _noop
     report("read")
     read = read_orders(path, platform=platform, sheet=sheet)
-    side = read_side_sheets(path, read.source_format)
+    side = read_side_sheets(path, sheet_names(path, read.source_format))
     report("compute")
     return compute_output_columns(
         read, overrides=side, as_of=as_of, rules_as_of=rules_as_of, rulebook=rulebook
