@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from shoprules.formulas.engine import RESULT_HEADERS
-from shoprules.workbook.clock import china_now
 from shoprules.workbook.cli import app
+from shoprules.workbook.clock import china_now
 from shoprules.workbook.columns import RESULT_COLUMNS, place_columns
 from shoprules.workbook.errors import ShoprulesError
 from shoprules.workbook.formats import UnusableInput
@@ -49,12 +49,14 @@ def test_china_now_ignores_the_machine_time_zone(monkeypatch: pytest.MonkeyPatch
         os.environ.pop("TZ", None)
         time.tzset()
     assert abs((now - (utc + dt.timedelta(hours=8))).total_seconds()) < 120
-    assert now.second == 0 and now.microsecond == 0
+    assert now.second == 0
+    assert now.microsecond == 0
 
 
 def test_every_expected_error_is_a_shoprules_error() -> None:
     error = UnusableInput("x", sheet="规则", row=3, key="k")
-    assert isinstance(error, ShoprulesError) and isinstance(error, ValueError)
+    assert isinstance(error, ShoprulesError)
+    assert isinstance(error, ValueError)
     assert str(error) == "x（「规则」表第 3 行，参数 k）"
 
 
