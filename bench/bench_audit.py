@@ -16,23 +16,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shoprules.formulas.engine import compute
-from shoprules.workbook import audit
+from shoprules.workbook.audit import book as audit_writer
+from shoprules.workbook.audit import export as audit_export
 
 from tests.audit.conftest import source
 from tests.audit.generate import AS_OF, generate_orders
 
 
-def floor_write(out: Path, columns: list[audit._Column]) -> None:
+def floor_write(out: Path, columns: list[audit_writer._Column]) -> None:
     """The same 明细 cells as plain values (formula columns → their cached numbers)."""
     plain = [
-        audit._Column(c.header, "number", c.cached, c.fmt, width=c.width)
+        audit_writer._Column(c.header, "number", c.cached, c.fmt, width=c.width)
         if c.kind == "formula" and c.cached is not None
         else c
         for c in columns
     ]
-    wb = audit._Book(out, source(0).created_at)
+    wb = audit_writer._Book(out, source(0).created_at)
     sheet = wb.wb.add_worksheet("明细")
-    audit._write_table(wb, sheet, plain)
+    audit_writer._write_table(wb, sheet, plain)
     wb.wb.close()
 
 
@@ -42,8 +43,8 @@ def main() -> int:
     args = parser.parse_args()
     orders, extra, log = generate_orders(args.rows, seed=11)
     engine = compute(orders, as_of=AS_OF, violation_log=log)
-    captured: list[list[audit._Column]] = []
-    original = audit._write_table
+    captured: list[list[audit_writer._Column]] = []
+    original = audit_export._write_table
 
     def capture(wb, sheet, columns, **kw):  # type: ignore[no-untyped-def]
         if sheet.name == "明细":
@@ -52,9 +53,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "bench.audit.xlsx"
-        audit._write_table = capture  # type: ignore[assignment]
+        audit_export._write_table = capture  # type: ignore[assignment]
         start = time.perf_counter()
-        report = audit.export_audit(
+        report = audit_export.export_audit(
             out,
             orders=orders,
             engine=engine,
@@ -63,7 +64,7 @@ def main() -> int:
             extra_columns=extra,
         )
         audit_s = time.perf_counter() - start
-        audit._write_table = original  # type: ignore[assignment]
+        audit_export._write_table = original  # type: ignore[assignment]
         start = time.perf_counter()
         floor_write(Path(directory) / "floor.xlsx", captured[0])
         floor_s = time.perf_counter() - start

@@ -130,7 +130,7 @@ def run_floor(path: Path) -> dict[str, object]:
     """calamine read of the sheet + the patcher writing eleven constant columns."""
     from python_calamine import CalamineWorkbook
     from shoprules.formulas.engine import RESULT_HEADERS
-    from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+    from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python()
     n = len(rows) - 1
@@ -158,7 +158,7 @@ def child(variant: str, path: Path) -> None:
         "openpyxl",
         "python_calamine",
         "shoprules.workbook.recompute",
-        "shoprules.workbook.xlsx_patch",
+        "shoprules.workbook.xlsx",
     ):
         importlib.import_module(module)
     started = time.perf_counter()

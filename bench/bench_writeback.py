@@ -81,7 +81,7 @@ def make_book(path: Path, rows: int) -> None:
 
 
 def result_columns(rows: int) -> list[object]:
-    from shoprules.workbook.xlsx_patch import OutputColumn
+    from shoprules.workbook.xlsx import OutputColumn
 
     start = dt.datetime(2024, 1, 3)
     statuses = ["按时发货", "延迟发货", "待发货", "超时未发货"]
@@ -102,7 +102,7 @@ def result_columns(rows: int) -> list[object]:
 
 
 def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
-    from shoprules.workbook.xlsx_patch import patch_sheet_columns
+    from shoprules.workbook.xlsx import patch_sheet_columns
 
     columns = result_columns(rows)
     numbers = list(range(2, rows + 2))

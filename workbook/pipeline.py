@@ -43,7 +43,7 @@ from .columns import RESULT_COLUMNS
 from .errors import ShoprulesError
 from .formats import UnusableInput
 from .readers import ReadResult, read_orders, read_overrides, read_rows, read_violation_log
-from .xlsx_patch import OutputColumn
+from .xlsx import OutputColumn
 
 __all__ = [
     "WORKBOOK_FORMATS",

@@ -25,7 +25,7 @@ from .pipeline import (
     run_book,
     summarize,
 )
-from .xlsx_patch import OutputColumn
+from .xlsx import OutputColumn
 
 __all__ = [
     "OutputColumn",
@@ -93,7 +93,7 @@ def recompute_book(
     report = stage or (lambda name: None)
     report("write")
     if read.source_format in IN_PLACE_FORMATS:
-        from .xlsx_patch import patch_sheet_columns
+        from .xlsx import patch_sheet_columns
 
         if read.sheet is None:
             raise UnusableInput(f"没有找到订单工作表: {path}")
@@ -110,7 +110,7 @@ def recompute_book(
         outcome.output, outcome.in_place = target, out is None
     else:
         from .formats import load_raw
-        from .xlsx_new import write_new_workbook
+        from .xlsx import write_new_workbook
 
         target = Path(out) if out is not None else new_workbook_path(path)
         _, sheets = load_raw(path)

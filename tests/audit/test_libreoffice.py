@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from shoprules.workbook import audit
+from shoprules.workbook.audit import formulas
 
 from .conftest import Built, build_generated, needs_soffice
 from .recalc import convert, formula_cells
@@ -53,12 +53,12 @@ def test_generated_orders_recompute_identically(generated: Built, tmp_path: Path
 
 
 def test_a_wrong_formula_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = audit._rate_formula
+    original = formulas._rate_formula
 
     def truncating(amount: str, row: int, stack: str | None) -> str:
         return original(amount, row, stack).replace("ROUND(ROUND(", "ROUNDDOWN(ROUND(")
 
-    monkeypatch.setattr(audit, "_rate_formula", truncating)
+    monkeypatch.setattr(formulas, "_rate_formula", truncating)
     built = build_generated(tmp_path / "wrong.audit.xlsx", n=800)
     _, bad = _mismatches(built.path, convert(built.path, tmp_path))
     assert bad, "a truncating formula must disagree with the engine's half-up fen"

@@ -39,7 +39,7 @@ def test_libreoffice_reads_a_rerun_with_fewer_rows(tmp_path: Path) -> None:
 
 
 def test_libreoffice_reads_prefixed_xml(tmp_path: Path) -> None:
-    from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+    from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
     from .test_odd_xml import cells, handmade
 

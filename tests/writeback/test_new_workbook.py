@@ -10,8 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from shoprules.workbook.xlsx_new import write_new_workbook
-from shoprules.workbook.xlsx_patch import OutputColumn, WorkbookNotWritable
+from shoprules.workbook.xlsx import OutputColumn, WorkbookNotWritable, write_new_workbook
 
 from .conftest import needs_soffice, soffice_csv
 

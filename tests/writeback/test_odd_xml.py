@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from shoprules.workbook.xlsx_patch import OutputColumn, PatchReport, patch_sheet_columns
+from shoprules.workbook.xlsx import OutputColumn, PatchReport, patch_sheet_columns
 
 from .conftest import (
     HEADER,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from shoprules.workbook.xlsx_patch import OutputColumn, patch_sheet_columns
+from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
 from .conftest import build_order_book, order_rows
 

@@ -9,14 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from shoprules.workbook import xlsx_patch
-from shoprules.workbook.xlsx_patch import (
+from shoprules.workbook.xlsx import (
     CorruptWorkbook,
     OutputColumn,
     SheetNotFound,
     WorkbookLocked,
     WorkbookNotWritable,
     patch_sheet_columns,
+    rewrite,
 )
 
 COLUMNS = [OutputColumn("违约金", [1.0] * 6, "money")]
@@ -177,7 +177,7 @@ def test_failure_while_streaming_leaves_no_trace(
     def boom(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(xlsx_patch, "_patch_row", boom)
+    monkeypatch.setattr(rewrite, "_patch_row", boom)
     with pytest.raises(RuntimeError):
         patch_sheet_columns(order_book, "订单", 1, ROWS, COLUMNS)
     assert order_book.read_bytes() == before

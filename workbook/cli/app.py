@@ -168,7 +168,7 @@ def input_errors(out: Console, target: Path) -> Iterator[None]:
     """The one error handler: every expected failure (a :class:`ShoprulesError`: bad input, a
     locked, corrupt or unwritable book) → its Chinese message and exit code 2; anything else is
     a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
-    from ..xlsx_patch import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
+    from ..xlsx import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 
     try:
         yield

@@ -28,7 +28,9 @@ from typing import Any
 
 import xlsxwriter
 
-from .xlsx_patch import OutputColumn, PatchReport, WorkbookNotWritable, column_letter
+from .cells import column_letter
+from .columns import OutputColumn, PatchReport
+from .errors import WorkbookNotWritable
 
 _FORMATS = {
     "datetime": "yyyy-mm-dd hh:mm:ss",
@@ -50,7 +52,7 @@ def write_new_workbook(
     """Write ``header`` (row 1), ``rows`` (a list of lists or a DataFrame, one per data row,
     aligned with each column's values) and ``columns`` right of the widest row into a new
     ``out`` — written to a temporary file beside it and moved into place. Returns a
-    :class:`~shoprules.workbook.xlsx_patch.PatchReport`."""
+    :class:`~shoprules.workbook.xlsx.PatchReport`."""
     out = Path(out)
     frame: Any = rows
     if hasattr(frame, "itertuples"):  # a DataFrame: its own header unless one was given

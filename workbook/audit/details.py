@@ -1,0 +1,222 @@
+"""明细: every order with its results; the damages cells are formulas on 规则, with cached values.
+
+Text from orders is always written as a string (no formula injection); buyer personal data in
+the original columns is masked unless ``unmask``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
+from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
+
+from ..masking import mask_frame
+from .book import _Column
+from .formulas import _fill, _version_amounts, _version_formula
+from .rules_sheet import _RULES_FIRST_ROW, _damages_versions
+from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yuan_list
+
+POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
+_UNKNOWN_MONTH: Final = "无付款时间"
+
+
+@dataclass
+class _Details:
+    """The 明细 columns and what the other sheets take from them."""
+
+    columns: list[_Column]
+    month: pd.Series  # payment month per order (or 无付款时间)
+    platform_cn: pd.Series  # platform name in Chinese per order
+    masked: dict[str, str]  # masked column → kind of personal data
+    used: pd.Series  # damages version labels used: late shipping, then out of stock
+
+
+def _detail_columns(
+    orders: pd.DataFrame,
+    res: pd.DataFrame,
+    det: pd.DataFrame,
+    book: Rulebook,
+    extra_columns: pd.DataFrame | None,
+    *,
+    unmask: bool,
+) -> _Details:
+    """明细: one row per order — position, order fields, results, the damages formulas with
+    their cached values, then the original columns (masked unless ``unmask``)."""
+    n = len(orders)
+    excel_rows = np.arange(n, dtype="int64") + 2
+
+    # --- 规则 row of each damages version -------------------------------------------------
+    damages_rows = _damages_versions(book)
+    versions = {v.label: v for *_, v in damages_rows}
+    rule_row = {v.label: _RULES_FIRST_ROW + 1 + i for i, (*_, v) in enumerate(damages_rows)}
+
+    # --- extra (original) columns, masked ---------------------------------------------------
+    extras = (
+        pd.DataFrame(index=range(n))
+        if extra_columns is None
+        else extra_columns.reset_index(drop=True)
+    )
+    masked_kinds: dict[str, str] = {}
+    if not unmask and len(extras.columns):
+        extras, masked_kinds = mask_frame(extras)
+    position = [c for c in POSITION_COLUMNS if c in extras.columns]
+    trailing = [c for c in extras.columns if c not in POSITION_COLUMNS]
+
+    def col(name: str, default: Any = None) -> pd.Series:
+        if name in orders:
+            return orders[name]
+        return pd.Series([default] * n, dtype=object)
+
+    columns: list[_Column] = [_Column("序号", "number", list(range(1, n + 1)), "integer", width=7)]
+    for name in position:
+        values = extras[name]
+        if name == "原始行号":
+            columns.append(_Column(name, "number", _number_list(values), "integer", width=9))
+        else:
+            columns.append(_Column(name, "text", _text_list(values)))
+    paid_at = (
+        pd.to_datetime(col("paid_at")) if "paid_at" in orders else pd.Series(pd.NaT, index=range(n))
+    )
+    month = paid_at.dt.strftime("%Y-%m").fillna(_UNKNOWN_MONTH)
+    platform_cn = col("platform").map(
+        lambda p: PLATFORM_CHINESE.get(p, p) if isinstance(p, str) else None
+    )
+    goods = col("goods_type").map(lambda g: GOODS_TYPES.get(g, g) if isinstance(g, str) else None)
+    columns += [
+        _Column("订单编号", "text", _text_list(col("order_id")), width=21),
+        _Column("子订单编号", "text", _text_list(col("sub_order_id")), width=21),
+        _Column("平台", "text", _text_list(platform_cn), width=7),
+        _Column("月份", "text", month.tolist(), width=9),
+        _Column("商品标题", "text", _text_list(col("title")), width=30),
+        _Column(
+            "实付金额", "number", _yuan_list(col("paid_amount").astype("Int64")), "money", width=11
+        ),
+        _Column("邮费", "number", _yuan_list(col("postage").astype("Int64")), "money", width=8),
+    ]
+    amount_col = len(columns) - 2
+    for name, header in (
+        ("paid_at", "付款时间"),
+        ("promised_ship_by", "承诺发货时间"),
+        ("shipped_at", "发货时间"),
+        ("picked_up_at", "揽收时间"),
+        ("signed_at", "签收时间"),
+        ("refund_requested_at", "退款申请时间"),
+    ):
+        values = _time_list(orders[name]) if name in orders else [None] * n
+        columns.append(_Column(header, "number", values, "datetime", width=19))
+    columns += [
+        _Column("退款原因", "text", _text_list(col("refund_reason")), width=16),
+        _Column("商品类型", "text", _text_list(goods), width=9),
+        _Column("投诉成立", "text", _bool_text(col("complaint_upheld", pd.NA)), width=9),
+        _Column("已主动赔付", "text", _bool_text(col("paid_before_ruling", pd.NA)), width=11),
+        _Column("发货截止", "number", _time_list(res["ship_by"]), "datetime", width=19),
+        _Column("发货依据", "text", _text_list(det["ship_rule"]), width=26),
+        _Column("发货状态", "text", _text_list(res["ship_status"]), width=10),
+        _Column("延迟小时", "number", _number_list(res["hours_late"]), "hours", width=9),
+    ]
+
+    amount_ref = _col(amount_col)
+    base = (
+        orders["paid_amount"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+        if "paid_amount" in orders
+        else np.zeros(n, dtype="int64")
+    )
+    damages = res["damages"].astype("Int64")
+    fee = res["platform_fee"].astype("Int64")
+    late_label = det["late_rule"].fillna("").astype(str)
+    receiver = late_label.map(
+        lambda lab: versions[lab].params.get("receiver") if lab in versions else None
+    )
+    to_platform = (receiver == "platform").to_numpy()
+    has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
+    late_amount = _version_amounts(late_label.where(has_late, ""), base, versions)
+    late_cached = np.where(to_platform, late_amount, det["late_fen"].to_numpy(dtype="int64"))
+
+    late_col = len(columns)
+    oos_col = late_col + 2
+    late_templates = late_label.map(
+        lambda lab: (
+            _version_formula(versions[lab], rule_row[lab], amount_ref, None)
+            if lab in versions
+            else None
+        )
+    ).where(has_late, None)
+    oos_label = det["oos_rule"].fillna("").astype(str)
+    oos_templates = oos_label.map(
+        lambda lab: (
+            _version_formula(versions[lab], rule_row[lab], amount_ref, _col(late_col))
+            if lab in versions
+            else None
+        )
+    )
+    late_formulas = _fill(late_templates, excel_rows)
+    oos_formulas = _fill(oos_templates, excel_rows)
+    late_ref, oos_ref = _col(late_col), _col(oos_col)
+
+    buyer_late = has_late & ~to_platform
+    total_formulas: list[Any] = [None] * n
+    total_cached = _yuan_list(damages)
+    damages_known = damages.notna().to_numpy()
+    damages_rule = res["damages_rule"].fillna("").astype(str)
+    basis = damages_rule.where(damages_rule != "", None)
+    basis = basis.where(damages_known | basis.notna(), "无法计算：见「数据问题」")
+    for i in np.flatnonzero(damages_known).tolist():
+        if buyer_late[i]:
+            r = excel_rows[i]
+            total_formulas[i] = f"=(ROUND({late_ref}{r}*100,0)+ROUND({oos_ref}{r}*100,0))/100"
+        else:
+            total_formulas[i] = total_cached[i]  # plain number (0 when on time)
+    fee_cached = _yuan_list(fee)
+    fee_known = fee.notna().to_numpy()
+    fee_rest = fee.fillna(0).to_numpy(dtype="int64") - np.where(
+        to_platform & has_late, late_amount, 0
+    )
+    fee_formulas: list[Any] = [None] * n
+    for i in np.flatnonzero(fee_known).tolist():
+        if to_platform[i] and has_late[i]:
+            rest = f"+{int(fee_rest[i])}" if fee_rest[i] else ""
+            fee_formulas[i] = f"=(ROUND({late_ref}{excel_rows[i]}*100,0){rest})/100"
+        else:
+            fee_formulas[i] = fee_cached[i]
+
+    columns += [
+        _Column(
+            "延迟发货金额", "formula", late_formulas, "formula", _yuan_list(late_cached), width=12
+        ),
+        _Column("延迟依据", "text", _text_list(late_label.where(has_late, "")), width=30),
+        _Column(
+            "缺货违约金", "formula", oos_formulas, "formula", _yuan_list(det["oos_fen"]), width=11
+        ),
+        _Column("缺货依据", "text", _text_list(oos_label), width=30),
+        _Column("违约金", "formula", total_formulas, "formula", total_cached, width=10),
+        _Column("违约金依据", "text", _text_list(basis), width=34),
+        _Column("平台扣款", "formula", fee_formulas, "formula", fee_cached, width=10),
+        _Column("扣分", "number", _number_list(res["points"]), "integer", width=6),
+        _Column(
+            "扣分类别",
+            "text",
+            _text_list(
+                det["track"].map(lambda t: TRACK_NAMES.get(t, t) if isinstance(t, str) else None)
+            ),
+            width=9,
+        ),
+        _Column("扣分依据", "text", _text_list(det["points_rule"]), width=30),
+        _Column("退货截止", "number", _time_list(res["return_by"]), "datetime", width=19),
+        _Column("退货状态", "text", _text_list(res["return_status"]), width=9),
+        _Column("退货依据", "text", _text_list(det["return_rule"]), width=28),
+        _Column("运费承担", "text", _text_list(res["freight"]), width=18),
+        _Column("数据问题", "text", _text_list(res["problems"]), width=40),
+    ]
+    for name in trailing:
+        columns.append(
+            _Column(
+                str(name),
+                "text",
+                _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v))),
+            )
+        )
+    used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
+    return _Details(columns, month, platform_cn, masked_kinds, used)

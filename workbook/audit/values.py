@@ -1,0 +1,56 @@
+"""Values as cell lists for the audit tables: text, numbers, yuan from fen, Excel serial times,
+是/否; column letters."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+_EXCEL_EPOCH: Final = np.datetime64("1899-12-30T00:00:00", "ns")
+_DAY_NS: Final = 86_400 * 10**9
+
+
+def _col(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _serials(values: object) -> np.ndarray:
+    """Datetimes → Excel serial day numbers (NaN for NaT), vectorised."""
+    times = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
+    out = (times - _EXCEL_EPOCH).astype("int64") / _DAY_NS
+    return np.where(np.isnat(times), np.nan, out)
+
+
+def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:
+    series = pd.Series(values, dtype=object)
+    blank = (series.isna() | series.astype(str).eq("")).to_numpy()
+    out = np.array(series.astype(str).to_numpy(dtype=object), dtype=object, copy=True)
+    out[blank] = None
+    return out.tolist()
+
+
+def _number_list(values: pd.Series | np.ndarray) -> list[Any]:
+    array = pd.Series(values).astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return [None if v != v else v for v in array.tolist()]
+
+
+def _yuan_list(fen: pd.Series | np.ndarray) -> list[Any]:
+    return _number_list(pd.Series(fen).astype("Float64") / 100)
+
+
+def _time_list(values: object) -> list[Any]:
+    return [None if v != v else v for v in _serials(values).tolist()]
+
+
+def _bool_text(values: pd.Series) -> list[Any]:
+    series = values.astype("boolean")
+    out = np.where(series.fillna(False).to_numpy(dtype=bool), "是", "否").astype(object)
+    out[series.isna().to_numpy()] = None
+    return out.tolist()

@@ -1,0 +1,33 @@
+"""Excel output: result columns patched into an existing ``.xlsx``/``.xlsm`` (:mod:`.patch`),
+or a new workbook for inputs that cannot be patched (:mod:`.new`).
+
+Modules: ``columns`` (what is written), ``errors``, ``cells`` (values → cell XML), ``zipio``
+(the zip container), ``parts`` (workbook parts), ``styles`` (styles.xml), ``sheetxml`` (sheet XML
+by byte search), ``layout`` (where the columns go), ``rewrite`` (the streamed sheet rewrite),
+``atomic`` (lock file, backup, atomic replace), ``patch`` and ``new`` (the two entry points).
+"""
+
+from .atomic import backup_path, lock_file_for
+from .cells import column_index, column_letter, excel_serial, xml_text
+from .columns import ColumnKind, OutputColumn, PatchReport
+from .errors import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
+from .new import write_new_workbook
+from .patch import patch_sheet_columns
+
+__all__ = [
+    "ColumnKind",
+    "CorruptWorkbook",
+    "OutputColumn",
+    "PatchReport",
+    "SheetNotFound",
+    "WorkbookLocked",
+    "WorkbookNotWritable",
+    "backup_path",
+    "column_index",
+    "column_letter",
+    "excel_serial",
+    "lock_file_for",
+    "patch_sheet_columns",
+    "write_new_workbook",
+    "xml_text",
+]

@@ -1,0 +1,19 @@
+"""Why a workbook could not be patched or written; messages in Chinese, saying what to do."""
+
+from __future__ import annotations
+
+
+class WorkbookLocked(OSError):
+    """Excel has the workbook open (its ``~$`` owner file is beside it)."""
+
+
+class CorruptWorkbook(ValueError):
+    """The file is not a readable xlsx/xlsm (truncated, damaged, or another format)."""
+
+
+class SheetNotFound(ValueError):
+    """The workbook has no (work)sheet of that name."""
+
+
+class WorkbookNotWritable(OSError):
+    """The folder or the file cannot be written (read-only folder, no permission, disk full)."""

@@ -1,0 +1,234 @@
+"""Write result columns into an existing ``.xlsx``/``.xlsm`` without touching anything else.
+
+What changes: the order sheet's XML (its result cells, ``<dimension>``, ``<cols>`` widths of
+appended columns, a row's ``spans`` hint) and ``styles.xml`` (number formats and cell formats
+appended at the end, never renumbered; reused on re-runs). Every other zip member is copied as
+its raw compressed bytes — local header, data and central-directory record unchanged apart from
+its offset — in the original order: other sheets, charts, images, drawings, pivot caches,
+comments, data validation, defined names, ``vbaProject.bin``. The shared-string table is never
+touched (new text is an inline string) and text is never written as a formula, even when it
+starts with ``=``, ``+``, ``-`` or ``@``. The result goes to a temporary file in the book's
+folder, is fsynced and moved into place with ``os.replace``; ``BOOK.xlsx.bak`` keeps the original.
+
+Streaming: the sheet XML is read ``_CHUNK`` bytes at a time and cut into ``<row>`` elements by
+byte search (no tree is built, so 100,000 rows cost a few MB of memory); a row is copied
+unchanged unless it gets or loses result cells. Data rows are handled without parsing their
+cells when they end with result cells only (a re-run) or have none yet (a first run); other rows
+are split into cells. The new XML is deflated in a second thread while the next rows are built.
+The sheet is never parsed by an XML parser, so entities are never expanded; the small parts that
+are (workbook, relationships, styles, shared strings) go through defusedxml.
+
+Where the columns go: a result column whose header is already in the header row (the right-most
+such cell, surrounding spaces ignored) is overwritten where it is; the others are appended right
+of the right-most cell with a value in the header row or any row below it (merged ranges
+included) — immediately right of the data. Rows above the header (a title) do not count.
+
+Stale results: in rows below the header that are not data rows any more, a result column's cell
+is cleared when it holds a value (not a formula) in a result cell format (default font, fill and
+border with a result number format, as written here) — results of deleted orders never linger,
+while a formula, or a note the user typed and formatted there, stays. Clearing keeps a format the
+user applied. Data rows get the new value or, for ``None``, a cleared cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from defusedxml import ElementTree as SafeET
+
+from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
+from .cells import column_letter
+from .columns import _FORMATS, OutputColumn, PatchReport
+from .errors import CorruptWorkbook, WorkbookLocked, WorkbookNotWritable
+from .layout import _Plan, _plan, _Restart
+from .parts import _locate, _Parts
+from .rewrite import _rewrite_sheet
+from .styles import _append_styles, _our_styles
+from .zipio import _Archive, _deflate_stream, _read_central_directory, _write_zip
+
+# --------------------------------------------------------------------------------------------
+# public entry point
+
+
+def patch_sheet_columns(
+    book: Path,
+    sheet: str,
+    header_row: int,
+    row_numbers: Sequence[int],
+    columns: Sequence[OutputColumn],
+    *,
+    out: Path | None = None,
+    keep_backup: bool = True,
+    compresslevel: int = 3,
+) -> PatchReport:
+    """Write ``columns`` into ``sheet`` of ``book`` (in place, or to ``out``): see the module
+    docstring for where they go and what else is kept.
+
+    ``header_row`` and ``row_numbers`` are 1-based sheet rows; each column has one value per
+    entry of ``row_numbers``. In place, ``BOOK.bak`` keeps the original when ``keep_backup``.
+    Raises :class:`WorkbookLocked`, :class:`CorruptWorkbook`, :class:`SheetNotFound`,
+    :class:`WorkbookNotWritable` (messages in Chinese, saying what to do); on any error the book
+    is left as it was.
+
+    >>> import tempfile, openpyxl
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> wb = openpyxl.Workbook(); ws = wb.active; ws.title = "订单"
+    >>> ws.append(["订单编号", "实付金额"]); ws.append(["1001", 99]); wb.save(folder / "a.xlsx")
+    >>> report = patch_sheet_columns(folder / "a.xlsx", "订单", 1, [2],
+    ...     [OutputColumn("违约金", [5.0], "money"), OutputColumn("数据问题", ["=x"], "text")])
+    >>> report.columns, report.backup.name
+    ({'违约金': 'C', '数据问题': 'D'}, 'a.xlsx.bak')
+    >>> [c.value for c in openpyxl.load_workbook(folder / "a.xlsx")["订单"][2]]
+    ['1001', 99, 5, '=x']
+    """
+    book = Path(book)
+    target = Path(out) if out is not None else book
+    in_place = target.resolve() == book.resolve() if target.exists() else False
+    plan_rows = _validate(header_row, row_numbers, columns)
+    for candidate in {book, target}:
+        lock = lock_file_for(candidate)
+        if lock.exists():
+            raise WorkbookLocked(
+                f"工作簿「{candidate.name}」正在 Excel/WPS 中打开（旁边有 {lock.name}）。"
+                "请先保存并关闭它，再重试；原文件未改动。"
+                "（若确实没有打开，可能是 Excel 异常退出留下的，删除该文件后重试）"
+            )
+    if not book.is_file():
+        raise FileNotFoundError(f"找不到工作簿: {book}")
+    try:
+        archive = zipfile.ZipFile(book)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise CorruptWorkbook(
+            f"「{book.name}」不是可读的 .xlsx/.xlsm 工作簿，可能已损坏或不完整（{error}）。"
+            "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
+        ) from error
+    with archive, open(book, "rb") as raw:
+        try:
+            members = _read_central_directory(raw)
+            parts = _locate(archive, sheet)
+            plan = _plan(archive, parts, header_row, plan_rows, columns)
+            styles_xml, xf_ids, appended = _append_styles(
+                archive.read(parts.styles), sorted({c.kind for c in columns})
+            )
+        except (zipfile.BadZipFile, EOFError, KeyError, SafeET.ParseError, zlib.error) as error:
+            raise _corrupt(book, error) from error
+        ours = {int(v) for v in _our_styles(styles_xml)}
+        folder = target.parent
+        try:
+            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".shoprules-", suffix=".tmp")
+        except OSError as error:
+            raise WorkbookNotWritable(
+                f"无法在文件夹「{folder}」中写入（{error.strerror or error}）。原文件未改动；"
+                "请检查该文件夹是否只读、磁盘是否已满，或用 -o 写到其他位置"
+            ) from error
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "w+b") as handle:
+
+                def attempt(plan: _Plan) -> PatchReport:
+                    plan.xf_ids, plan.ours = xf_ids, ours
+                    report = PatchReport(path=target, styles_appended=appended)
+                    _write_book(handle, raw, archive, members, parts, plan, report, styles_xml, appended, compresslevel)  # fmt: skip
+                    return report
+
+                try:
+                    report = attempt(plan)
+                except _Restart:  # a value right of the header row: scan the sheet in full
+                    handle.seek(0)
+                    handle.truncate()
+                    report = attempt(
+                        _plan(archive, parts, header_row, plan_rows, columns, full=True)
+                    )
+                handle.flush()
+                os.fsync(handle.fileno())
+            mode = book.stat().st_mode & 0o7777
+            os.chmod(temp, mode)
+        except (zipfile.BadZipFile, EOFError, zlib.error, SafeET.ParseError) as error:
+            temp.unlink(missing_ok=True)
+            raise _corrupt(book, error) from error
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise WorkbookNotWritable(
+                f"写入临时文件失败（{error.strerror or error}）。原文件未改动；请检查磁盘空间和权限"
+            ) from error
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    try:
+        if keep_backup and (out is None or in_place):
+            report.backup = backup_path(book)
+            _copy_atomically(book, report.backup)
+        os.replace(temp, target)
+        _fsync_folder(folder)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise WorkbookNotWritable(
+            f"无法替换「{target.name}」（{error.strerror or error}）。原文件未改动；"
+            "请确认文件没有被其他程序占用、文件夹可写，或用 -o 写到其他位置"
+        ) from error
+    report.bytes = target.stat().st_size
+    return report
+
+
+def _write_book(
+    handle: IO[bytes],
+    raw: IO[bytes],
+    archive: zipfile.ZipFile,
+    members: _Archive,
+    parts: _Parts,
+    plan: _Plan,
+    report: PatchReport,
+    styles_xml: bytes,
+    styles_changed: int,
+    level: int,
+) -> None:
+    report.columns = {c.header: column_letter(plan.targets[c.header]) for c in plan.columns}
+    report.appended = [c.header for c in plan.columns if c.header in plan.new_headers]
+    replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]] = {
+        parts.sheet: lambda f: _deflate_stream(
+            f, _rewrite_sheet(archive, parts.sheet, plan, report), level
+        ),
+    }
+    if styles_changed:
+        replacements[parts.styles] = lambda f: _deflate_stream(f, iter([styles_xml]), level)
+    _write_zip(raw, handle, members, replacements)
+
+
+def _corrupt(book: Path, error: BaseException) -> CorruptWorkbook:
+    return CorruptWorkbook(
+        f"「{book.name}」已损坏或不完整，无法读取（{type(error).__name__}: {error}）。"
+        "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
+    )
+
+
+def _validate(
+    header_row: int, row_numbers: Sequence[int], columns: Sequence[OutputColumn]
+) -> list[tuple[int, int]]:
+    if header_row < 1:
+        raise ValueError(f"表头行号应 ≥ 1: {header_row}")
+    if not columns:
+        raise ValueError("没有要写入的列")
+    headers = [c.header for c in columns]
+    if len(set(headers)) != len(headers) or any(not h.strip() for h in headers):
+        raise ValueError(f"列标题不能为空或重复: {headers}")
+    for column in columns:
+        if column.kind not in _FORMATS:
+            raise ValueError(f"列「{column.header}」的类型未知: {column.kind!r}")
+        if len(column.values) != len(row_numbers):
+            raise ValueError(
+                f"列「{column.header}」有 {len(column.values)} 个值，但有 {len(row_numbers)} 行"
+            )
+    pairs = sorted((int(n), k) for k, n in enumerate(row_numbers))
+    for (a, _), (b, _) in itertools.pairwise(pairs):
+        if a == b:
+            raise ValueError(f"行号重复: {a}")
+    if pairs and (pairs[0][0] <= header_row or pairs[-1][0] > 1_048_576):
+        raise ValueError(f"数据行号应在表头行 {header_row} 之下且不超过 1048576")
+    return pairs
