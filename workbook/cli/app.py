@@ -168,16 +168,10 @@ def input_errors(out: Console, target: Path) -> Iterator[None]:
     """The one error handler: every expected failure (a :class:`ShoprulesError`: bad input, a
     locked, corrupt or unwritable book) → its Chinese message and exit code 2; anything else is
     a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
-    from ..xlsx import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
-
     try:
         yield
     except ShoprulesError as error:
         raise fail(out, str(error), error.hint) from error
-    except WorkbookLocked as error:
-        raise fail(out, str(error), "在 Excel/WPS 中保存并关闭该工作簿后重试") from error
-    except (CorruptWorkbook, SheetNotFound, WorkbookNotWritable) as error:
-        raise fail(out, str(error)) from error
     except PermissionError as error:
         raise fail(
             out,
