@@ -60,7 +60,7 @@ def test_every_expected_error_is_a_shoprules_error() -> None:
     assert str(error) == "x（「规则」表第 3 行，参数 k）"
 
 
-@pytest.mark.parametrize("command", ["recompute"])
+@pytest.mark.parametrize("command", ["recompute", "audit"])
 def test_bad_rule_row_is_bad_input_with_its_location(command: str, tmp_path: Path) -> None:
     """Drift fix: ``audit`` reported a bad 规则 row as an internal error (内部错误 OverrideError)
     while ``recompute`` said bad input; both now say bad input, exit 2, naming sheet/row/key."""
@@ -74,3 +74,26 @@ def test_bad_rule_row_is_bad_input_with_its_location(command: str, tmp_path: Pat
     assert "未写入任何文件" in result.output
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.audit.xlsx"))
+
+
+def test_audit_created_at_is_china_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Drift fix: 来源 生成时间 was the machine's local time; now China time like every now."""
+    import openpyxl
+    from shoprules.workbook.audit import audit_book
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("no tzset on this platform")
+    path = write_book(tmp_path / "o.xlsx", order_rows())
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        utc = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        audit_book(path, tmp_path / "a.xlsx", as_of=dt.datetime(2024, 7, 1, 9))
+    finally:
+        monkeypatch.delenv("TZ")
+        os.environ.pop("TZ", None)
+        time.tzset()
+    rows = openpyxl.load_workbook(tmp_path / "a.xlsx")["来源"].iter_rows(values_only=True)
+    created = next(str(r[1]) for r in rows if r[0] == "生成时间")
+    china = utc + dt.timedelta(hours=8)
+    assert abs((dt.datetime.fromisoformat(created) - china).total_seconds()) < 120
