@@ -33,7 +33,14 @@ from shoprules.workbook.errors import ShoprulesError
 from . import convert as cv
 from .logs import log_exception
 
-__all__ = ["RecomputeDone", "export_audit", "main", "recompute"]
+__all__ = [
+    "RecomputeDone",
+    "export_audit",
+    "export_audit_button",
+    "main",
+    "recompute",
+    "recompute_button",
+]
 
 TITLE: Final = "店铺罚则"
 
@@ -236,3 +243,25 @@ def main(book: Any = None) -> None:
     except Exception as error:
         _report(book, "导出审计表", error)
     book.app.alert("\n".join(lines), title=TITLE, mode="info")
+
+
+def recompute_button(book: Any = None) -> None:
+    """The 重算 button: recompute the active order sheet and show the summary."""
+    book = _caller(book)
+    try:
+        done = recompute(book)
+    except Exception as error:
+        _report(book, "重算", error)
+        return
+    book.app.alert(done.text(), title=TITLE, mode="info")
+
+
+def export_audit_button(book: Any = None) -> None:
+    """The 导出审计 button: export the audit workbook next to the saved workbook."""
+    book = _caller(book)
+    try:
+        path = export_audit(book)
+    except Exception as error:
+        _report(book, "导出审计表", error)
+        return
+    book.app.alert(f"审计表: {path}", title=TITLE, mode="info")
