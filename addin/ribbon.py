@@ -25,13 +25,16 @@ import datetime as dt
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from shoprules.workbook.clock import china_now
 from shoprules.workbook.errors import ShoprulesError
 
 from . import convert as cv
 from .logs import log_exception
+
+if TYPE_CHECKING:
+    from shoprules.workbook.pipeline import SideSheets
 
 __all__ = [
     "RecomputeDone",
@@ -91,7 +94,7 @@ def _saved_path(book: Any) -> Path | None:
     return path if path.is_file() else None
 
 
-def _side_sheets(book: Any) -> Any:
+def _side_sheets(book: Any) -> SideSheets:
     """``规则`` overrides and ``违规记录`` from the saved file (the batch readers read files)."""
     from shoprules.workbook.pipeline import SideSheets, read_side_sheets
 
