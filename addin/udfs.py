@@ -425,7 +425,7 @@ def SR_FREIGHT(fault_or_reason: Any, free_shipping: Any = False) -> Any:
             layout.n, reason.problems, free.problems, _missing(blank, reason.blank, "退款原因")
         )
         ok = ~blank & pd.isna(problems)
-        out = api.freight(reason.values.where(ok, None), free.values)
+        out = api.freight(reason.values.where(ok, None), free.values, event_time=_now())
         return _finish(layout, blank, problems, _texts(out["text"]), out["problem"])
 
     return _guarded("SR_FREIGHT", body)
@@ -468,8 +468,7 @@ def SR_RULE(
             t.problems,
         )
         ok = ~blank & pd.isna(problems)
-        # Object dtype: api.rule_parameter fills blank times in place, which a datetime64
-        # Series (read-only under pandas copy-on-write) does not allow.
+        # Blank times mean now; the API itself reads no clock.
         when = pd.Series(cv.times_to_excel(_filled(t, _now())), dtype=object)
         out = api.rule_parameter(p.values.where(ok, None), r.values, k.values, when)
         values = out["value"].to_numpy(dtype=object).copy()

@@ -20,19 +20,20 @@ Normalising user text (``淘宝``, ``延迟发货``, ``2024/3/1``) is the caller
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from . import damages as _damages
-from . import engine as _engine
+from .calculators.returns import returns as _returns
+from .calculators.shipping import ship_deadlines as _ship_deadlines
+from .calculators.shipping import shipping as _shipping
 from .fields import PLATFORM_CHINESE
 from .freight import classify_fault, freight_split
 from .points import violation_points as _violation_points
-from .rulebook import Rulebook, load_rulebook
-from .timers import NO_RULE, timer_deadlines
+from .rulebook import NO_RULE, Rulebook, load_rulebook
+from .timers import timer_deadlines
 
 Column: TypeAlias = Any  # a pandas Series, or a scalar that broadcasts
 _MISSING_PLATFORM: Final = "平台无法识别（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
@@ -59,6 +60,13 @@ def _times(column: pd.Series) -> np.ndarray:
 
 def _objects(column: pd.Series) -> np.ndarray:
     return column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+
+
+def _problem_or_none(text: np.ndarray) -> np.ndarray:
+    """A calculator's problem column (``""`` = fine) as the API's (``None`` = fine)."""
+    out = np.asarray(text, dtype=object).copy()
+    out[out == ""] = None
+    return out
 
 
 def _platform_problems(platform: np.ndarray, problems: np.ndarray) -> np.ndarray:
@@ -133,17 +141,16 @@ def ship_deadline(
     problems = np.full(n, None, dtype=object)
     bad_platform = _platform_problems(plat, problems)
     ok = pd.notna(plat) & ~bad_platform & (~np.isnat(paid) | ~np.isnat(promised))
-    governing = np.where(np.isnat(paid), promised, paid)
-    for code in pd.unique(plat[ok]):
-        rows = ok & (plat == code)
-        result = timer_deadlines(
-            book.timers[f"{code}.ship_by"],
-            paid[rows],
-            governing=governing[rows],
-            goods_type=goods[rows],
-            override=promised[rows],
+    if ok.any():
+        found = _ship_deadlines(
+            book,
+            plat[ok],
+            {"paid_at": paid[ok], "promised_ship_by": promised[ok]},
+            goods=goods[ok],
+            governing=np.where(np.isnat(paid), promised, paid)[ok],
         )
-        deadline[rows], rule[rows], problems[rows] = result.deadline, result.labels, result.problems
+        deadline[ok], rule[ok] = found.ship_by, found.labels
+        problems[ok] = _problem_or_none(found.problems)
     return pd.DataFrame({"deadline": deadline, "rule": rule, "problem": problems})
 
 
@@ -163,48 +170,38 @@ def ship_status(
     book = rulebook or load_rulebook()
     cols = _broadcast(paid_at, shipped_at, platform, goods_type, promised_by, as_of, picked_up_at)
     paid_s, shipped_s, platform_s, goods_s, promised_s, as_of_s, picked_s = cols
-    orders = pd.DataFrame(
-        {
-            "platform": _objects(platform_s),
-            "paid_at": _times(paid_s),
-            "shipped_at": _times(shipped_s),
-            "picked_up_at": _times(picked_s),
-            "promised_ship_by": _times(promised_s),
-            "goods_type": goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object),
-            "paid_amount": pd.array(
-                np.zeros(len(paid_s), dtype="int64"), dtype="Int64"
-            ),  # status only
-        }
-    )
+    plat = _objects(platform_s)
+    events = {
+        "paid_at": _times(paid_s),
+        "shipped_at": _times(shipped_s),
+        "picked_up_at": _times(picked_s),
+        "promised_ship_by": _times(promised_s),
+    }
+    goods = goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object)
     as_of_times = _times(as_of_s)
-    n = len(orders)
+    n = len(plat)
     status = np.full(n, None, dtype=object)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     hours = np.full(n, np.nan)
     rule = np.full(n, None, dtype=object)
     problems = np.full(n, None, dtype=object)
-    bad_platform = _platform_problems(orders["platform"].to_numpy(dtype=object), problems)
+    bad_platform = _platform_problems(plat, problems)
     usable = (
-        orders["platform"].notna().to_numpy()
+        pd.notna(plat)
         & ~bad_platform
-        & (
-            ~np.isnat(orders["paid_at"].to_numpy())
-            | ~np.isnat(orders["promised_ship_by"].to_numpy())
-        )
+        & (~np.isnat(events["paid_at"]) | ~np.isnat(events["promised_ship_by"]))
     )
     for moment in pd.unique(as_of_times[usable]):
         rows = usable & (as_of_times == moment)
-        result = _engine.compute(
-            orders[rows].reset_index(drop=True), as_of=pd.Timestamp(moment), rulebook=book
+        found = _shipping(
+            book,
+            plat[rows],
+            {name: column[rows] for name, column in events.items()},
+            as_of=pd.Timestamp(moment),
+            goods=goods[rows],
         )
-        status[rows] = result.results["ship_status"].to_numpy(dtype=object)
-        deadline[rows] = result.results["ship_by"].to_numpy(dtype="datetime64[ns]")
-        hours[rows] = (
-            result.results["hours_late"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
-        )
-        rule[rows] = result.detail["ship_rule"].to_numpy(dtype=object)
-        text = result.results["problems"].to_numpy(dtype=object)
-        problems[rows] = np.where(text == "", None, text)
+        status[rows], deadline[rows], hours[rows] = found.status, found.ship_by, found.hours_late
+        rule[rows], problems[rows] = found.labels, _problem_or_none(found.problems)
     return pd.DataFrame(
         {
             "status": status,
@@ -274,25 +271,22 @@ def return_status(
     signed_s, requested_s, as_of_s, returnable_s = _broadcast(
         signed_at, requested_at, as_of, returnable
     )
-    orders = pd.DataFrame(
-        {
-            "signed_at": _times(signed_s),
-            "refund_requested_at": _times(requested_s),
-            "returnable": pd.array(returnable_s, dtype="boolean"),
-        }
-    )
+    events = {"signed_at": _times(signed_s), "refund_requested_at": _times(requested_s)}
+    allowed = pd.array(returnable_s, dtype="boolean").fillna(True).to_numpy(dtype=bool)
     as_of_times = _times(as_of_s)
-    n = len(orders)
+    n = len(as_of_times)
     status = np.full(n, None, dtype=object)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     problems = np.full(n, None, dtype=object)
     for moment in pd.unique(as_of_times[~np.isnat(as_of_times)]):
         rows = as_of_times == moment
-        result = _engine.compute(
-            orders[rows].reset_index(drop=True), as_of=pd.Timestamp(moment), rulebook=book
+        found = _returns(
+            book,
+            {name: column[rows] for name, column in events.items()},
+            as_of=pd.Timestamp(moment),
+            returnable=allowed[rows],
         )
-        status[rows] = result.results["return_status"].to_numpy(dtype=object)
-        deadline[rows] = result.results["return_by"].to_numpy(dtype="datetime64[ns]")
+        status[rows], deadline[rows] = found.status, found.return_by
     return pd.DataFrame({"status": status, "deadline": deadline, "problem": problems})
 
 
@@ -300,31 +294,30 @@ def freight(
     fault_or_reason: Column,
     free_shipping: Column,
     *,
+    event_time: Column,
     rulebook: Rulebook | None = None,
     platform: Column = None,
-    event_time: Column = None,
 ) -> pd.DataFrame:
     """Columns: ``text`` (``发货:卖家 退货:买家``), ``fault`` (seller/buyer/unclear…),
-    ``outbound`` and ``return_leg`` (卖家/买家), ``rule``, ``problem``. Without a time, the rules
-    in force now apply; without a platform, only the general rule."""
+    ``outbound`` and ``return_leg`` (卖家/买家), ``rule``, ``problem``. ``event_time`` chooses
+    the rules (a blank time gives a blank row); without a platform, only the general rule."""
     book = rulebook or load_rulebook()
     reason_s, free_s, platform_s, time_s = _broadcast(
         fault_or_reason, free_shipping, platform, event_time
     )
     n = len(reason_s)
     when = _times(time_s)
-    when[np.isnat(when)] = pd.Timestamp.now().floor("s").to_datetime64()
     fault = classify_fault(reason_s.astype(object).where(reason_s.notna(), None), book).to_numpy(
         dtype=object
     )
     free = pd.array(free_s, dtype="boolean").fillna(False).to_numpy(dtype=bool)
     split = freight_split(book, fault, free, _objects(platform_s), when)
-    blank = pd.isna(fault)
+    blank = pd.isna(fault) | np.isnat(when)
     nothing = np.array(None, dtype=object)
     text = np.where(blank, nothing, split.text)
     columns = {
         "text": text,
-        "fault": fault,
+        "fault": np.where(blank, nothing, fault),
         "outbound": np.where(blank, nothing, split.outbound),
         "return_leg": np.where(blank, nothing, split.return_leg),
         "rule": np.where(blank, nothing, split.labels),
@@ -357,12 +350,12 @@ def rule_parameter(
 
     ``rule`` is a violation code or name for damages and points (``延迟发货``), or a timer name
     (``ship_by``, ``return_window``…). Parameters: ``rate`` (fraction), ``min``, ``max``,
-    ``amount`` (yuan), ``points``, ``track``, ``duration`` (text such as ``48h``)."""
+    ``amount`` (yuan), ``points``, ``track``, ``duration`` (text such as ``48h``). A blank
+    ``event_time`` gives a blank row (the caller says which day it means, e.g. today)."""
     book = rulebook or load_rulebook()
     platform_s, rule_s, param_s, time_s = _broadcast(platform, rule, parameter, event_time)
     n = len(platform_s)
     when = _times(time_s)
-    when[np.isnat(when)] = pd.Timestamp.now().floor("s").to_datetime64()
     values = np.full(n, None, dtype=object)
     labels = np.full(n, None, dtype=object)
     sources = np.full(n, None, dtype=object)
@@ -382,21 +375,20 @@ def rule_parameter(
             confidence[positions],
             problems[positions],
         ) = (result[0], result[1], result[2], result[3], result[4])
-    return pd.DataFrame(
-        {
-            "value": values,
-            "rule": labels,
-            "source": sources,
-            "confidence": confidence,
-            "problem": problems,
-        }
-    )
+    columns = {
+        "value": values,
+        "rule": labels,
+        "source": sources,
+        "confidence": confidence,
+        "problem": problems,
+    }
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
 
 
 def _one_parameter(
     book: Rulebook, platform: object, rule: object, parameter: object, when: object
 ) -> tuple[object, ...]:
-    if platform is None or pd.isna(platform) or rule is None or pd.isna(rule):
+    if platform is None or pd.isna(platform) or rule is None or pd.isna(rule) or pd.isna(when):
         return (None, None, None, None, None)
     name = str(rule).strip()
     code = book.violation_code(name) or name
@@ -423,16 +415,15 @@ def _one_parameter(
                 None,
                 found.no_rule_message(),
             )
-        params = version.params
         if wanted is None:
             return (
-                f"{found.name}：{_describe(params)}",
+                f"{found.name}：{version.describe()}",
                 version.label,
                 version.source,
                 version.confidence,
                 None,
             )
-        value = _parameter_value(params, wanted)
+        value = version.params.parameter(wanted)
         if value is not None:
             return (value, version.label, version.source, version.confidence, None)
     if all(c is None for c in candidates):
@@ -444,43 +435,3 @@ def _one_parameter(
         None,
         f"参数无法识别: {wanted}（可用 rate/min/max/amount/points/track/duration）",
     )
-
-
-def _parameter_value(params: Mapping[str, Any], wanted: str) -> object:
-    if wanted == "rate" and "rate" in params:
-        return params["rate"] / 10_000
-    if wanted in ("min", "max", "amount") and wanted in params:
-        return params[wanted] / 100
-    if wanted in ("points", "track") and wanted in params:
-        return params[wanted]
-    if wanted.startswith("duration") and "durations" in params:
-        goods = wanted.split(".", 1)[1] if "." in wanted else "default"
-        duration = params["durations"].get(goods, params["durations"]["default"])
-        return str(duration)
-    return None
-
-
-def _describe(params: Mapping[str, Any]) -> str:
-    def get(key: str) -> Any:
-        return params.get(key)
-
-    kind = get("kind")
-    if kind == "rate_clamped":
-        return f"{get('rate') / 100:g}% × 实付金额，下限 {get('min') / 100:g} 元，上限 {get('max') / 100:g} 元"
-    if kind == "flat":
-        return f"每单 {get('amount') / 100:g} 元"
-    if kind == "bands":
-        return "按金额分段：" + "；".join(
-            f"≥{b['from'] / 100:g} 元: "
-            + (
-                f"{b['amount'] / 100:g} 元"
-                if "amount" in b
-                else f"{b['rate'] / 100:g}% [{b['min'] / 100:g}, {b['max'] / 100:g}]"
-            )
-            for b in get("bands")
-        )
-    if "points" in params:
-        return f"{get('track')} 类 {get('points')} 分"
-    if "durations" in params:
-        return "，".join(f"{k}: {v}" for k, v in get("durations").items())
-    return ""

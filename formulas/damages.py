@@ -12,12 +12,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from .money import apply_rate_floor_yuan, apply_rate_half_up
-from .rulebook import Rule
+from .rulebook import DamagesParams, Rule, governing_times
 
 
 @dataclass(frozen=True)
@@ -32,42 +30,18 @@ class DamagesColumn:
     problems: np.ndarray
 
 
-def _rate(base: np.ndarray, rate_bp: int, rounding: str) -> np.ndarray:
-    rates = np.full(base.shape, rate_bp, dtype="int64")
-    if rounding == "floor_yuan":
-        return apply_rate_floor_yuan(base, rates)
-    return apply_rate_half_up(base, rates)
-
-
-def version_amounts(params: dict[str, Any] | Any, base_fen: np.ndarray) -> np.ndarray:
+def version_amounts(params: DamagesParams, base_fen: np.ndarray) -> np.ndarray:
     """Amounts in fen for one version over a column of base amounts (fen, non-negative)."""
-    base = np.asarray(base_fen, dtype="int64")
-    kind = params["kind"]
-    if kind == "flat":
-        return np.full(base.shape, params["amount"], dtype="int64")
-    if kind == "rate_clamped":
-        raw = _rate(base, params["rate"], params["rounding"])
-        return np.clip(raw, params["min"], params["max"])
-    bands = params["bands"]
-    starts = np.array([b["from"] for b in bands], dtype="int64")
-    which = np.searchsorted(starts, base, side="right") - 1
-    out = np.zeros(base.shape, dtype="int64")
-    for i, band in enumerate(bands):
-        rows = which == i
-        if not rows.any():
-            continue
-        if "amount" in band:
-            out[rows] = band["amount"]
-        else:
-            raw = _rate(base[rows], band["rate"], params["rounding"])
-            out[rows] = np.clip(raw, band["min"], band["max"])
-    return out
+    return params.amounts(np.asarray(base_fen, dtype="int64"))
 
 
-def rule_damages(rule: Rule, base_fen: np.ndarray, governing: np.ndarray) -> DamagesColumn:
-    """Damages of one rule (one platform and violation) over columns of bases and times."""
+def rule_damages(
+    rule: Rule, base_fen: np.ndarray, governing: np.ndarray, rules_as_of: object = None
+) -> DamagesColumn:
+    """Damages of one rule (one platform and violation) over columns of bases and times
+    (``governing``: the rule's ``governed_by`` time of each row; ``rules_as_of`` pins it)."""
     base = np.asarray(base_fen, dtype="int64")
-    governing = np.asarray(governing, dtype="datetime64[ns]")
+    governing = governing_times(governing, rules_as_of)
     version = rule.select(governing)
     n = len(base)
     fen = np.zeros(n, dtype="int64")
@@ -78,9 +52,10 @@ def rule_damages(rule: Rule, base_fen: np.ndarray, governing: np.ndarray) -> Dam
         rows = version == index
         if not rows.any():
             continue
-        fen[rows] = version_amounts(ver.params, base[rows])
+        params = rule.damages_params(index)
+        fen[rows] = params.amounts(base[rows])
         labels[rows] = ver.label
-        receivers[rows] = ver.params["receiver"]
+        receivers[rows] = params.receiver
     missing = (version < 0) & ~np.isnat(governing)
     problems[missing] = rule.no_rule_message()
     return DamagesColumn(fen, version, labels, receivers, problems)

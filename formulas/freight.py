@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .rulebook import Rulebook
+from .rulebook import Rulebook, governing_times
 
 _DIRECT: Final = {
     "seller": "seller",
@@ -91,13 +91,14 @@ def freight_split(
     free_shipping: np.ndarray,
     platform: np.ndarray,
     governing: np.ndarray,
+    rules_as_of: object = None,
 ) -> FreightSplit:
     """Payer of each leg per row. Platform special cases (Tmall since 2024-01-29) apply where in
     force; elsewhere the special faults count as the buyer's."""
     fault = np.asarray(fault, dtype=object)
     free = np.asarray(free_shipping, dtype=bool)
     platform = np.asarray(platform, dtype=object)
-    governing = np.asarray(governing, dtype="datetime64[ns]")
+    governing = governing_times(governing, rules_as_of)
     n = len(fault)
     outbound = np.full(n, None, dtype=object)
     return_leg = np.full(n, None, dtype=object)
@@ -118,7 +119,7 @@ def freight_split(
         rows = platform_ids == i
         version = rule.select(governing)
         for index, ver in enumerate(rule.versions):
-            for special, (out_payer, ret_payer) in ver.params.items():
+            for special, (out_payer, ret_payer) in rule.freight_params(index).legs.items():
                 mask = rows & (version == index) & is_fault.get(special, no_rows)
                 outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
                 special_done |= mask
@@ -133,7 +134,7 @@ def freight_split(
     version = general.select(governing)
     for index, ver in enumerate(general.versions):
         in_version = version == index
-        for code, (out_payer, ret_payer) in ver.params.items():
+        for code, (out_payer, ret_payer) in general.freight_params(index).legs.items():
             mask = in_version & effective.get(code, no_rows)
             outbound[mask], return_leg[mask], labels[mask] = out_payer, ret_payer, ver.label
     known = pd.notna(fault)

@@ -19,8 +19,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .rulebook import TRACK_NAMES, Rule, Rulebook
-from .timers import NO_RULE
+from .rulebook import NO_RULE, TRACK_NAMES, Node, Rule, Rulebook, governing_times
 
 LEDGER_COLUMNS: Final = (
     "date",
@@ -61,13 +60,14 @@ def rule_points(
     governing: np.ndarray,
     complaint_upheld: np.ndarray | None = None,
     paid_before_ruling: np.ndarray | None = None,
+    rules_as_of: object = None,
 ) -> PointsColumn:
     """Points of one violation rule per row, with its condition applied.
 
     ``complaint_upheld`` / ``paid_before_ruling``: booleans (unknown = False, so conditional
     points are only charged when the complaint is known to be upheld and not paid first).
     """
-    governing = np.asarray(governing, dtype="datetime64[ns]")
+    governing = governing_times(governing, rules_as_of)
     n = len(governing)
     upheld = _flags(complaint_upheld, n)
     paid = _flags(paid_before_ruling, n)
@@ -80,11 +80,12 @@ def rule_points(
         rows = version == index
         if not rows.any():
             continue
+        params = rule.violation_params(index)
         applies = rows.copy()
-        if ver.params["condition"] == "complaint_upheld_and_not_paid_before_ruling":
+        if params.conditional:
             applies &= upheld & ~paid
-        points[applies] = ver.params["points"]
-        tracks[rows] = ver.params["track"]
+        points[applies] = params.points
+        tracks[rows] = params.track
         labels[rows] = ver.label
     missing = (version < 0) & ~np.isnat(governing)
     problems[missing] = rule.no_rule_message()
@@ -103,11 +104,12 @@ def violation_points(
     governing: np.ndarray,
     complaint_upheld: np.ndarray | None = None,
     paid_before_ruling: np.ndarray | None = None,
+    rules_as_of: object = None,
 ) -> PointsColumn:
     """Points for mixed platforms and violations (one vectorised pass per rule present)."""
     platform = np.asarray(platform, dtype=object)
     violation = np.asarray(violation, dtype=object)
-    governing = np.asarray(governing, dtype="datetime64[ns]")
+    governing = governing_times(governing, rules_as_of)
     n = len(platform)
     upheld = _flags(complaint_upheld, n)
     paid = _flags(paid_before_ruling, n)
@@ -209,46 +211,46 @@ def points_ledger(events: pd.DataFrame, book: Rulebook) -> pd.DataFrame:
         if nodes is None:
             continue
         positions = np.asarray(track_rows)
-        since = np.array([v.since.to_datetime64() for v in nodes.versions], dtype="datetime64[ns]")
-        version_of = np.searchsorted(since, event_dates[positions], side="right") - 1
+        version_of = nodes.select(event_dates[positions])
         for index, ver in enumerate(nodes.versions):
             rows = positions[version_of == index]
             if not len(rows):
                 continue
-            if "every" in ver.params:
-                spec = ver.params["every"]
-                crossed = total[rows] // spec["points"] - previous[rows] // spec["points"]
+            params = nodes.node_params(index)
+            if params.every is not None:
+                spec: Node = params.every
+                crossed = total[rows] // spec.points - previous[rows] // spec.points
                 hit = rows[crossed > 0]
                 count = crossed[crossed > 0]
-                node[hit] = [_multiples(previous[r], total[r], spec["points"]) for r in hit]
-                consequence[hit] = spec["consequence"] + np.where(
+                node[hit] = [_multiples(previous[r], total[r], spec.points) for r in hit]
+                consequence[hit] = spec.consequence + np.where(
                     count > 1, np.char.add("（×", np.char.add(count.astype(str), "）")), ""
                 )
-                fine[hit] = count * spec["fine"]
-                if spec["days"] is None:
+                fine[hit] = count * spec.fine_fen
+                if spec.days is None:
                     permanent[hit] = True
                 else:
-                    days[hit] = count * spec["days"]
+                    days[hit] = count * spec.days
                 node_rule[hit] = ver.label
                 continue
-            for spec in ver.params["thresholds"]:
-                mask = (previous[rows] < spec["points"]) & (total[rows] >= spec["points"])
+            for spec in params.thresholds:
+                mask = (previous[rows] < spec.points) & (total[rows] >= spec.points)
                 hit = rows[mask]
                 if not len(hit):
                     continue
                 node[hit] = np.where(
-                    node[hit] == "", str(spec["points"]), node[hit] + "、" + str(spec["points"])
+                    node[hit] == "", str(spec.points), node[hit] + "、" + str(spec.points)
                 )
                 consequence[hit] = np.where(
                     consequence[hit] == "",
-                    spec["consequence"],
-                    consequence[hit] + "；" + spec["consequence"],
+                    spec.consequence,
+                    consequence[hit] + "；" + spec.consequence,
                 )
-                fine[hit] += spec["fine"]
-                if spec["days"] is None:
+                fine[hit] += spec.fine_fen
+                if spec.days is None:
                     permanent[hit] = True
                 else:
-                    days[hit] = np.maximum(days[hit], spec["days"])
+                    days[hit] = np.maximum(days[hit], spec.days)
                 node_rule[hit] = ver.label
 
     ends = event_dates + (days * 86_400_000_000_000).astype("timedelta64[ns]")
@@ -275,25 +277,16 @@ def campaign_eligibility(ledger: pd.DataFrame, book: Rulebook, as_of: pd.Timesta
     as_of = pd.Timestamp(as_of)
     year_end = pd.Timestamp(year=as_of.year + 1, month=1, day=1)
     rows = []
-    for platform, versions in book.campaigns.items():
-        since = [v.since for v in versions]
-        index = (
-            int(
-                np.searchsorted(
-                    np.array(since, dtype="datetime64[ns]"), as_of.to_datetime64(), side="right"
-                )
-            )
-            - 1
-        )
+    for platform, campaign in book.campaigns.items():
+        index = campaign.index_at(as_of)
         if index < 0:
             continue
-        ver = versions[index]
-        spec = ver.params
+        ver, spec = campaign.versions[index], campaign.campaign_params(index)
         mine = ledger[(ledger["platform"] == platform) & (ledger["date"] <= as_of)]
         this_year = mine[mine["year"] == as_of.year]
         blocks: list[tuple[str, pd.Timestamp | None]] = []  # (reason, until; None = permanent)
-        if "every_A" in spec:
-            every, days = spec["every_A"]["points"], spec["every_A"]["days"]
+        if spec.every_a is not None:
+            every, days = spec.every_a.points, spec.every_a.days
             a = mine[
                 (mine["track"] == "A")
                 & (
@@ -310,26 +303,28 @@ def campaign_eligibility(ledger: pd.DataFrame, book: Rulebook, as_of: pd.Timesta
                             until,
                         )
                     )
-        if "fake_transaction_never" in spec:
+        if spec.fake_transaction_never is not None:
             fake = this_year[this_year["violation"] == "fake_transaction"]["points"].sum()
-            if fake >= spec["fake_transaction_never"]:
+            if fake >= spec.fake_transaction_never:
                 blocks.append(
-                    (f"虚假交易扣分 {fake} ≥ {spec['fake_transaction_never']}，永久不得报名", None)
+                    (f"虚假交易扣分 {fake} ≥ {spec.fake_transaction_never}，永久不得报名", None)
                 )
-        if "counterfeit_never" in spec:
+        if spec.counterfeit_never is not None:
             counterfeit = this_year[this_year["track"] == "C"]["points"].sum()
-            if counterfeit >= spec["counterfeit_never"]:
+            if counterfeit >= spec.counterfeit_never:
                 blocks.append(
-                    (f"售假扣分 {counterfeit} ≥ {spec['counterfeit_never']}，永久不得报名", None)
+                    (f"售假扣分 {counterfeit} ≥ {spec.counterfeit_never}，永久不得报名", None)
                 )
-            elif counterfeit >= spec.get("counterfeit_year", np.inf):
+            elif counterfeit >= (
+                np.inf if spec.counterfeit_year is None else spec.counterfeit_year
+            ):
                 blocks.append((f"售假扣分 {counterfeit} 分，本年度内不得报名", year_end))
-        if "total_points_until_reset" in spec:
+        if spec.total_points_until_reset is not None:
             total = this_year[this_year["track"].isin(["A", "B"])]["points"].sum()
-            if total >= spec["total_points_until_reset"]:
+            if total >= spec.total_points_until_reset:
                 blocks.append(
                     (
-                        f"本年度扣分 {total} ≥ {spec['total_points_until_reset']}，年底清零前不得报名",
+                        f"本年度扣分 {total} ≥ {spec.total_points_until_reset}，年底清零前不得报名",
                         year_end,
                     )
                 )
@@ -342,7 +337,7 @@ def campaign_eligibility(ledger: pd.DataFrame, book: Rulebook, as_of: pd.Timesta
                 "until": pd.NaT if permanent or not finite else max(finite),
                 "permanent": permanent,
                 "reasons": "；".join(reason for reason, _ in blocks),
-                "checks_by_hand": "；".join(spec.get("checks_by_hand", [])),
+                "checks_by_hand": "；".join(spec.checks_by_hand or ()),
                 "rule": ver.label,
             }
         )

@@ -15,10 +15,10 @@ from typing import Final
 
 import numpy as np
 
-from .rulebook import Duration, Rule
+from .rulebook import NO_RULE, Duration, Rule, governing_times
 from .workdays import add_working_days
 
-NO_RULE: Final = "无适用规则"
+__all__ = ["NO_RULE", "Deadlines", "first_present", "hours_between", "timer_deadlines"]
 _NS_PER_HOUR: Final = 3_600_000_000_000
 
 
@@ -47,11 +47,13 @@ def timer_deadlines(
     governing: np.ndarray,
     goods_type: np.ndarray | None = None,
     override: np.ndarray | None = None,
+    rules_as_of: object = None,
 ) -> Deadlines:
     """Deadlines for one timer rule over columns of start times (vectorised per version and
-    goods type). ``governing`` chooses each row's version; ``override`` (the promised time)
-    replaces the computed deadline where present."""
+    goods type). ``governing`` chooses each row's version (``rules_as_of`` pins it);
+    ``override`` (the promised time) replaces the computed deadline where present."""
     start = np.asarray(start, dtype="datetime64[ns]")
+    governing = governing_times(governing, rules_as_of)
     n = len(start)
     goods = None if goods_type is None else np.asarray(goods_type, dtype=object)
     version = rule.select(governing)
@@ -63,9 +65,10 @@ def timer_deadlines(
         if not rows.any():
             continue
         labels[rows] = ver.label
-        durations: dict[str, Duration] = ver.params["durations"]
+        params = rule.timer_params(index)
+        durations = params.durations
         aligned = start
-        if ver.params["align"] == "next_midnight":
+        if params.align == "next_midnight":
             aligned = start.astype("datetime64[D]").astype("datetime64[ns]") + np.timedelta64(
                 1, "D"
             )
@@ -92,7 +95,7 @@ def timer_deadlines(
         promised = ~np.isnat(override) & (version >= 0)
         deadline[promised] = override[promised]
         problems[promised] = None
-    no_rule = (version < 0) & ~np.isnat(np.asarray(governing, dtype="datetime64[ns]"))
+    no_rule = (version < 0) & ~np.isnat(governing)
     problems[no_rule] = rule.no_rule_message()
     return Deadlines(deadline, version, labels, problems)
 

@@ -249,7 +249,7 @@ def test_freight() -> None:
         "发货:卖家 退货:卖家",
     ]
     assert result[5] == "#SR! 退款原因是错误值: #N/A"
-    engine = api.freight(pd.Series(["不想要了"]), True)
+    engine = api.freight(pd.Series(["不想要了"]), True, event_time=u._now())
     assert u.SR_FREIGHT("不想要了", True) == engine["text"][0]
     assert u.SR_FREIGHT("质量问题", "maybe").startswith("#SR! 包邮无法识别")
 

@@ -7,18 +7,20 @@ import pytest
 from shoprules.formulas import api
 
 
-def test_rule_parameter_defaults_to_now_when_time_is_blank() -> None:
+def test_rule_parameter_reads_no_clock_a_blank_time_gives_a_blank_row() -> None:
     out = api.rule_parameter(
-        pd.Series(["taobao", "pdd"]),
+        pd.Series(["taobao", "pdd", "taobao"]),
         "late_shipment",
-        pd.Series(["max", "amount"]),
-        pd.Series([pd.NaT, pd.NaT]),
+        pd.Series(["max", "amount", "max"]),
+        pd.Series([pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-01"), pd.NaT]),
     )
-    assert out["value"].tolist() == [30.0, 3.0]
+    assert out["value"].tolist() == [30.0, 3.0, None]
     assert out["rule"].tolist() == [
         "taobao.late_shipment@2022-07-18",
         "pdd.late_shipment@2021-01-25",
+        None,
     ]
+    assert out["problem"].tolist() == [None, None, None]
 
 
 def test_rule_parameter_describes_and_reports() -> None:
@@ -33,13 +35,13 @@ def test_rule_parameter_describes_and_reports() -> None:
     assert "无适用规则" in out.loc[2, "problem"]
 
 
-def test_freight_without_time_or_platform() -> None:
+def test_freight_without_platform_reads_no_clock() -> None:
     out = api.freight(
-        pd.Series(["破损", "拍错了", None]),
-        pd.Series([True, True, True]),
-        event_time=pd.Series([pd.NaT] * 3),
+        pd.Series(["破损", "拍错了", None, "破损"]),
+        pd.Series([True, True, True, True]),
+        event_time=pd.Series([pd.Timestamp("2024-03-01")] * 3 + [pd.NaT]),
     )
-    assert out["text"].tolist() == ["发货:卖家 退货:卖家", "发货:卖家 退货:买家", None]
+    assert out["text"].tolist() == ["发货:卖家 退货:卖家", "发货:卖家 退货:买家", None, None]
 
 
 def test_columns_of_different_lengths_are_rejected() -> None:

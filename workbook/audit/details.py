@@ -16,7 +16,7 @@ from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
 from ..masking import mask_frame
 from .book import _Column
 from .formulas import _fill, _version_amounts, _version_formula
-from .rules_sheet import _RULES_FIRST_ROW, _damages_versions
+from .rules_sheet import _RULES_FIRST_ROW, _damages, _damages_versions
 from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yuan_list
 
 POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
@@ -128,7 +128,7 @@ def _detail_columns(
     fee = res["platform_fee"].astype("Int64")
     late_label = det["late_rule"].fillna("").astype(str)
     receiver = late_label.map(
-        lambda lab: versions[lab].params.get("receiver") if lab in versions else None
+        lambda lab: _damages(versions[lab]).receiver if lab in versions else None
     )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from shoprules.formulas.damages import version_amounts
-from shoprules.formulas.rulebook import Version
+from shoprules.formulas.rulebook import Bands, Flat, RateClamped, Version
 
-from .rules_sheet import _RC
+from .rules_sheet import _RC, _damages
 from .values import _col
 
 
@@ -33,29 +32,30 @@ def _rate_formula(amount: str, row: int, stack: str | None) -> str:
     return f"={clamped}/100"
 
 
-def _bands_formula(amount: str, row: int, params: Any) -> str:
+def _bands_formula(amount: str, row: int, params: Bands) -> str:
     """Nested IF over the bands (thresholds and band parameters as constants)."""
     ref = f"'规则'!${_col(_RC['取整'])}${row}"
     fen = f"ROUND({amount}{{r}}*100,0)"
     expression = "0"
-    for band in params["bands"]:
-        if "amount" in band:
-            value = str(band["amount"])
+    for band in params.bands:
+        if band.amount_fen is not None:
+            value = str(band.amount_fen)
         else:
-            bp = band["rate"]
+            bp = band.rate_bp
             raw = f'IF({ref}="floor_yuan",INT({fen}*{bp}/1000000)*100,ROUND({fen}*{bp}/10000,0))'
-            value = f"MIN(MAX({raw},{band['min']}),{band['max']})"
-        expression = f"IF({fen}>={band['from']},{value},{expression})"
+            value = f"MIN(MAX({raw},{band.min_fen}),{band.max_fen})"
+        expression = f"IF({fen}>={band.from_fen},{value},{expression})"
     return f"={expression}/100"
 
 
 def _version_formula(version: Version, row: int, amount: str, stack: str | None) -> str:
-    kind = version.params["kind"]
-    if kind == "flat":
+    params = _damages(version)
+    if isinstance(params, Flat):
         return f"='规则'!${_col(_RC['固定金额(元)'])}${row}"
-    if kind == "rate_clamped":
-        return _rate_formula(amount, row, stack if "stack_max" in version.params else None)
-    return _bands_formula(amount, row, version.params)
+    if isinstance(params, RateClamped):
+        return _rate_formula(amount, row, stack if params.stack_max_fen is not None else None)
+    assert isinstance(params, Bands), version.label
+    return _bands_formula(amount, row, params)
 
 
 def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:
@@ -75,5 +75,5 @@ def _version_amounts(
         if label == "" or label not in versions:
             continue
         rows = (labels == label).to_numpy()
-        out[rows] = version_amounts(versions[label].params, np.maximum(base[rows], 0))
+        out[rows] = _damages(versions[label]).amounts(np.maximum(base[rows], 0))
     return out

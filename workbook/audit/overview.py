@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
-from shoprules.formulas.rulebook import TRACK_NAMES
+from shoprules.formulas.rulebook import TRACK_NAMES, NodeParams
 
 from .book import _Book
 from .values import _col, _serials
@@ -202,10 +202,12 @@ def _write_overview(
         if version is None:
             continue
         top_total = int(data["running_total"][rows].max())
-        if "thresholds" in version.params:
-            levels = [int(t["points"]) for t in version.params["thresholds"]]
+        nodes = version.params
+        assert isinstance(nodes, NodeParams), version.label
+        if nodes.every is None:
+            levels = [t.points for t in nodes.thresholds]
         else:
-            every = int(version.params["every"]["points"])
+            every = nodes.every.points
             levels = list(range(every, max(top_total, every) + every, every))
         for level in levels[: min(6, max(1, sum(1 for x in levels if x <= top_total) + 1))]:
             if len(lines) >= 200:  # Excel charts hold at most 255 series

@@ -3,13 +3,13 @@ used and the workbook's overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
-from shoprules.formulas.rulebook import Rulebook, Version
+from shoprules.formulas.rulebook import Bands, DamagesParams, Flat, RateClamped, Rulebook, Version
 
 from .book import _Book, _Column, _write_table
 from .values import _time_list
@@ -46,51 +46,57 @@ def _damages_versions(book: Rulebook) -> list[tuple[str, str, str, Version]]:
     out = []
     for rule_id, rule in book.damages.items():
         for version in rule.versions:
-            out.append((rule_id, rule.name, rule.meta.get("violation", ""), version))
+            out.append((rule_id, rule.name, rule.meta.violation or "", version))
     return out
 
 
-def _bands_text(params: Any) -> str:
-    if params["kind"] != "bands":
-        return ""
-    parts = []
-    for band in params["bands"]:
-        start = band["from"] / 100
-        if "amount" in band:
-            parts.append(f"≥{start:g} 元 → {band['amount'] / 100:g} 元")
-        else:
-            parts.append(
-                f"≥{start:g} 元 → {band['rate'] / 100:g}% [{band['min'] / 100:g}, {band['max'] / 100:g}]"
-            )
-    return "；".join(parts)
+def _damages(version: Version) -> DamagesParams:
+    assert isinstance(version.params, DamagesParams), version.label
+    return version.params
 
 
 def _rule_columns(book: Rulebook, used: pd.Series) -> list[_Column]:
     rows = _damages_versions(book)
     counts = used.value_counts()
 
-    def get(key: str, scale: float = 100) -> list[Any]:
+    def get(value: Callable[[DamagesParams], int | None], scale: float = 100) -> list[Any]:
         out: list[Any] = []
         for *_, v in rows:
-            value = v.params.get(key)
-            out.append(None if value is None else value / scale)
+            number = value(_damages(v))
+            out.append(None if number is None else number / scale)
         return out
+
+    def rate(p: DamagesParams) -> int | None:
+        return p.rate_bp if isinstance(p, RateClamped) else None
+
+    def low(p: DamagesParams) -> int | None:
+        return p.min_fen if isinstance(p, RateClamped) else None
+
+    def high(p: DamagesParams) -> int | None:
+        return p.max_fen if isinstance(p, RateClamped) else None
+
+    def amount(p: DamagesParams) -> int | None:
+        return p.amount_fen if isinstance(p, Flat) else None
 
     return [
         _Column("规则版本", "text", [v.label for *_, v in rows]),
         _Column("平台", "text", [PLATFORM_CHINESE.get(r[0].split(".")[0], "") for r in rows]),
         _Column("规则", "text", [r[0] for r in rows]),
         _Column("名称", "text", [r[1] for r in rows]),
-        _Column("计算方式", "text", [v.params["kind"] for *_, v in rows]),
-        _Column("比例", "number", get("rate", 10_000), "percent", width=9),
-        _Column("下限(元)", "number", get("min"), "money", width=10),
-        _Column("上限(元)", "number", get("max"), "money", width=10),
-        _Column("固定金额(元)", "number", get("amount"), "money", width=12),
-        _Column("取整", "text", [v.params.get("rounding", "fen_half_up") for *_, v in rows]),
-        _Column("叠加上限(元)", "number", get("stack_max"), "money", width=12),
-        _Column("收款方", "text", [v.params.get("receiver") for *_, v in rows]),
+        _Column("计算方式", "text", [_damages(v).kind for *_, v in rows]),
+        _Column("比例", "number", get(rate, 10_000), "percent", width=9),
+        _Column("下限(元)", "number", get(low), "money", width=10),
+        _Column("上限(元)", "number", get(high), "money", width=10),
+        _Column("固定金额(元)", "number", get(amount), "money", width=12),
+        _Column("取整", "text", [_damages(v).rounding for *_, v in rows]),
+        _Column("叠加上限(元)", "number", get(lambda p: p.stack_max_fen), "money", width=12),
+        _Column("收款方", "text", [_damages(v).receiver for *_, v in rows]),
         _Column("生效日期", "number", _time_list([v.since for *_, v in rows]), "date", width=11),
-        _Column("分档", "text", [_bands_text(v.params) for *_, v in rows]),
+        _Column(
+            "分档",
+            "text",
+            [v.params.bands_text() if isinstance(v.params, Bands) else "" for *_, v in rows],
+        ),
         _Column("来源", "text", [v.source for *_, v in rows], "wrap", width=50),
         _Column("可信度", "text", [v.confidence for *_, v in rows]),
         _Column("说明", "text", [v.note for *_, v in rows], "wrap", width=50),
@@ -114,6 +120,7 @@ def _other_versions(book: Rulebook, labels: Sequence[str]) -> list[tuple[str, Ve
 
 
 def _params_text(params: Any) -> str:
+    """The parameters under their rule-file names (``as_mapping()``), e.g. ``track: B；points: 6``."""
     parts = []
     for key, value in params.items():
         if isinstance(value, dict):
@@ -163,7 +170,7 @@ def _write_rules(
             [PLATFORM_CHINESE.get(lab.split(".")[0], lab.split(".")[0]) for lab, _ in others],
         ),
         _Column("规则", "text", [v.rule_id for _, v in others]),
-        _Column("参数", "text", [_params_text(v.params) for _, v in others]),
+        _Column("参数", "text", [_params_text(v.params.as_mapping()) for _, v in others]),
         _Column("生效日期", "number", _time_list([v.since for _, v in others]), "date"),
         _Column("来源", "text", [v.source for _, v in others]),
         _Column("可信度", "text", [v.confidence for _, v in others]),

@@ -2,77 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
 
 from .app import EXIT_OK, EXIT_UNUSABLE, china_now, console, parse_when
 
-__all__ = ["describe_params", "rules"]
-
-
-def describe_params(kind: str, params: Any) -> str:
-    """A rule version's parameters in one line of Chinese.
-
-    >>> describe_params("damages", {"kind": "rate_clamped", "rate": 500, "min": 500, "max": 3000,
-    ...                             "receiver": "buyer", "rounding": "fen_half_up"})
-    '5% [5.00, 30.00] 元，赔给买家'
-    """
-    from shoprules.formulas.money import fen_to_yuan_text
-
-    receiver = {"buyer": "赔给买家", "platform": "平台扣款"}
-    if kind == "damages":
-        who = receiver.get(str(params.get("receiver")), "")
-        floor = "，取整到元" if params.get("rounding") == "floor_yuan" else ""
-        match params.get("kind"):
-            case "rate_clamped":
-                text = (
-                    f"{params['rate'] / 100:g}% [{fen_to_yuan_text(params['min'])}, "
-                    f"{fen_to_yuan_text(params['max'])}] 元"
-                )
-            case "flat":
-                text = f"每单 {fen_to_yuan_text(params['amount'])} 元"
-            case _:
-                text = str(params.get("kind"))
-        return f"{text}{floor}，{who}" if who else text + floor
-    if kind == "timers":
-        names = {
-            "default": "默认",
-            "normal": "普通",
-            "direct_supply": "直供",
-            "direct_mail": "直邮",
-            "presale": "预售",
-            "custom": "定制",
-        }
-        durations = params.get("durations", {})
-        return "；".join(
-            f"{names.get(k, k)} {'按承诺时间' if str(v) == 'promised' else v}"
-            for k, v in durations.items()
-        )
-    if kind == "violations":
-        from shoprules.formulas.rulebook import TRACK_NAMES
-
-        track = TRACK_NAMES.get(str(params.get("track")), str(params.get("track")))
-        condition = params.get("condition")
-        extra = "（投诉成立且未在判定前赔付）" if condition and condition != "always" else ""
-        return f"{track} {params.get('points')} 分{extra}"
-    if kind == "freight":
-        cases = {
-            "seller": "卖家责任",
-            "buyer": "买家责任",
-            "buyer_free": "买家责任且包邮",
-            "unclear": "责任不明",
-            "buyer_wrong_address": "买家填错地址",
-            "buyer_refused_free": "拒收包邮商品",
-            "buyer_partial_free_bundle": "退回包邮组合中的一件",
-        }
-        return "；".join(
-            f"{cases.get(k, k)} 发货:{v[0]} 退货:{v[1]}"
-            for k, v in params.items()
-            if isinstance(v, tuple | list) and len(v) == 2
-        )
-    return "；".join(f"{k}: {v}" for k, v in params.items() if not isinstance(v, dict))
+__all__ = ["rules"]
 
 
 def rules(
@@ -105,11 +42,11 @@ def rules(
     title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
     out.print(f"[bold]{title}[/]（规则库 {book.digest[:12]}）")
     shown = 0
-    for kind, heading, rules_of_kind in (
-        ("damages", "违约金 / 平台扣款", book.damages),
-        ("timers", "时限", book.timers),
-        ("violations", "违规扣分", book.violations),
-        ("freight", "退货运费", book.freight),
+    for heading, rules_of_kind in (
+        ("违约金 / 平台扣款", book.damages),
+        ("时限", book.timers),
+        ("违规扣分", book.violations),
+        ("退货运费", book.freight),
     ):
         lines: list[str] = []
         for rule_id, rule in rules_of_kind.items():
@@ -125,7 +62,7 @@ def rules(
             lines.append(f"[bold]{rule_id}[/] {rule.name}")
             for version in versions:
                 lines.append(
-                    f"  {version.since:%Y-%m-%d} 起: {describe_params(kind, version.params)}"
+                    f"  {version.since:%Y-%m-%d} 起: {version.describe()}"
                     f"（可信度 {version.confidence}）"
                 )
                 lines.append(f"    来源: {version.source}")
@@ -146,12 +83,7 @@ def rules(
         version = node.versions[-1] if when is None else node.at(when)
         if version is None:
             continue
-        steps = "；".join(
-            f"{t['points']} 分 → {t['consequence']}" for t in version.params.get("thresholds", ())
-        )
-        if "every" in version.params:
-            every = version.params["every"]
-            steps = f"每满 {every['points']} 分 → {every['consequence']}"
+        steps = version.describe()
         out.print(
             f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}[/]"
             f"（{version.since:%Y-%m-%d} 起，可信度 {version.confidence}）: {steps}\n"

@@ -1,0 +1,177 @@
+"""Damages and platform deductions for late shipment, plus out-of-stock damages stacked on them.
+
+Each damages rule chooses its version by the time its ``governed_by`` names (``paid_at`` for
+order rows); the out-of-stock timer counts from its ``start`` event (the ship-by deadline).
+
+>>> from shoprules.formulas.rulebook import load_rulebook
+>>> paid = np.array(["2023-03-01T10:00"] * 2, dtype="datetime64[ns]")
+>>> none = np.full(2, np.datetime64("NaT"), dtype="datetime64[ns]")
+>>> events = {"paid_at": paid, "ship_by": paid + np.timedelta64(48, "h"),
+...           "shipped_at": none, "picked_up_at": none}
+>>> out = damages(load_rulebook(), np.array(["taobao", "pdd"], dtype=object),
+...               pd.array([10000, None], dtype="Int64"), np.array([True, True]), events,
+...               as_of=pd.Timestamp("2023-03-05"))
+>>> out.damages.tolist(), out.rule.tolist(), out.problems.tolist()
+([500, <NA>], ['taobao.late_shipment@2022-07-18', 'pdd.late_shipment@2021-01-25'], ['', '缺少实付金额，无法计算违约金'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from ..damages import rule_damages
+from ..fields import PLATFORM_CHINESE
+from ..rulebook import NO_RULE, Rule, Rulebook
+from ..timers import first_present, timer_deadlines
+from .common import Platforms, add_problem, at, event, no_problems
+
+MISSING_AMOUNT: Final = "缺少实付金额，无法计算违约金"
+NEGATIVE_AMOUNT: Final = "实付金额为负数"
+
+
+@dataclass(frozen=True)
+class Damages:
+    """Per row: ``damages`` owed the buyer (fen, ``Int64``; ``<NA>`` where it cannot be known),
+    ``fee`` deducted by the platform (fen), ``rule`` (the versions, or why none), the late and
+    out-of-stock parts with their versions, and problems (``""`` when fine)."""
+
+    damages: pd.arrays.IntegerArray
+    fee: np.ndarray
+    rule: np.ndarray
+    late_fen: np.ndarray
+    late_rule: np.ndarray
+    oos_fen: np.ndarray
+    oos_rule: np.ndarray
+    problems: np.ndarray
+
+
+def _governing(rule: Rule, events: Mapping[str, np.ndarray]) -> np.ndarray:
+    return event(events, rule.meta.governed_by, rule)
+
+
+def damages(
+    book: Rulebook,
+    platform: Platforms | np.ndarray,
+    amount: pd.api.extensions.ExtensionArray | pd.Series,
+    late: np.ndarray,
+    events: Mapping[str, np.ndarray],
+    *,
+    as_of: pd.Timestamp,
+    complaint_upheld: np.ndarray | None = None,
+    rules_as_of: object = None,
+) -> Damages:
+    """Damages of the ``late`` rows (shipped late or overdue). ``amount``: paid amount in fen
+    (``Int64``); ``events``: time columns by name (``paid_at``, ``ship_by``, ``shipped_at``,
+    ``picked_up_at``); ``complaint_upheld`` gates out-of-stock damages that require it."""
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
+    masks = platforms.masks
+    has_deadline = ~np.isnat(events["ship_by"])
+    amount = pd.array(amount, dtype="Int64")
+    base = amount.fillna(0).to_numpy(dtype="int64")
+    has_amount = ~np.asarray(amount.isna(), dtype=bool)
+    fen = np.zeros(n, dtype="int64")
+    known = has_deadline.copy()
+    fee = np.zeros(n, dtype="int64")
+    rule_text = np.full(n, "", dtype=object)
+    late_fen, oos_fen = np.zeros(n, dtype="int64"), np.zeros(n, dtype="int64")
+    late_rule, oos_rule = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    problems = no_problems(n)
+    negative = has_amount & (base < 0)
+    for code, platform_rows in masks.items():
+        rows = platform_rows & late
+        if not rows.any():
+            continue
+        idx = np.flatnonzero(rows)
+        rule = book.damages.get(f"{code}.late_shipment")
+        if rule is None:
+            known[rows] = False
+            rule_text[rows] = f"{NO_RULE}: {PLATFORM_CHINESE[code]}延迟发货赔付未收录"
+            continue
+        part = rule_damages(
+            rule, np.maximum(base[rows], 0), _governing(rule, events)[rows], rules_as_of
+        )
+        applied = part.version >= 0
+        to_buyer = applied & (part.receivers == "buyer")
+        to_platform = applied & (part.receivers == "platform")
+        needs_amount = to_buyer & ~has_amount[rows]
+        fen[idx[to_buyer]] = part.fen[to_buyer]
+        late_fen[idx[to_buyer]] = part.fen[to_buyer]
+        fee[idx[to_platform]] = part.fen[to_platform]
+        late_rule[idx[applied]] = part.labels[applied]
+        rule_text[idx[to_buyer]] = part.labels[to_buyer]
+        rule_text[idx[to_platform]] = part.labels[to_platform] + "（平台扣款）；买家赔付规则未收录"
+        known[idx[to_platform | ~applied | needs_amount]] = False
+        rule_text[idx[~applied]] = part.problems[~applied]
+        add_problem(problems, at(idx, n, needs_amount), MISSING_AMOUNT)
+    add_problem(problems, negative, NEGATIVE_AMOUNT)
+    known &= ~negative
+
+    upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
+    for code, platform_rows in masks.items():
+        _out_of_stock(
+            book, code, platform_rows & late & known, base, events, upheld, late_fen,
+            oos_fen, oos_rule, pd.Timestamp(as_of).to_datetime64(), rules_as_of,
+        )  # fmt: skip
+    stacked = oos_fen > 0
+    fen[stacked] += oos_fen[stacked]
+    rule_text[stacked] = rule_text[stacked] + " + " + oos_rule[stacked]
+
+    column = pd.array(np.where(known | ~late, fen, 0), dtype="Int64")
+    column[late & ~known] = pd.NA
+    column[~has_deadline] = pd.NA
+    return Damages(column, fee, rule_text, late_fen, late_rule, oos_fen, oos_rule, problems)
+
+
+def _out_of_stock(
+    book: Rulebook,
+    code: str,
+    rows: np.ndarray,
+    base: np.ndarray,
+    events: Mapping[str, np.ndarray],
+    upheld: np.ndarray,
+    late_fen: np.ndarray,
+    oos_fen: np.ndarray,
+    oos_rule: np.ndarray,
+    now: np.datetime64,
+    rules_as_of: object,
+) -> None:
+    """Out of stock on top of late shipment: the timer ``<platform>.out_of_stock_after`` (from
+    its start, the ship-by deadline) passed with none of its stop events."""
+    rule = book.damages.get(f"{code}.out_of_stock")
+    timer = book.timers.get(f"{code}.out_of_stock_after")
+    if rule is None or timer is None or not rows.any():
+        return
+    idx = np.flatnonzero(rows)
+    governing = _governing(rule, events)[rows]
+    after = timer_deadlines(
+        timer, event(events, timer.meta.start, timer)[rows], governing=governing,
+        rules_as_of=rules_as_of,
+    )  # fmt: skip
+    stop = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for index in range(len(timer.versions)):
+        vrows = after.version == index
+        names = timer.timer_params(index).stop
+        stop[vrows] = first_present(*(event(events, s, timer)[rows][vrows] for s in names))
+    still_missing = (
+        (after.version >= 0)
+        & ~np.isnat(after.deadline)
+        & (np.isnat(stop) & (now > after.deadline) | (stop > after.deadline))
+    )
+    part = rule_damages(rule, np.maximum(base[rows], 0), governing, rules_as_of)
+    applies = still_missing & (part.version >= 0)
+    for index, ver in enumerate(rule.versions):
+        params = rule.damages_params(index)
+        vrows = applies & (part.version == index)
+        if params.requires_complaint:
+            vrows &= upheld[rows]
+        amount = part.fen[vrows]
+        if params.stack_max_fen is not None:
+            amount = np.minimum(amount, np.maximum(params.stack_max_fen - late_fen[idx[vrows]], 0))
+        oos_fen[idx[vrows]] = amount
+        oos_rule[idx[vrows]] = ver.label

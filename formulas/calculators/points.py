@@ -1,0 +1,150 @@
+"""Violation points: late-shipment points per order, the violation log (违规记录), the yearly
+points ledger and campaign eligibility.
+
+>>> from shoprules.formulas.rulebook import load_rulebook
+>>> out = points(load_rulebook(), np.array(["taobao", "taobao"], dtype=object),
+...              np.array(["1", "2"], dtype=object), np.array([True, True]),
+...              np.array(["2024-03-01", "2024-03-01"], dtype="datetime64[ns]"),
+...              complaint_upheld=np.array([True, False]), as_of=pd.Timestamp("2024-06-01"))
+>>> out.points.tolist(), out.rule.tolist(), out.ledger["running_total"].tolist()
+([3, 0], ['taobao.late_shipment@2016-07-21', ''], [3])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from ..damages import rule_damages
+from ..points import campaign_eligibility, points_ledger, violation_points
+from ..rulebook import Rulebook
+from .common import Platforms
+
+LATE_NOTE: Final = "订单延迟发货（投诉成立且未在判定前赔付）"
+
+
+@dataclass(frozen=True)
+class Points:
+    """Per order: ``points`` (late shipment plus matched log entries), ``track`` and ``rule``
+    of the late-shipment points, ``log_fee`` (platform deductions of matched log entries, fen);
+    and the ``ledger`` and campaign ``eligibility`` as of the run."""
+
+    points: np.ndarray
+    track: np.ndarray
+    rule: np.ndarray
+    log_fee: np.ndarray
+    ledger: pd.DataFrame
+    eligibility: pd.DataFrame
+
+
+def points(
+    book: Rulebook,
+    platform: Platforms | np.ndarray,
+    order_ids: np.ndarray,
+    late: np.ndarray,
+    paid_at: np.ndarray,
+    *,
+    as_of: pd.Timestamp,
+    complaint_upheld: np.ndarray | None = None,
+    paid_before_ruling: np.ndarray | None = None,
+    violation_log: pd.DataFrame | None = None,
+    rules_as_of: object = None,
+) -> Points:
+    """Points of the ``late`` orders (conditions: complaint upheld, not paid before the
+    ruling), the log's entries, and the ledger over both. ``violation_log``: columns ``date``,
+    ``platform``, ``violation`` and optional ``order_id``, ``points``, ``track``, ``note``."""
+    platforms = Platforms.of(platform)
+    platform = platforms.codes
+    paid_at = np.asarray(paid_at, dtype="datetime64[ns]")
+    n = len(platform)
+    upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
+    paid_first = np.zeros(n, dtype=bool) if paid_before_ruling is None else paid_before_ruling
+    total = np.zeros(n, dtype="int64")
+    track = np.full(n, None, dtype=object)
+    rule = np.full(n, "", dtype=object)
+    with_rule = np.zeros(n, dtype=bool)
+    for code, rows in platforms.masks.items():
+        if f"{code}.late_shipment" in book.violations:
+            with_rule |= rows & late
+    if with_rule.any():
+        part = violation_points(
+            book,
+            platform[with_rule],
+            np.full(with_rule.sum(), "late_shipment", dtype=object),
+            paid_at[with_rule],
+            upheld[with_rule],
+            paid_first[with_rule],
+            rules_as_of=rules_as_of,
+        )
+        total[with_rule] = part.points
+        track[with_rule] = part.tracks
+        rule[with_rule] = np.where(part.points > 0, part.labels, "")
+
+    charged = total > 0
+    events = pd.DataFrame(
+        {
+            "date": paid_at[charged],
+            "platform": platform[charged],
+            "violation": "late_shipment",
+            "points": total[charged],
+            "track": track[charged],
+            "order_id": order_ids[charged],
+            "note": LATE_NOTE,
+        }
+    )
+    log_fee = np.zeros(n, dtype="int64")
+    if violation_log is not None and len(violation_log):
+        log = violation_log.reset_index(drop=True).copy()
+        log_events, log_fees = log_entries(log, book)
+        events = pd.concat([events, log_events], ignore_index=True)
+        if "order_id" in log:
+            index_of = pd.Series(np.arange(n), index=pd.Index(order_ids.astype(str)))
+            index_of = index_of[~index_of.index.duplicated()]
+            matched = log["order_id"].astype(str).map(index_of)
+            for log_row, order_row in matched.dropna().astype(int).items():
+                given = log_events.loc[log_row, "points"]
+                total[order_row] += int(given) if pd.notna(given) else 0
+                log_fee[order_row] += int(log_fees[log_row])
+    ledger = points_ledger(events, book)
+    eligibility = campaign_eligibility(ledger, book, as_of)
+    return Points(total, track, rule, log_fee, ledger, eligibility)
+
+
+def log_entries(log: pd.DataFrame, book: Rulebook) -> tuple[pd.DataFrame, np.ndarray]:
+    """Ledger events and per-entry platform deductions (fen) from the 违规记录 sheet. A damages
+    rule applies to log entries when it is ``governed_by: event_time`` (the entry's date)."""
+    dates = pd.to_datetime(log["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    platform = log["platform"].to_numpy(dtype=object)
+    violation = log["violation"].map(lambda v: book.violation_code(v) or v).to_numpy(dtype=object)
+    keys = pd.Series(platform).astype(str) + "." + pd.Series(violation).astype(str)
+    fees = np.zeros(len(log), dtype="int64")
+    for key in pd.unique(keys):
+        rule = book.damages.get(key)
+        if rule is None or rule.meta.governed_by != "event_time":
+            continue
+        rows = (keys == key).to_numpy()
+        part = rule_damages(rule, np.zeros(rows.sum(), dtype="int64"), dates[rows])
+        fees[rows] = np.where((part.version >= 0) & (part.receivers == "platform"), part.fen, 0)
+    given = (
+        pd.to_numeric(log["points"], errors="coerce")
+        if "points" in log
+        else pd.Series(np.nan, index=log.index)
+    )
+    has_points_rule = keys.isin(list(book.violations))
+    # A deposit-only violation (e.g. Douyin's after-sale deduction) costs no points.
+    given = given.where(given.notna() | has_points_rule | (fees == 0), 0)
+    events = pd.DataFrame(
+        {
+            "date": dates,
+            "platform": platform,
+            "violation": violation,
+            "points": given,
+            "track": log.get("track", None),
+            "order_id": log.get("order_id", None),
+            "note": log.get("note", None),
+        }
+    )
+    return events, fees

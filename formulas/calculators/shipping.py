@@ -1,0 +1,169 @@
+"""Shipping: the ship-by deadline (timer ``<platform>.ship_by``), the status and hours late.
+
+The deadline counts from the timer's ``start`` event, its ``override`` column (the promised
+time) replaces it where present, and its ``stop`` events (first present wins) meet it.
+
+>>> from shoprules.formulas.rulebook import load_rulebook
+>>> events = {"paid_at": np.array(["2023-03-01T10:00", "2023-03-01T10:00"], dtype="datetime64[ns]"),
+...           "shipped_at": np.array(["2023-03-04T10:00", "NaT"], dtype="datetime64[ns]")}
+>>> out = shipping(load_rulebook(), np.array(["taobao", "taobao"], dtype=object), events,
+...                as_of=pd.Timestamp("2023-03-05"))
+>>> out.status.tolist(), out.hours_late.tolist(), out.labels[0]
+(['延迟发货', '超时未发货'], [24.0, 38.0], 'taobao.ship_by@2022-07-18')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from ..rulebook import Rule, Rulebook
+from ..timers import first_present, hours_between, timer_deadlines
+from .common import NAT, Platforms, add_problem, at, event, no_problems, round_hours
+
+ON_TIME: Final = "按时发货"
+LATE: Final = "延迟发货"
+PENDING: Final = "待发货"
+OVERDUE: Final = "超时未发货"
+MISSING_START: Final = "缺少付款时间，无法判断发货时效"
+#: The events a ship-by timer may name (start, override, stop); absent columns count as blank.
+EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
+
+
+@dataclass(frozen=True)
+class ShipDeadlines:
+    """Per row: the deadline (``NaT`` when none), the version label, the time the shipment
+    met it (``stop``, ``NaT`` when not yet), whether it must come strictly ``before`` the
+    deadline, and the problem text (``""`` when fine)."""
+
+    ship_by: np.ndarray
+    labels: np.ndarray
+    stop: np.ndarray
+    before: np.ndarray
+    problems: np.ndarray
+
+
+@dataclass(frozen=True)
+class Shipping:
+    """:class:`ShipDeadlines` plus the status, the hours late (NaN where unknown) and the rows
+    shipped late or overdue (``late``)."""
+
+    ship_by: np.ndarray
+    labels: np.ndarray
+    stop: np.ndarray
+    status: np.ndarray
+    hours_late: np.ndarray
+    late: np.ndarray
+    problems: np.ndarray
+
+
+def _empty(n: int) -> np.ndarray:
+    return np.full(n, NAT, dtype="datetime64[ns]")
+
+
+class _Columns:
+    """The rows ``idx`` of the event columns a ship-by timer names (blank where absent)."""
+
+    def __init__(self, times: Mapping[str, np.ndarray], idx: np.ndarray, rule: Rule) -> None:
+        self.times, self.idx, self.rule = times, idx, rule
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str | None) -> np.ndarray:
+        if name not in EVENTS:
+            event({}, name, self.rule)  # raises: the rule names an event this has no column of
+        assert name is not None
+        if name not in self.cache:
+            found = self.times.get(name)
+            self.cache[name] = _empty(len(self.idx)) if found is None else found[self.idx]
+        return self.cache[name]
+
+
+def ship_deadlines(
+    book: Rulebook,
+    platform: Platforms | np.ndarray,
+    events: Mapping[str, np.ndarray],
+    *,
+    goods: np.ndarray | None = None,
+    rules_as_of: object = None,
+    governing: np.ndarray | None = None,
+) -> ShipDeadlines:
+    """Ship-by deadlines per row. ``events``: time columns by event name (``paid_at``,
+    ``promised_ship_by``, ``shipped_at``, ``picked_up_at``; missing ones count as blank);
+    ``governing`` chooses the version (default: the timer's start event)."""
+    platforms = Platforms.of(platform)
+    n = len(platforms.codes)
+    times = {name: np.asarray(column, dtype="datetime64[ns]") for name, column in events.items()}
+    ship_by, stop = _empty(n), _empty(n)
+    labels = np.full(n, None, dtype=object)
+    before = np.zeros(n, dtype=bool)
+    problems = no_problems(n)
+    known = np.zeros(n, dtype=bool)
+    no_start = np.zeros(n, dtype=bool)
+
+    for code, rows in platforms.masks.items():
+        known |= rows
+        rule = book.timers[f"{code}.ship_by"]
+        idx = np.flatnonzero(rows)
+        mine = _Columns(times, idx, rule)
+        start = mine[rule.meta.start]
+        override = mine[rule.meta.override] if rule.meta.override else None
+        result = timer_deadlines(
+            rule,
+            start,
+            governing=start if governing is None else governing[idx],
+            goods_type=None if goods is None else goods[idx],
+            override=override,
+            rules_as_of=rules_as_of,
+        )
+        ship_by[idx] = result.deadline
+        labels[idx] = result.labels
+        has_start = ~np.isnat(start)
+        if override is not None:
+            has_start |= ~np.isnat(override)
+        no_start[idx[~has_start]] = True
+        shown = has_start & pd.notna(result.problems)
+        add_problem(problems, at(idx, n, shown), result.problems[shown])
+        for index in range(len(rule.versions)):
+            vrows = result.version == index
+            params = rule.timer_params(index)
+            stop[idx[vrows]] = first_present(*(mine[s][vrows] for s in params.stop))
+            before[idx[vrows]] = params.in_time == "before"
+    add_problem(problems, known & no_start, MISSING_START)
+    return ShipDeadlines(ship_by, labels, stop, before, problems)
+
+
+def shipping(
+    book: Rulebook,
+    platform: Platforms | np.ndarray,
+    events: Mapping[str, np.ndarray],
+    *,
+    as_of: pd.Timestamp,
+    goods: np.ndarray | None = None,
+    rules_as_of: object = None,
+) -> Shipping:
+    """Deadline, status (按时发货/延迟发货/待发货/超时未发货) and hours late as of ``as_of``."""
+    found = ship_deadlines(book, platform, events, goods=goods, rules_as_of=rules_as_of)
+    ship_by, stop = found.ship_by, found.stop
+    now = pd.Timestamp(as_of).to_datetime64()
+    n = len(ship_by)
+    stopped = ~np.isnat(stop) & (stop <= now)
+    has_deadline = ~np.isnat(ship_by)
+    in_time = np.where(found.before, stop < ship_by, stop <= ship_by)
+    on_time = has_deadline & stopped & in_time
+    late_shipped = has_deadline & stopped & ~in_time
+    pending = has_deadline & ~stopped & (now <= ship_by)
+    overdue = has_deadline & ~stopped & (now > ship_by)
+    status = np.full(n, None, dtype=object)
+    status[on_time], status[late_shipped] = ON_TIME, LATE
+    status[pending], status[overdue] = PENDING, OVERDUE
+    hours = np.full(n, np.nan)
+    hours[on_time | pending] = 0.0
+    hours[late_shipped] = round_hours(hours_between(stop[late_shipped], ship_by[late_shipped]))
+    hours[overdue] = round_hours(hours_between(np.full(overdue.sum(), now), ship_by[overdue]))
+    return Shipping(
+        ship_by, found.labels, stop, status, hours, late_shipped | overdue, found.problems
+    )

@@ -1,0 +1,103 @@
+"""The rulebook: dated, sourced rule data, loaded strictly from the packaged ``rules/*.yaml``.
+
+Every value has ``since`` (effective date), ``source`` and ``confidence``; parameters are typed
+(:mod:`.params`). The version applied to a row is chosen by that row's governing time with the
+one lookup :meth:`Rule.select` (a vectorised ``searchsorted``; ``rules_as_of`` pins it).
+
+>>> import numpy as np
+>>> book = load_rulebook()
+>>> rule = book.damages["taobao.late_shipment"]
+>>> [v.label for v in rule.versions]
+['taobao.late_shipment@2016-07-21', 'taobao.late_shipment@2022-07-18']
+>>> rule.select(np.array(["2017-05-01", "2023-01-01", "2010-01-01"], dtype="datetime64[ns]")).tolist()
+[0, 1, -1]
+>>> rule.versions[1].describe(), rule.meta.governed_by
+('5% [5.00, 30.00] 元，赔给买家', 'paid_at')
+>>> book.violation_code("延迟发货"), book.violation_code("fake_shipment"), book.violation_code("?")
+('late_shipment', 'fake_shipment', None)
+"""
+
+from __future__ import annotations
+
+from .errors import OverrideError, RulebookError, RuleFileError
+from .loader import (
+    CONFIDENCES,
+    FREIGHT_FAULTS,
+    GOVERNED_BY,
+    RULE_FILES,
+    TIMER_STARTS,
+    TIMER_STOPS,
+    TRACKS,
+    load_rulebook,
+    load_rulebook_from,
+)
+from .model import (
+    NO_RULE,
+    Campaign,
+    NodeTrack,
+    Rule,
+    Rulebook,
+    RuleMeta,
+    Version,
+    governing_times,
+    version_index,
+)
+from .overrides import AppliedOverride, apply_overrides
+from .params import (
+    TRACK_NAMES,
+    Band,
+    Bands,
+    CampaignParams,
+    DamagesParams,
+    Duration,
+    EveryA,
+    Flat,
+    FreightParams,
+    Node,
+    NodeParams,
+    Params,
+    RateClamped,
+    TimerParams,
+    ViolationParams,
+)
+
+__all__ = [
+    "CONFIDENCES",
+    "FREIGHT_FAULTS",
+    "GOVERNED_BY",
+    "NO_RULE",
+    "RULE_FILES",
+    "TIMER_STARTS",
+    "TIMER_STOPS",
+    "TRACKS",
+    "TRACK_NAMES",
+    "AppliedOverride",
+    "Band",
+    "Bands",
+    "Campaign",
+    "CampaignParams",
+    "DamagesParams",
+    "Duration",
+    "EveryA",
+    "Flat",
+    "FreightParams",
+    "Node",
+    "NodeParams",
+    "NodeTrack",
+    "OverrideError",
+    "Params",
+    "RateClamped",
+    "Rule",
+    "RuleFileError",
+    "RuleMeta",
+    "Rulebook",
+    "RulebookError",
+    "TimerParams",
+    "Version",
+    "ViolationParams",
+    "apply_overrides",
+    "governing_times",
+    "load_rulebook",
+    "load_rulebook_from",
+    "version_index",
+]

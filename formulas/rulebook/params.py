@@ -1,0 +1,481 @@
+"""Typed rule parameters: one frozen dataclass per rule kind, each with one ``describe()``.
+
+Amounts are integer fen, rates integer basis points. ``as_mapping()`` gives the parameters under
+their rule-file (YAML) names, for the audit's 参数 column; the calculators read the attributes.
+
+>>> RateClamped(rate_bp=500, min_fen=500, max_fen=3000, receiver="buyer").describe()
+'5% [5.00, 30.00] 元，赔给买家'
+>>> ViolationParams(track="B", points=6).describe()
+'严重违规 6 分'
+>>> TimerParams(durations={"default": Duration(48, "h"), "presale": Duration(0, "promised")}).describe()
+'默认 48h；预售 按承诺时间'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+
+from ..money import apply_rate_floor_yuan, apply_rate_half_up, fen_to_yuan_text
+
+TRACK_NAMES: Final = {"A": "一般违规", "B": "严重违规", "C": "售假违规"}
+_DURATION: Final = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>h|d|wd)$")
+_RECEIVERS: Final = {"buyer": "赔给买家", "platform": "平台扣款"}
+_GOODS_NAMES: Final = {
+    "default": "默认",
+    "normal": "普通",
+    "direct_supply": "直供",
+    "direct_mail": "直邮",
+    "presale": "预售",
+    "custom": "定制",
+}
+_FAULT_NAMES: Final = {
+    "seller": "卖家责任",
+    "buyer": "买家责任",
+    "buyer_free": "买家责任且包邮",
+    "unclear": "责任不明",
+    "buyer_wrong_address": "买家填错地址",
+    "buyer_refused_free": "拒收包邮商品",
+    "buyer_partial_free_bundle": "退回包邮组合中的一件",
+}
+CONDITIONAL: Final = "complaint_upheld_and_not_paid_before_ruling"
+
+
+def _yuan(fen: int) -> str:
+    """``500`` → ``'5'`` (the short form the 分档 text uses)."""
+    return f"{fen / 100:g}"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A timer duration: ``n`` hours, days or China working days; or ``promised`` only."""
+
+    n: float
+    unit: str  # "h" | "d" | "wd" | "promised"
+
+    @classmethod
+    def parse(cls, text: object) -> Duration:
+        """``Duration.parse("48h")``, ``"4d"``, ``"3wd"``, ``"promised"``.
+
+        >>> Duration.parse("4d"), Duration.parse(" 2wd ").unit
+        (Duration(n=4.0, unit='d'), 'wd')
+        """
+        if str(text).strip() == "promised":
+            return cls(0, "promised")
+        match = _DURATION.match(str(text).strip())
+        if not match:
+            raise ValueError(f"时长格式应为 48h / 4d / 3wd / promised，而不是 {text!r}")
+        return cls(float(match["n"]), match["unit"])
+
+    @property
+    def hours(self) -> float | None:
+        """Length in hours for h/d units, ``None`` for working days and promised."""
+        return {"h": self.n, "d": self.n * 24}.get(self.unit)
+
+    def __str__(self) -> str:
+        if self.unit == "promised":
+            return "promised"
+        number = int(self.n) if self.n == int(self.n) else self.n
+        return f"{number}{self.unit}"
+
+
+class Params:
+    """Shared behaviour: the rule-file view (read-only, YAML names) and parameter look-up."""
+
+    def as_mapping(self) -> dict[str, Any]:  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
+
+    def parameter(self, name: str) -> object | None:
+        """The value ``SR_RULE`` shows for a parameter name, ``None`` when this kind has none."""
+        return None
+
+    # The rule-file view, read like the mapping it was loaded from (tests, the audit dump).
+    def __getitem__(self, key: str) -> Any:
+        return self.as_mapping()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.as_mapping()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_mapping())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.as_mapping().get(key, default)
+
+    def items(self) -> Any:
+        return self.as_mapping().items()
+
+
+# ---------------------------------------------------------------------------------------------
+# Damages
+
+
+def _rate(base: np.ndarray, rate_bp: int, rounding: str) -> np.ndarray:
+    rates = np.full(base.shape, rate_bp, dtype="int64")
+    if rounding == "floor_yuan":
+        return apply_rate_floor_yuan(base, rates)
+    return apply_rate_half_up(base, rates)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DamagesParams(Params):
+    """Settings every damages version has; the subclasses add how the amount is computed."""
+
+    receiver: str  # buyer | platform
+    rounding: str = "fen_half_up"  # fen_half_up | floor_yuan
+    stacks_on: str | None = None
+    stack_max_fen: int | None = None
+    requires_complaint: bool = False
+
+    kind: str = field(init=False, default="")
+
+    def amounts(self, base_fen: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _amount_text(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """``'5% [5.00, 30.00] 元，赔给买家'`` (取整到元 where the amount is floored)."""
+        text = self._amount_text()
+        floor = "，取整到元" if self.rounding == "floor_yuan" else ""
+        who = _RECEIVERS.get(self.receiver, "")
+        return f"{text}{floor}，{who}" if who else text + floor
+
+    def _head(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+    def _tail(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"receiver": self.receiver, "rounding": self.rounding}
+        if self.stacks_on is not None:
+            out["stacks_on"] = self.stacks_on
+        if self.stack_max_fen is not None:
+            out["stack_max"] = self.stack_max_fen
+        out["requires_complaint"] = self.requires_complaint
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateClamped(DamagesParams):
+    """``rate × base``, rounded, clamped to [min, max].
+
+    >>> RateClamped(rate_bp=1000, min_fen=500, max_fen=3000, receiver="buyer",
+    ...             rounding="floor_yuan").amounts(np.array([13100, 1000, 90000])).tolist()
+    [1300, 500, 3000]
+    """
+
+    rate_bp: int
+    min_fen: int
+    max_fen: int
+    base: str = "item_paid"
+    kind: str = field(init=False, default="rate_clamped")
+
+    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+        raw = _rate(np.asarray(base_fen, dtype="int64"), self.rate_bp, self.rounding)
+        return np.clip(raw, self.min_fen, self.max_fen)
+
+    def _amount_text(self) -> str:
+        return (
+            f"{self.rate_bp / 100:g}% [{fen_to_yuan_text(self.min_fen)}, "
+            f"{fen_to_yuan_text(self.max_fen)}] 元"
+        )
+
+    def parameter(self, name: str) -> object | None:
+        return {
+            "rate": self.rate_bp / 10_000,
+            "min": self.min_fen / 100,
+            "max": self.max_fen / 100,
+        }.get(name)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "rate": self.rate_bp,
+            "min": self.min_fen,
+            "max": self.max_fen,
+            "base": self.base,
+            **self._tail(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Flat(DamagesParams):
+    """A fixed amount per order.
+
+    >>> Flat(amount_fen=300, receiver="buyer").describe()
+    '每单 3.00 元，赔给买家'
+    """
+
+    amount_fen: int
+    kind: str = field(init=False, default="flat")
+
+    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(base_fen), self.amount_fen, dtype="int64")
+
+    def _amount_text(self) -> str:
+        return f"每单 {fen_to_yuan_text(self.amount_fen)} 元"
+
+    def parameter(self, name: str) -> object | None:
+        return self.amount_fen / 100 if name == "amount" else None
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {**self._head(), "amount": self.amount_fen, **self._tail()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Band:
+    """One band of a :class:`Bands` version: from ``from_fen`` on, a fixed amount or a clamped rate."""
+
+    from_fen: int
+    amount_fen: int | None = None
+    rate_bp: int | None = None
+    min_fen: int | None = None
+    max_fen: int | None = None
+
+    def text(self) -> str:
+        """``'≥20 元 → 25% [5, 100]'``."""
+        if self.amount_fen is not None:
+            return f"≥{_yuan(self.from_fen)} 元 → {_yuan(self.amount_fen)} 元"
+        return (
+            f"≥{_yuan(self.from_fen)} 元 → {(self.rate_bp or 0) / 100:g}% "
+            f"[{_yuan(self.min_fen or 0)}, {_yuan(self.max_fen or 0)}]"
+        )
+
+    def as_mapping(self) -> dict[str, int]:
+        if self.amount_fen is not None:
+            return {"from": self.from_fen, "amount": self.amount_fen}
+        return {
+            "from": self.from_fen,
+            "rate": self.rate_bp or 0,
+            "min": self.min_fen or 0,
+            "max": self.max_fen or 0,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bands(DamagesParams):
+    """The first band whose lower bound is at or below the base applies.
+
+    >>> bands = Bands(bands=(Band(from_fen=0, amount_fen=500),
+    ...                      Band(from_fen=2000, rate_bp=2500, min_fen=500, max_fen=10000)),
+    ...               receiver="buyer", rounding="floor_yuan")
+    >>> bands.amounts(np.array([1999, 7000])).tolist(), bands.describe()
+    ([500, 1700], '按金额分段：≥0 元 → 5 元；≥20 元 → 25% [5, 100]，取整到元，赔给买家')
+    """
+
+    bands: tuple[Band, ...]
+    kind: str = field(init=False, default="bands")
+
+    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+        base = np.asarray(base_fen, dtype="int64")
+        starts = np.array([b.from_fen for b in self.bands], dtype="int64")
+        which = np.searchsorted(starts, base, side="right") - 1
+        out = np.zeros(base.shape, dtype="int64")
+        for i, band in enumerate(self.bands):
+            rows = which == i
+            if not rows.any():
+                continue
+            if band.amount_fen is not None:
+                out[rows] = band.amount_fen
+            else:
+                raw = _rate(base[rows], band.rate_bp or 0, self.rounding)
+                out[rows] = np.clip(raw, band.min_fen, band.max_fen)
+        return out
+
+    def bands_text(self) -> str:
+        """The bands in one line: ``'≥0 元 → 5 元；≥20 元 → 25% [5, 100]'``."""
+        return "；".join(band.text() for band in self.bands)
+
+    def _amount_text(self) -> str:
+        return "按金额分段：" + self.bands_text()
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "bands": tuple(b.as_mapping() for b in self.bands),
+            **self._tail(),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Timers, violations, freight
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerParams(Params):
+    """Durations per goods type (``default`` for the rest), alignment, stop events, in-time test."""
+
+    durations: Mapping[str, Duration]
+    align: str = "exact"  # exact | next_midnight
+    stop: tuple[str, ...] = ()
+    in_time: str = "at_or_before"  # at_or_before | before
+
+    def duration(self, goods: str = "default") -> Duration:
+        """The duration for a goods type (the default one when it has none of its own)."""
+        return self.durations.get(goods, self.durations["default"])
+
+    def describe(self) -> str:
+        return "；".join(
+            f"{_GOODS_NAMES.get(k, k)} {'按承诺时间' if v.unit == 'promised' else v}"
+            for k, v in self.durations.items()
+        )
+
+    def parameter(self, name: str) -> object | None:
+        if name.split(".", 1)[0] != "duration":
+            return None
+        return str(self.duration(name.split(".", 1)[1] if "." in name else "default"))
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            "durations": dict(self.durations),
+            "align": self.align,
+            "stop": self.stop,
+            "in_time": self.in_time,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ViolationParams(Params):
+    """Points of one violation, its track (A/B/C) and when they are charged."""
+
+    track: str
+    points: int
+    condition: str = "always"  # always | complaint_upheld_and_not_paid_before_ruling
+
+    @property
+    def conditional(self) -> bool:
+        """Charged only when the complaint is upheld and not paid before the ruling."""
+        return self.condition == CONDITIONAL
+
+    def describe(self) -> str:
+        track = TRACK_NAMES.get(self.track, self.track)
+        extra = "（投诉成立且未在判定前赔付）" if self.condition != "always" else ""
+        return f"{track} {self.points} 分{extra}"
+
+    def parameter(self, name: str) -> object | None:
+        return {"points": self.points, "track": self.track}.get(name)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {"track": self.track, "points": self.points, "condition": self.condition}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FreightParams(Params):
+    """Per fault, the payer of the outbound and of the return leg (卖家 / 买家).
+
+    >>> FreightParams(legs={"seller": ("卖家", "卖家")}).describe()
+    '卖家责任 发货:卖家 退货:卖家'
+    """
+
+    legs: Mapping[str, tuple[str, str]]
+
+    def describe(self) -> str:
+        return "；".join(
+            f"{_FAULT_NAMES.get(k, k)} 发货:{out} 退货:{back}"
+            for k, (out, back) in self.legs.items()
+        )
+
+    def as_mapping(self) -> dict[str, Any]:
+        return dict(self.legs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Point nodes and campaign eligibility
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    """A point node: at ``points``, a measure for ``days`` (``None`` = permanent) and a fine."""
+
+    points: int
+    days: int | None
+    consequence: str
+    fine_fen: int = 0
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            "points": self.points,
+            "days": self.days,
+            "consequence": self.consequence,
+            "fine": self.fine_fen,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeParams(Params):
+    """Either fixed ``thresholds`` or a node at ``every`` multiple of some points.
+
+    >>> NodeParams(every=Node(points=12, days=7, consequence="屏蔽 7 天")).describe()
+    '每满 12 分 → 屏蔽 7 天'
+    """
+
+    thresholds: tuple[Node, ...] = ()
+    every: Node | None = None
+
+    def describe(self) -> str:
+        if self.every is not None:
+            return f"每满 {self.every.points} 分 → {self.every.consequence}"
+        return "；".join(f"{t.points} 分 → {t.consequence}" for t in self.thresholds)
+
+    def as_mapping(self) -> dict[str, Any]:
+        if self.every is not None:
+            return {"every": self.every.as_mapping()}
+        return {"thresholds": tuple(t.as_mapping() for t in self.thresholds)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EveryA:
+    """Campaign block: every multiple of ``points`` general (A) points blocks for ``days``."""
+
+    points: int
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignParams(Params):
+    """What blocks a shop from platform campaigns (each setting optional)."""
+
+    every_a: EveryA | None = None
+    fake_transaction_never: int | None = None
+    counterfeit_year: int | None = None
+    counterfeit_never: int | None = None
+    checks_by_hand: tuple[str, ...] | None = None
+    total_points_until_reset: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.every_a is not None:
+            parts.append(f"一般违规每满 {self.every_a.points} 分 {self.every_a.days} 天内不得报名")
+        if self.fake_transaction_never is not None:
+            parts.append(f"虚假交易扣分 ≥ {self.fake_transaction_never} 永久不得报名")
+        if self.counterfeit_year is not None:
+            parts.append(f"售假扣分 ≥ {self.counterfeit_year} 本年度不得报名")
+        if self.counterfeit_never is not None:
+            parts.append(f"售假扣分 ≥ {self.counterfeit_never} 永久不得报名")
+        if self.total_points_until_reset is not None:
+            parts.append(f"本年度扣分 ≥ {self.total_points_until_reset} 年底清零前不得报名")
+        if self.checks_by_hand:
+            parts.append("人工核对: " + "、".join(self.checks_by_hand))
+        return "；".join(parts)
+
+    def as_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.every_a is not None:
+            out["every_A"] = {"points": self.every_a.points, "days": self.every_a.days}
+        for key in (
+            "fake_transaction_never",
+            "counterfeit_year",
+            "counterfeit_never",
+            "checks_by_hand",
+            "total_points_until_reset",
+        ):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
