@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -20,7 +21,7 @@ from shoprules.workbook.audit import book as audit_writer
 from shoprules.workbook.audit import export as audit_export
 
 from tests.audit.conftest import source
-from tests.audit.generate import AS_OF, generate_orders
+from tests.factories import AUDIT_AS_OF, audit_orders
 
 
 def floor_write(out: Path, columns: list[audit_writer._Column]) -> None:
@@ -41,19 +42,22 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
-    orders, extra, log = generate_orders(args.rows, seed=11)
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    orders, extra, log = audit_orders(args.rows, seed=11)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     captured: list[list[audit_writer._Column]] = []
-    original = audit_export._write_table
+    original = audit_writer._write_table
 
-    def capture(wb, sheet, columns, **kw):  # type: ignore[no-untyped-def]
+    def capture(
+        book: audit_writer._Book, sheet: Any, columns: list[audit_writer._Column], **kw: Any
+    ) -> int:
         if sheet.name == "明细":
             captured.append(columns)
-        return original(wb, sheet, columns, **kw)
+        return original(book, sheet, columns, **kw)
 
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "bench.audit.xlsx"
-        audit_export._write_table = capture  # type: ignore[assignment]
+        # export.py calls the name it imported from book.py: replace it there
+        audit_export._write_table = capture  # type: ignore[attr-defined]
         start = time.perf_counter()
         report = audit_export.export_audit(
             out,
@@ -64,7 +68,7 @@ def main() -> int:
             extra_columns=extra,
         )
         audit_s = time.perf_counter() - start
-        audit_export._write_table = original  # type: ignore[assignment]
+        audit_export._write_table = original  # type: ignore[attr-defined]
         start = time.perf_counter()
         floor_write(Path(directory) / "floor.xlsx", captured[0])
         floor_s = time.perf_counter() - start

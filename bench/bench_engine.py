@@ -17,38 +17,15 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
+
 from shoprules.formulas.engine import compute
 from shoprules.formulas.rulebook import load_rulebook
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "engine"))
-from scalar_reference import compute_row
-
-PLATFORMS = np.array(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], dtype=object)
-
-
-def synthetic_orders(n: int, seed: int = 7) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2021-06-01T00:00:00", "s")
-    paid = start + rng.integers(0, 3 * 365 * 86400, n).astype("timedelta64[s]")
-    ship_delay = rng.gamma(2.0, 18.0, n) * 3600
-    shipped = paid + ship_delay.astype("int64").astype("timedelta64[s]")
-    shipped[rng.random(n) < 0.05] = np.datetime64("NaT")
-    signed = shipped + rng.integers(24 * 3600, 5 * 86400, n).astype("timedelta64[s]")
-    requested = signed + rng.integers(0, 10 * 86400, n).astype("timedelta64[s]")
-    requested[rng.random(n) < 0.8] = np.datetime64("NaT")
-    return pd.DataFrame(
-        {
-            "order_id": np.arange(n).astype(str),
-            "platform": PLATFORMS[rng.integers(0, len(PLATFORMS), n)],
-            "paid_amount": pd.array(rng.integers(100, 200_000, n), dtype="Int64"),
-            "paid_at": paid.astype("datetime64[ns]"),
-            "shipped_at": shipped.astype("datetime64[ns]"),
-            "signed_at": signed.astype("datetime64[ns]"),
-            "refund_requested_at": requested.astype("datetime64[ns]"),
-        }
-    )
+from tests.engine.scalar_reference import compute_row
+from tests.factories import bulk_orders
 
 
 def loop_compute(orders: pd.DataFrame, as_of: dt.datetime) -> list[dict[str, object]]:
@@ -70,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     as_of = pd.Timestamp("2024-07-01")
     load_rulebook()
-    orders = synthetic_orders(args.rows)
+    orders = bulk_orders(args.rows, seed=7)
     subset = orders.iloc[: args.loop_rows].reset_index(drop=True)
 
     t0 = time.perf_counter()

@@ -29,60 +29,30 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
 
-HEADER = [
-    "订单编号", "平台", "商品标题", "实付金额", "邮费", "付款时间", "发货时间", "签收时间",
-    "退款申请时间", "退款原因", "买家会员名", "收货地址", "商家备注",
-]  # fmt: skip
+from xlsxwriter.workbook import Workbook
+
+if TYPE_CHECKING:
+    from shoprules.workbook.xlsx import ColumnKind
+
+from tests.factories import SHOP_WIDE_HEADER, export_rows, write_workbook
+
 AS_OF = dt.datetime(2024, 7, 1, 9, 0)
-RESULT_KINDS = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+RESULT_KINDS: list[ColumnKind] = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
 
 
 def make_book(path: Path, rows: int) -> None:
     """A shop's order sheet: datetime cells, numeric amounts, text ids; plus a second sheet."""
-    import xlsxwriter
 
-    rng = np.random.default_rng(11)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    sheet = book.add_worksheet("订单")
-    dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    sheet.write_row(0, 0, HEADER)
-    platforms = ["淘宝", "天猫", "拼多多", "抖音", "快手", "京东"]
-    reasons = ["七天无理由", "质量问题", "尺码不合适", "商品描述不符"]
-    start = dt.datetime(2024, 1, 1)
-    paid_s = rng.integers(0, 170 * 86400, rows)
-    ship_h = rng.gamma(2.0, 18.0, rows)
-    sign_h = rng.integers(20, 96, rows)
-    refund = rng.random(rows) < 0.15
-    refund_h = rng.integers(1, 300, rows)
-    amounts = rng.integers(990, 99900, rows) / 100
-    platform = rng.integers(0, len(platforms), rows)
-    for r in range(rows):
-        paid = start + dt.timedelta(seconds=int(paid_s[r]))
-        shipped = paid + dt.timedelta(hours=float(ship_h[r]))
-        signed = shipped + dt.timedelta(hours=int(sign_h[r]))
-        row = r + 1
-        sheet.write_string(row, 0, f"{3515313147329357900 + r}")
-        sheet.write_string(row, 1, platforms[platform[r]])
-        sheet.write_string(row, 2, "保温杯 500ml 316不锈钢")
-        sheet.write_number(row, 3, float(amounts[r]))
-        sheet.write_number(row, 4, 0)
-        sheet.write_datetime(row, 5, paid, dates)
-        if shipped < AS_OF:
-            sheet.write_datetime(row, 6, shipped, dates)
-        if signed < AS_OF:
-            sheet.write_datetime(row, 7, signed, dates)
-        if refund[r] and signed < AS_OF:
-            sheet.write_datetime(row, 8, signed + dt.timedelta(hours=int(refund_h[r])), dates)
-            sheet.write_string(row, 9, reasons[r % len(reasons)])
-        sheet.write_string(row, 10, "tb6125470")
-        sheet.write_string(row, 11, "浙江省 杭州市 西湖区 文三路 478 号(310013)")
-        sheet.write_string(row, 12, "-")
-    other = book.add_worksheet("看板")
-    other.write_formula("A1", "=COUNTA('订单'!A:A)-1", None, rows)
-    book.close()
+    def dashboard(book: Workbook) -> None:
+        other = book.add_worksheet("看板")
+        other.write_formula("A1", "=COUNTA('订单'!A:A)-1", None, rows)
+
+    rows_ = export_rows("shop_wide", rows, seed=11, as_of=AS_OF)
+    write_workbook(path, rows_, header=SHOP_WIDE_HEADER, constant_memory=True, then=dashboard)
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,7 +84,19 @@ def run_openpyxl(path: Path) -> dict[str, object]:
     book = openpyxl.load_workbook(path)
     sheet = book["订单"]
     width = sheet.max_column
-    values = [AS_OF, "按时发货", 0.0, 0.0, "", 0.0, 0, AS_OF, "已过期", "", ""]
+    values: list[dt.datetime | str | float] = [
+        AS_OF,
+        "按时发货",
+        0.0,
+        0.0,
+        "",
+        0.0,
+        0,
+        AS_OF,
+        "已过期",
+        "",
+        "",
+    ]
     from shoprules.formulas.engine import RESULT_HEADERS
 
     for offset, header in enumerate(RESULT_HEADERS.values(), start=1):

@@ -88,7 +88,7 @@ class FakeApp:
         self.alerts.append((prompt, title, mode))
 
 
-class FakeSheets(list):  # type: ignore[type-arg]
+class FakeSheets(list[FakeSheet]):
     @property
     def active(self) -> FakeSheet:
         return self[0]
@@ -210,7 +210,7 @@ def test_export_needs_a_saved_workbook_and_writes_next_to_it(
     import types
 
     fake = types.ModuleType("shoprules.workbook.audit")
-    fake.audit_book = lambda src, dst, sheet, as_of: calls.append((Path(src), Path(dst)))  # type: ignore[attr-defined]
+    fake.audit_book = lambda src, dst, **_: calls.append((Path(src), Path(dst)))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "shoprules.workbook.audit", fake)
     target = ribbon.export_audit(FakeBook(ROWS, fullname=str(saved)), as_of=AS_OF)
     assert target == tmp_path / "店铺.audit.xlsx"
@@ -220,8 +220,8 @@ def test_export_needs_a_saved_workbook_and_writes_next_to_it(
 def test_main_recomputes_then_exports(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     saved = tmp_path / "shop.xlsx"
     saved.write_bytes(b"x")
-    monkeypatch.setattr(ribbon, "_side_sheets", lambda book: (None, None))
-    monkeypatch.setattr(ribbon, "export_audit", lambda book: tmp_path / "shop.audit.xlsx")
+    monkeypatch.setattr(ribbon, "_side_sheets", lambda _book: (None, None))
+    monkeypatch.setattr(ribbon, "export_audit", lambda _book: tmp_path / "shop.audit.xlsx")
     book = FakeBook([list(r) for r in ROWS], fullname=str(saved))
     ribbon.main(book)
     prompt, _, mode = book.app.alerts[-1]

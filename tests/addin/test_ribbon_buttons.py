@@ -27,9 +27,14 @@ def _book() -> Any:
 def test_recompute_button_shows_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     done = SimpleNamespace(text=lambda: "已重算 3 个订单")
     calls: list[Any] = []
-    monkeypatch.setattr(ribbon, "recompute", lambda book: calls.append(book) or done)
+
+    def recompute(book: Any) -> Any:
+        calls.append(book)
+        return done
+
+    monkeypatch.setattr(ribbon, "recompute", recompute)
     monkeypatch.setattr(
-        ribbon, "export_audit", lambda book: pytest.fail("the 重算 button must not export")
+        ribbon, "export_audit", lambda _book: pytest.fail("the 重算 button must not export")
     )
     book = _book()
     ribbon.recompute_button(book)
@@ -40,8 +45,8 @@ def test_recompute_button_shows_the_summary(monkeypatch: pytest.MonkeyPatch) -> 
 def test_export_audit_button_shows_the_path(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(ribbon, "recompute", lambda book: pytest.fail("must not recompute"))
-    monkeypatch.setattr(ribbon, "export_audit", lambda book: tmp_path / "店铺.audit.xlsx")
+    monkeypatch.setattr(ribbon, "recompute", lambda _book: pytest.fail("must not recompute"))
+    monkeypatch.setattr(ribbon, "export_audit", lambda _book: tmp_path / "店铺.audit.xlsx")
     book = _book()
     ribbon.export_audit_button(book)
     prompt, title, mode = book.app.alerts[0]
@@ -58,7 +63,7 @@ def test_buttons_report_errors_shortly(
 ) -> None:
     monkeypatch.setenv("SHOPRULES_ADDIN_LOG", str(tmp_path / "addin.log"))
 
-    def refuse(book: Any) -> Any:
+    def refuse(_book: Any) -> Any:
         raise ribbon.UserMessage("请先保存工作簿")
 
     monkeypatch.setattr(ribbon, "recompute", refuse)

@@ -5,6 +5,7 @@ the Linux no-op decorators pass through. Results must equal the engine's."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -76,7 +77,7 @@ def test_damages_blanks_errors_and_bad_rows_only_in_their_row() -> None:
     assert result[0] == 5.0
     assert result[1] == ""  # a blank row gives a blank result
     assert result[2] == "#SR! 实付金额无法识别: abc"
-    assert result[3].startswith("#SR! 平台无法识别: 亚马逊")
+    assert str(result[3]).startswith("#SR! 平台无法识别: 亚马逊")
     assert result[4] == "#SR! 实付金额是错误值: #N/A"
     assert result[5] == 30.0
     assert result[6] == "#SR! 缺少平台"
@@ -120,7 +121,7 @@ def test_row_ranges_return_a_row() -> None:
 
 
 def test_unexpected_errors_are_one_short_cell_and_logged(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     log = tmp_path / "addin.log"
     monkeypatch.setenv("SHOPRULES_ADDIN_LOG", str(log))
@@ -225,7 +226,7 @@ def test_points_scalars_columns_and_names() -> None:
         pd.Series(["late_shipment"]), "taobao", pd.Timestamp(2024, 3, 1), False, None
     )
     assert result[0] == int(engine["points"][0])
-    assert result[1].startswith("#SR! 违规类型无法识别: xx")
+    assert str(result[1]).startswith("#SR! 违规类型无法识别: xx")
     assert result[2] == ""
 
 

@@ -11,7 +11,8 @@ import pytest
 from shoprules.formulas.engine import EngineResult, compute
 from shoprules.workbook.audit import AuditReport, AuditSource, audit_book, export_audit
 
-from .generate import AS_OF, generate_orders
+from tests.factories import AUDIT_AS_OF, audit_orders
+
 from .recalc import soffice
 
 CREATED = dt.datetime(2026, 1, 1, 8, 0, 0)
@@ -25,7 +26,7 @@ class Built:
     orders: pd.DataFrame
 
 
-def source(n: int, as_of: pd.Timestamp = AS_OF) -> AuditSource:
+def source(n: int, as_of: pd.Timestamp = AUDIT_AS_OF) -> AuditSource:
     return AuditSource(
         file_name="generated.xlsx",
         sha256="0" * 64,
@@ -39,8 +40,8 @@ def source(n: int, as_of: pd.Timestamp = AS_OF) -> AuditSource:
 
 
 def build_generated(out: Path, n: int = 5000, *, unmask: bool = False) -> Built:
-    orders, extra, log = generate_orders(n)
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    orders, extra, log = audit_orders(n)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     report = export_audit(
         out,
         orders=orders,

@@ -54,11 +54,11 @@ def convert(path: Path, outdir: Path, fmt: str = "xlsx", *, timeout: int = 600) 
     return out
 
 
-def formula_cells(path: Path) -> dict[tuple[str, str], tuple[str, object]]:
+def formula_cells(path: Path) -> dict[tuple[str, str], tuple[object, object]]:
     """``{(sheet, cell): (formula, cached value)}`` for every formula cell of an xlsx file."""
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    out: dict[tuple[str, str], tuple[str, object]] = {}
+    out: dict[tuple[str, str], tuple[object, object]] = {}
     for name in formulas.sheetnames:
         for frow, vrow in zip(formulas[name].iter_rows(), values[name].iter_rows(), strict=False):
             for fcell, vcell in zip(frow, vrow, strict=False):
@@ -71,7 +71,7 @@ def formula_cells(path: Path) -> dict[tuple[str, str], tuple[str, object]]:
 
 def values(path: Path, sheet: str) -> dict[str, object]:
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    out = {
+    out: dict[str, object] = {
         cell.coordinate: cell.value
         for row in book[sheet].iter_rows()
         for cell in row

@@ -10,10 +10,17 @@ import openpyxl
 import pandas as pd
 from shoprules.workbook.audit import SHEETS, export_audit
 
+from tests.factories import AUDIT_AS_OF, audit_orders
+
 from .conftest import CREATED, Built, source
-from .generate import AS_OF, generate_orders
 
 FORMULA_HEADERS = {"延迟发货金额", "缺货违约金", "违约金", "平台扣款"}
+
+
+def _text(value: object) -> str:
+    """A cell value that must be text."""
+    assert isinstance(value, str), value
+    return value
 
 
 def _xml_text(path: Path) -> str:
@@ -40,6 +47,7 @@ def test_sheets_headers_and_cached_values(generated: Built) -> None:
         if engine_fen is pd.NA:
             assert value is None
         else:
+            assert isinstance(value, int | float), value
             assert round(value * 100) == engine_fen
 
 
@@ -50,7 +58,7 @@ def test_formulas_only_in_money_columns(generated: Built) -> None:
     seen = set()
     for row in detail.iter_rows(min_row=2):
         for cell in row:
-            if cell.data_type == "f":
+            if cell.data_type == "f" and cell.column is not None:
                 seen.add(headers[cell.column - 1])
     assert seen == FORMULA_HEADERS
     titles = [
@@ -72,19 +80,19 @@ def test_buyer_data_masked_by_default(generated: Built) -> None:
     detail = book["明细"]
     cols = generated.report.detail_columns
     row = next(detail.iter_rows(min_row=2, max_row=2))
-    assert row[cols["收货人姓名"]].value.endswith("**")
-    assert "****" in row[cols["联系手机"]].value
-    assert row[cols["收货地址"]].value.endswith("区***")
+    assert _text(row[cols["收货人姓名"]].value).endswith("**")
+    assert "****" in _text(row[cols["联系手机"]].value)
+    assert _text(row[cols["收货地址"]].value).endswith("区***")
     assert row[cols["收货人姓名"]].data_type == "s"
     sources = {r[0].value: r[1].value for r in book["来源"].iter_rows(min_row=2)}
-    assert sources["个人信息"].startswith("已脱敏")
+    assert _text(sources["个人信息"]).startswith("已脱敏")
 
 
 def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
-    orders, extra, log = generate_orders(200)
+    orders, extra, log = audit_orders(200)
     from shoprules.formulas.engine import compute
 
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     out = tmp_path / "unmasked.xlsx"
     export_audit(
         out,
@@ -97,17 +105,17 @@ def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
     )
     book = openpyxl.load_workbook(out)
     sources = {r[0].value: r[1].value for r in book["来源"].iter_rows(min_row=2)}
-    assert sources["个人信息"].startswith("未脱敏")
+    assert _text(sources["个人信息"]).startswith("未脱敏")
     assert "文三路" in _xml_text(out)
 
 
 def test_deterministic_except_created_at(tmp_path: Path) -> None:
-    orders, extra, log = generate_orders(300)
+    orders, extra, log = audit_orders(300)
     from dataclasses import replace
 
     from shoprules.formulas.engine import compute
 
-    engine = compute(orders, as_of=AS_OF, violation_log=log)
+    engine = compute(orders, as_of=AUDIT_AS_OF, violation_log=log)
     paths = []
     for i, created in enumerate([CREATED, CREATED, CREATED.replace(year=2030)]):
         out = tmp_path / f"run{i}.xlsx"

@@ -36,7 +36,7 @@ def test_libreoffice_really_recalculates(tmp_path: Path) -> None:
     book.add_worksheet().write_formula(0, 0, "=ROUND(2.675*100,0)/100", None, 9.99)
     book.close()
     out = convert(path, tmp_path)
-    assert openpyxl.load_workbook(out, data_only=True).active["A1"].value == 2.68
+    assert openpyxl.load_workbook(out, data_only=True).worksheets[0]["A1"].value == 2.68
 
 
 def test_demo_audit_recomputes_identically(demo_audit: Path, tmp_path: Path) -> None:

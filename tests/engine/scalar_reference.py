@@ -88,10 +88,10 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         duration = durations.get(goods, durations["default"])
         if promised is not None:
             deadline = promised
-        elif str(duration) != "promised":
+        elif str(duration) != "promised" and paid is not None:
             deadline = _add(paid, str(duration))
     out["ship_by"] = deadline
-    if deadline is None:
+    if deadline is None or version is None:
         return _returns(book, row, as_of, out)
     stops = [row.get(name) for name in version.params["stop"]]
     stop = next((s for s in stops if s is not None), None)
@@ -106,7 +106,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         out["ship_status"] = "超时未发货" if late else "待发货"
         hours = (as_of - deadline).total_seconds() / 3600 if late else 0.0
     out["hours_late"] = int(hours * 10 + 0.5 + 1e-9) / 10
-    damages = 0
+    damages: int | None = 0
     if late:
         base = row.get("paid_amount")
         rule = book.damages.get(f"{platform}.late_shipment")
@@ -120,28 +120,41 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
             damages = None
         else:
             damages = _amount(dver.params, base)
-            late_part = damages
-            oos_rule = book.damages.get(f"{platform}.out_of_stock")
-            oos_version = _version(oos_rule, paid)
-            timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
-            if oos_version is not None and timer is not None:
-                oos_deadline = _add(deadline, str(timer.params["durations"]["default"]))
-                pickup = row.get("picked_up_at") or row.get("shipped_at")
-                missing = (pickup is None and as_of > oos_deadline) or (
-                    pickup is not None and pickup > oos_deadline
-                )
-                if missing and (
-                    not oos_version.params["requires_complaint"] or row.get("complaint_upheld")
-                ):
-                    oos = _amount(oos_version.params, base)
-                    if "stack_max" in oos_version.params:
-                        oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
-                    damages += oos
+            damages += _out_of_stock(book, row, as_of, deadline, base, damages)
         pver = _version(book.violations.get(f"{platform}.late_shipment"), paid)
         if pver is not None and row.get("complaint_upheld") and not row.get("paid_before_ruling"):
             out["points"] = pver.params["points"]
     out["damages"] = damages
     return _returns(book, row, as_of, out)
+
+
+def _out_of_stock(
+    book: Rulebook,
+    row: dict[str, Any],
+    as_of: dt.datetime,
+    deadline: dt.datetime,
+    base: int,
+    late_part: int,
+) -> int:
+    """Out-of-stock damages stacked on a late shipment's ``late_part`` (0 when none applies)."""
+    platform, paid = row.get("platform"), row.get("paid_at")
+    oos_version = _version(book.damages.get(f"{platform}.out_of_stock"), paid)
+    timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
+    if oos_version is None or timer is None:
+        return 0
+    oos_deadline = _add(deadline, str(timer.params["durations"]["default"]))
+    pickup = row.get("picked_up_at") or row.get("shipped_at")
+    missing = (pickup is None and as_of > oos_deadline) or (
+        pickup is not None and pickup > oos_deadline
+    )
+    if not missing or (
+        oos_version.params["requires_complaint"] and not row.get("complaint_upheld")
+    ):
+        return 0
+    oos = _amount(oos_version.params, base)
+    if "stack_max" in oos_version.params:
+        oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
+    return oos
 
 
 def _returns(
@@ -156,7 +169,7 @@ def _returns(
     in_force = _version(book.timers["all.return_window"], signed)
     if returnable is False:
         status, end = "不适用", None
-    elif signed is None:
+    elif signed is None or end is None:  # end is None exactly when signed is
         status = "未签收"
     elif in_force is None:
         status, end = None, None

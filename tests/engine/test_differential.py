@@ -8,83 +8,9 @@ import pytest
 from shoprules.formulas.engine import compute
 from shoprules.formulas.rulebook import load_rulebook
 
+from tests.factories import rule_edge_orders
+
 from .scalar_reference import compute_row
-
-PLATFORMS = np.array(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], dtype=object)
-GOODS = np.array(
-    ["normal", "normal", "normal", "direct_supply", "direct_mail", "presale"], dtype=object
-)
-REASONS = np.array(
-    [
-        None,
-        "质量问题",
-        "不喜欢",
-        "其他原因",
-        "填错地址",
-        "拒收",
-        "两件包邮退一件",
-        "seller",
-        "尺码不合适",
-    ],
-    dtype=object,
-)
-
-
-def random_orders(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    # Dates spread over every rule version, with many right at effective dates.
-    sinces = sorted(
-        {
-            v.since
-            for table in (load_rulebook().damages, load_rulebook().timers)
-            for r in table.values()
-            for v in r.versions
-        }
-    )
-    base_days = np.array([(s - pd.Timestamp("1970-01-01")).days for s in sinces])
-    near = base_days[rng.integers(0, len(base_days), n)] + rng.integers(-3, 3, n)
-    spread = rng.integers(16_000, 20_700, n)
-    days = np.where(rng.random(n) < 0.5, near, spread)
-    paid = (
-        (days.astype("int64") * 86400 + rng.integers(0, 86400, n))
-        .astype("datetime64[s]")
-        .astype("datetime64[ns]")
-    )
-    delay = (rng.gamma(2.0, 20.0, n) * 3600).astype("int64").astype("timedelta64[s]")
-    shipped = paid + delay
-    shipped[rng.random(n) < 0.1] = np.datetime64("NaT")
-    picked = shipped + rng.integers(0, 80 * 3600, n).astype("timedelta64[s]")
-    picked[rng.random(n) < 0.5] = np.datetime64("NaT")
-    signed = shipped + rng.integers(3600, 6 * 86400, n).astype("timedelta64[s]")
-    requested = signed + rng.integers(0, 9 * 86400, n).astype("timedelta64[s]")
-    requested[rng.random(n) < 0.6] = np.datetime64("NaT")
-    promised = paid + rng.integers(3600, 10 * 86400, n).astype("timedelta64[s]")
-    promised[rng.random(n) < 0.7] = np.datetime64("NaT")
-    amount = rng.integers(-100, 300_000, n)
-    amount_missing = rng.random(n) < 0.03
-
-    def flags(p_true: float, p_missing: float) -> pd.arrays.BooleanArray:
-        return pd.arrays.BooleanArray(rng.random(n) < p_true, rng.random(n) < p_missing)
-
-    return pd.DataFrame(
-        {
-            "order_id": np.arange(n).astype(str),
-            "platform": PLATFORMS[rng.integers(0, len(PLATFORMS), n)],
-            "paid_amount": pd.arrays.IntegerArray(amount, amount_missing),
-            "paid_at": paid,
-            "promised_ship_by": promised,
-            "shipped_at": shipped,
-            "picked_up_at": picked,
-            "signed_at": signed,
-            "refund_requested_at": requested,
-            "refund_reason": REASONS[rng.integers(0, len(REASONS), n)],
-            "goods_type": GOODS[rng.integers(0, len(GOODS), n)],
-            "free_shipping": flags(0.5, 0.1),
-            "returnable": flags(0.9, 0.1),
-            "complaint_upheld": flags(0.5, 0.2),
-            "paid_before_ruling": flags(0.3, 0.2),
-        }
-    )
 
 
 def _py(value: object) -> object:
@@ -106,7 +32,7 @@ def _py(value: object) -> object:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_engine_matches_scalar_reference(seed: int) -> None:
-    orders = random_orders(1500, seed)
+    orders = rule_edge_orders(1500, seed)
     as_of = pd.Timestamp("2025-06-01 12:00")
     out = compute(orders, as_of=as_of).results
     book = load_rulebook()

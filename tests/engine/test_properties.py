@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from shoprules.formulas.damages import rule_damages, version_amounts
 from shoprules.formulas.engine import compute
 from shoprules.formulas.points import points_ledger
-from shoprules.formulas.rulebook import load_rulebook
+from shoprules.formulas.rulebook import DamagesParams, Rule, Version, load_rulebook
 
 BOOK = load_rulebook()
 RATE_RULES = [(rule, v) for rule in BOOK.damages.values() for v in rule.versions]
@@ -22,11 +23,19 @@ moments = st.datetimes(
 )
 
 
+def _damages(version: Version) -> DamagesParams:
+    """A damages rule version's parameters (typed as the base class on ``Version``)."""
+    assert isinstance(version.params, DamagesParams)
+    return version.params
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(RATE_RULES), st.lists(amounts, min_size=1, max_size=50))
-def test_damages_within_bounds_and_exact(rule_version, bases) -> None:
+def test_damages_within_bounds_and_exact(
+    rule_version: tuple[Rule, Version], bases: list[int]
+) -> None:
     _, version = rule_version
-    params = version.params
+    params = _damages(version)
     out = version_amounts(params, np.array(bases))
     assert (out >= 0).all()
     if params["kind"] == "rate_clamped":
@@ -45,16 +54,18 @@ def test_damages_within_bounds_and_exact(rule_version, bases) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(RATE_RULES), amounts, amounts)
-def test_damages_monotone_in_amount(rule_version, a, b) -> None:
+def test_damages_monotone_in_amount(rule_version: tuple[Rule, Version], a: int, b: int) -> None:
     _, version = rule_version
     low, high = sorted((a, b))
-    out = version_amounts(version.params, np.array([low, high]))
+    out = version_amounts(_damages(version), np.array([low, high]))
     assert out[0] <= out[1]
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(sorted(BOOK.damages)), st.lists(moments, min_size=1, max_size=20), amounts)
-def test_version_chosen_is_the_latest_in_force(rule_id, times, base) -> None:
+def test_version_chosen_is_the_latest_in_force(
+    rule_id: str, times: list[dt.datetime], base: int
+) -> None:
     rule = BOOK.damages[rule_id]
     column = pd.Series(times, dtype="datetime64[ns]").to_numpy()
     result = rule_damages(rule, np.full(len(times), base), column)
@@ -74,7 +85,7 @@ platforms = st.sampled_from(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd
         max_size=30,
     )
 )
-def test_engine_invariants(rows) -> None:
+def test_engine_invariants(rows: list[tuple[str, dt.datetime, int, int, bool]]) -> None:
     """Damages never negative, zero when on time, never above the largest cap; deadlines never
     before payment; hours late zero exactly when on time or pending."""
     platform, paid, delay_hours, amount, shipped = zip(*rows, strict=True)
@@ -117,7 +128,9 @@ def test_engine_invariants(rows) -> None:
         max_size=40,
     )
 )
-def test_ledger_totals_equal_sums_and_reset_each_year(rows) -> None:
+def test_ledger_totals_equal_sums_and_reset_each_year(
+    rows: list[tuple[str, dt.datetime, str]],
+) -> None:
     platform, when, violation = zip(*rows, strict=True)
     events = pd.DataFrame(
         {

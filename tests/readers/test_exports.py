@@ -229,15 +229,14 @@ def test_sheet_found_by_headers_and_side_sheets(tmp_path: Path) -> None:
     for c, v in enumerate(["X1", "拼多多", "2024-03-01 10:00", "20"]):
         orders.write_string(1, c, v)
     rules = book.add_worksheet("规则")
-    for r, row in enumerate(
-        [
-            ["参数", "值", "备注"],
-            ["taobao.late_shipment.max", 40, "活动期"],
-            ["pdd.ship_by.duration.direct_mail", "6d", ""],
-        ]
-    ):
-        for c, v in enumerate(row):
-            rules.write(r, c, v)
+    settings: list[list[object]] = [
+        ["参数", "值", "备注"],
+        ["taobao.late_shipment.max", 40, "活动期"],
+        ["pdd.ship_by.duration.direct_mail", "6d", ""],
+    ]
+    for r, setting in enumerate(settings):
+        for c, value in enumerate(setting):
+            rules.write(r, c, value)
     log = book.add_worksheet("违规记录")
     for r, row in enumerate(
         [
@@ -276,14 +275,17 @@ def test_sheet_found_by_headers_and_side_sheets(tmp_path: Path) -> None:
     ],
 )
 def test_bad_inputs_give_a_message_and_no_wrong_number(cells: list[object], message: str) -> None:
-    rows = [["订单编号", "付款时间", "实付金额", "平台", "发货时间", "签收时间"], ["1", *cells]]
+    rows: list[list[object]] = [
+        ["订单编号", "付款时间", "实付金额", "平台", "发货时间", "签收时间"],
+        ["1", *cells],
+    ]
     result = read_rows(rows)
     assert message in result.problems[0]
     assert result.orders.loc[0, "order_id"] == "1"
 
 
 def test_duplicate_ids_and_float_ids() -> None:
-    rows = [
+    rows: list[list[object]] = [
         ["订单编号", "付款时间", "平台"],
         ["7", "2024-03-01", "淘宝"],
         ["7", "2024-03-01", "淘宝"],
@@ -313,7 +315,7 @@ def test_unusable_files(tmp_path: Path, content: bytes, message: str) -> None:
 
 
 def test_blank_rows_skipped_and_row_numbers_kept() -> None:
-    rows = [
+    rows: list[list[object]] = [
         ["订单编号", "付款时间"],
         ["1", "2024-03-01"],
         [None, ""],
@@ -326,7 +328,7 @@ def test_blank_rows_skipped_and_row_numbers_kept() -> None:
 
 
 def test_yes_no_columns() -> None:
-    rows = [
+    rows: list[list[object]] = [
         ["订单编号", "付款时间", "平台", "投诉成立", "已主动赔付", "包邮"],
         ["1", "2024-03-01", "淘宝", "是", "", "是"],
         ["2", "2024-03-01", "淘宝", True, "否", False],

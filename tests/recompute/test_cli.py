@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.cell.cell import Cell
 from shoprules.formulas.engine import RESULT_HEADERS
 from shoprules.workbook.cli import app
 from typer.testing import CliRunner
@@ -19,7 +20,7 @@ runner = CliRunner()
 HEADERS = list(RESULT_HEADERS.values())
 
 
-def run(*args: str) -> tuple[int, str]:
+def run(*args: str | Path) -> tuple[int, str]:
     result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
     return result.exit_code, result.output
 
@@ -29,7 +30,7 @@ def results(path: Path, sheet: str = "订单") -> dict[str, list[object]]:
     book = openpyxl.load_workbook(path)
     ws = book[sheet]
     rows = list(ws.iter_rows(values_only=True))
-    header = list(rows[0])
+    header: list[object] = list(rows[0])
     out: dict[str, list[object]] = {"": header}
     for name in HEADERS:
         if name in header:
@@ -38,10 +39,12 @@ def results(path: Path, sheet: str = "订单") -> dict[str, list[object]]:
     return out
 
 
-def cell(path: Path, row: int, header: str, sheet: str = "订单") -> openpyxl.cell.Cell:
+def cell(path: Path, row: int, header: str, sheet: str = "订单") -> Cell:
     ws = openpyxl.load_workbook(path)[sheet]
     column = [c.value for c in ws[1]].index(header) + 1
-    return ws.cell(row=row, column=column)
+    found = ws.cell(row=row, column=column)
+    assert isinstance(found, Cell)
+    return found
 
 
 def test_writes_the_eleven_columns_right_of_the_data(book: Path) -> None:
@@ -104,9 +107,9 @@ def test_problem_rows_exit_1_and_are_listed(tmp_path: Path) -> None:
     assert "付款时间无法识别: 2024-13-01" in output
     got = results(path)
     assert got["违约金"][1] is None
-    assert "付款时间无法识别" in got["数据问题"][1]
+    assert "付款时间无法识别" in str(got["数据问题"][1])
     assert got["违约金"][2] is None
-    assert "实付金额无法识别: 待确认" in got["数据问题"][2]
+    assert "实付金额无法识别: 待确认" in str(got["数据问题"][2])
     assert got["数据问题"][0] is None
 
 

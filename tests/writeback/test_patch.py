@@ -43,12 +43,19 @@ def sheet_values(path: Path, sheet: str = "订单") -> dict[str, object]:
 
 
 def patch(
-    path: Path, n: int, *, header_row: int = 1, shift: int = 0, **kwargs: object
+    path: Path,
+    n: int,
+    *,
+    header_row: int = 1,
+    shift: int = 0,
+    out: Path | None = None,
+    keep_backup: bool = True,
 ) -> PatchReport:
     rows = list(range(header_row + 1, header_row + 1 + n))
+    columns = columns_for(n, shift=shift)
     return patch_sheet_columns(
-        path, "订单", header_row, rows, columns_for(n, shift=shift), **kwargs
-    )  # type: ignore[arg-type]
+        path, "订单", header_row, rows, columns, out=out, keep_backup=keep_backup
+    )
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
@@ -342,7 +349,7 @@ def test_header_matching_ignores_surrounding_spaces(tmp_path: Path) -> None:
     assert sheet_values(path)["H2"] == 1
 
 
-def test_header_constant_matches(order_book: Path) -> None:
+def test_header_constant_matches() -> None:
     assert HEADER[0] == "订单编号"
     assert len(RESULT_HEADERS) == len(KINDS)
 

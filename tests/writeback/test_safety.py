@@ -7,6 +7,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from shoprules.workbook.xlsx import (
@@ -53,8 +54,8 @@ def test_lock_file_of_the_output_refused(order_book: Path, tmp_path: Path) -> No
     [
         pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
         pytest.param(lambda data: data[:-10], id="end-record-cut"),
-        pytest.param(lambda data: b"not a zip at all" * 100, id="not-a-zip"),
-        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda _data: b"not a zip at all" * 100, id="not-a-zip"),
+        pytest.param(lambda _data: b"", id="empty"),
     ],
 )
 def test_corrupt_zip_clean_error(order_book: Path, damage: object) -> None:
@@ -159,7 +160,7 @@ def test_replace_refused_keeps_the_original(
     """Windows refuses to replace a file another program holds open: clean error, no temp file."""
     before = order_book.read_bytes()
 
-    def refuse(src: object, dst: object) -> None:
+    def refuse(_src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
     monkeypatch.setattr(os, "replace", refuse)
@@ -205,14 +206,17 @@ def test_permissions_kept(order_book: Path) -> None:
 class _NoSeek:
     """A write-only stream: zipfile then writes data descriptors after each member."""
 
-    def __init__(self, target: object) -> None:
+    def __init__(self, target: BinaryIO) -> None:
         self._target = target
 
-    def write(self, data: bytes) -> int:
-        return self._target.write(data)  # type: ignore[attr-defined,no-any-return]
+    def write(self, data: bytes, /) -> int:
+        return self._target.write(data)
 
     def flush(self) -> None:
-        self._target.flush()  # type: ignore[attr-defined]
+        self._target.flush()
+
+    def close(self) -> None:
+        self._target.flush()
 
 
 @pytest.mark.parametrize("style", ["data-descriptors", "zip64-extras", "stored"])
@@ -225,7 +229,7 @@ def test_unusual_zip_layouts_are_copied(order_book: Path, tmp_path: Path, style:
     with open(rebuilt, "wb") as handle:
         target = _NoSeek(handle) if style == "data-descriptors" else handle
         method = zipfile.ZIP_STORED if style == "stored" else zipfile.ZIP_DEFLATED
-        with zipfile.ZipFile(target, "w", method) as archive:  # type: ignore[arg-type]
+        with zipfile.ZipFile(target, "w", method) as archive:
             for info, data in items:
                 with archive.open(
                     info.filename, "w", force_zip64=style == "zip64-extras"
