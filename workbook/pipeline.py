@@ -147,7 +147,7 @@ def _datetimes(values: pd.Series) -> list[object]:
     times = pd.DatetimeIndex(values)
     out = np.asarray(times.to_pydatetime(), dtype=object)
     out[np.asarray(times.isna())] = None
-    return out.tolist()
+    return list(out.tolist())
 
 
 def _yuan(fen: pd.Series) -> list[object]:
@@ -438,8 +438,8 @@ def compute_output_columns(
     )
 
 
-def _noop(stage: str) -> None:
-    return None
+def no_stage(_name: str) -> None:
+    """A progress callback that shows nothing."""
 
 
 def run_book(
@@ -454,7 +454,7 @@ def run_book(
 ) -> RecomputeOutcome:
     """Read one order sheet of ``path`` and its side sheets, compute the result columns (the
     file entry; nothing is written)."""
-    report = stage or _noop
+    report = stage or no_stage
     report("read")
     read = read_orders(path, platform=platform, sheet=sheet)
     side = read_side_sheets(path, sheet_names(path, read.source_format))

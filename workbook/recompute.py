@@ -21,6 +21,7 @@ from .pipeline import (
     RecomputeSummary,
     Stage,
     compute_output_columns,
+    no_stage,
     output_columns,
     run_book,
     summarize,
@@ -90,7 +91,7 @@ def recompute_book(
     )
     read = outcome.read
     assert read is not None
-    report = stage or (lambda name: None)
+    report = stage or no_stage
     report("write")
     if read.source_format in IN_PLACE_FORMATS:
         from .xlsx import patch_sheet_columns

@@ -252,11 +252,13 @@ def _sheet_after_cli(
 ) -> dict[tuple[int, int], tuple[Any, str | None]]:
     """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
     import openpyxl
+    from openpyxl.utils import column_index_from_string
     from shoprules.workbook.recompute import recompute_book
 
     path = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert ws is not None
     ws.title = "订单"
     for r, row in enumerate(grid, start=1):
         for c, value in enumerate(row, start=1):
@@ -264,13 +266,11 @@ def _sheet_after_cli(
                 ws.cell(r, c, value)
     wb.save(path)
     outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
-    columns = {
-        int(openpyxl.utils.column_index_from_string(x)) for x in outcome.report.columns.values()
-    }
+    columns = {column_index_from_string(x) for x in outcome.report.columns.values()}
     ws = openpyxl.load_workbook(path)["订单"]
     return {
-        (cell.row, cell.column): (cell.value, cell.number_format)
-        for row in ws.iter_rows(min_row=2)
+        (number, cell.column): (cell.value, cell.number_format)
+        for number, row in enumerate(ws.iter_rows(min_row=2), start=2)
         for cell in row
         if cell.column in columns
     }

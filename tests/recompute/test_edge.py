@@ -20,7 +20,10 @@ from typer.testing import CliRunner
 from .conftest import AS_OF, order_rows, write_book
 
 runner = CliRunner()
-BAD = [["taobao.late_shipment.max", "6", ""], ["taobao.nothing.max", "6", "写错的参数"]]
+BAD: list[list[object]] = [
+    ["taobao.late_shipment.max", "6", ""],
+    ["taobao.nothing.max", "6", "写错的参数"],
+]
 
 
 def test_column_table_matches_the_engine() -> None:

@@ -7,9 +7,10 @@ by byte search), ``layout`` (where the columns go), ``rewrite`` (the streamed sh
 ``atomic`` (lock file, backup, atomic replace), ``patch`` and ``new`` (the two entry points).
 """
 
+from ..columns import ColumnKind
 from .atomic import backup_path, lock_file_for
 from .cells import column_index, column_letter, excel_serial, xml_text
-from .columns import ColumnKind, OutputColumn, PatchReport
+from .columns import OutputColumn, PatchReport
 from .errors import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 from .new import write_new_workbook
 from .patch import patch_sheet_columns
