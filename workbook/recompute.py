@@ -26,7 +26,7 @@ from .pipeline import (
     run_book,
     summarize,
 )
-from .xlsx import OutputColumn
+from .xlsx import OutputColumn, fingerprint, locks_workbook
 
 __all__ = [
     "OutputColumn",
@@ -52,6 +52,7 @@ def new_workbook_path(path: Path) -> Path:
     return path.with_name(path.stem + ".shoprules.xlsx")
 
 
+@locks_workbook  # a second recompute of the same book waits for this one
 def recompute_book(
     path: str | Path,
     *,
@@ -80,6 +81,7 @@ def recompute_book(
             f"工作簿正在 Excel/WPS 中打开（发现锁文件 {lock.name}）。请先保存并关闭它再重算，"
             "或用 -o 写到另一个文件"
         )
+    read_as = fingerprint(path)  # the book must still be this file when it is replaced
     outcome = run_book(
         path,
         sheet=sheet,
@@ -94,6 +96,7 @@ def recompute_book(
     report = stage or no_stage
     report("write")
     if read.source_format in IN_PLACE_FORMATS:
+        from .order_rows import rows_not_orders
         from .xlsx import patch_sheet_columns
 
         if read.sheet is None:
@@ -107,6 +110,8 @@ def recompute_book(
             outcome.columns,
             out=None if out is None else target,
             keep_backup=keep_backup,
+            keep_rows=rows_not_orders(read),
+            read_as=read_as,
         )
         outcome.output, outcome.in_place = target, out is None
     else:

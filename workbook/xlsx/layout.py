@@ -23,6 +23,7 @@ from .sheetxml import (
     _has_value,
     _iter_sheet,
     _last_value_column,
+    _plain,
     _split_row,
     _unescape,
 )
@@ -42,6 +43,7 @@ class _Plan:
     guess: bool  # the appended columns' place is a guess, checked while rewriting
     xf_ids: dict[str, int] = field(default_factory=dict)
     ours: set[int] = field(default_factory=set)
+    keep: frozenset[int] = frozenset()  # rows that are not orders: copied as they are
 
 
 def _scan(
@@ -76,6 +78,7 @@ def _scan(
                 last_row = max(last_row, number)
                 if number < header_row:
                     continue
+                piece = _plain(piece)
                 if number == header_row:
                     _, content, _ = _split_row(piece, prefix)
                     _, cells, _ = _cells(content, prefix)
