@@ -3,7 +3,7 @@
 A thin layer over the batch path: one bulk read of the active sheet through xlwings →
 :func:`shoprules.workbook.readers.read_rows` → the pipeline's rows-in-memory entry
 (:func:`shoprules.workbook.pipeline.compute_output_columns`) → one bulk write of the result
-block (values converted by :mod:`shoprules.addin.convert`, the same layer the UDFs use). The
+block (more only when the columns or rows are not side by side: a total row is left alone). The
 columns go where ``shoprules recompute`` puts them (:func:`shoprules.workbook.columns.
 place_columns`) with the same number formats (:data:`shoprules.workbook.columns.FORMATS`).
 Errors reach the user as a short Chinese message; the full traceback goes to the log file
@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from shoprules.workbook.clock import china_now
 from shoprules.workbook.errors import ShoprulesError
 
-from . import convert as cv
 from .logs import log_exception
 
 if TYPE_CHECKING:
@@ -130,10 +129,54 @@ def _runs(columns: Sequence[int]) -> list[list[int]]:
     return runs
 
 
+def _row_runs(first: int, last: int, skip: Collection[int]) -> list[tuple[int, int]]:
+    """Sheet rows ``first``…``last`` without ``skip``, as ``(first, last)`` runs.
+
+    >>> _row_runs(2, 9, {5, 6})
+    [(2, 4), (7, 9)]
+    """
+    runs: list[tuple[int, int]] = []
+    for row in range(first, last + 1):
+        if row in skip:
+            continue
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+def _write_results(
+    sheet: Any,
+    header_row: int,
+    targets: Sequence[int],
+    headers: Sequence[str],
+    formats: Sequence[str],
+    columns: Sequence[Sequence[object]],
+    rows: Sequence[tuple[int, int]],
+) -> None:
+    """Number formats, then values: one bulk write per run of adjacent columns and rows (one in
+    all for the usual sheet). ``columns`` hold a value per sheet row below the header."""
+    for k, code in enumerate(formats):  # formats first: text stays text
+        for first, last in rows:
+            if last > header_row:
+                cells = sheet.range((max(first, header_row + 1), targets[k]), (last, targets[k]))
+                cells.number_format = code
+    for run in _runs(targets):
+        for first, last in rows:
+            block = [
+                [headers[k] if row == header_row else columns[k][row - header_row - 1] for k in run]
+                for row in range(first, last + 1)
+            ]
+            sheet.range((first, targets[run[0]])).value = block
+
+
 def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> RecomputeDone:
     """Recompute the active sheet's result columns (SPEC §4) in place, in the open workbook:
-    the same values, number formats and column positions as ``shoprules recompute``."""
+    the same values, number formats and column positions as ``shoprules recompute``; rows that
+    are not orders (a total, a note) are left as they are."""
     from shoprules.workbook.columns import FORMATS, place_columns
+    from shoprules.workbook.order_rows import rows_not_orders
     from shoprules.workbook.pipeline import compute_output_columns
     from shoprules.workbook.readers import read_rows
 
@@ -164,23 +207,22 @@ def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> Recomput
         last_row = top + len(rows) - 1  # through the used range: old results below are cleared
         data_rows = last_row - read.header_row
         by_row = {number - read.header_row - 1: i for i, number in enumerate(read.row_numbers)}
-        targets = [placement.columns[h] for h in headers]
-        for k, column in enumerate(outcome.columns):  # formats first: text stays text
-            if data_rows:
-                cells = sheet.range((read.header_row + 1, targets[k]), (last_row, targets[k]))
-                cells.number_format = FORMATS[column.kind].code
         columns = []
         for column in outcome.columns:
             values: list[object] = [None] * data_rows
             for offset, i in by_row.items():
                 values[offset] = column.values[i]
             columns.append(values)
-        for run in _runs(targets):  # one bulk write when the columns are side by side
-            block = [
-                [headers[k] for k in run],
-                *cv.excel_block([columns[k] for k in run], data_rows),
-            ]
-            sheet.range((read.header_row, targets[run[0]])).value = block
+        targets = [placement.columns[h] for h in headers]
+        _write_results(
+            sheet,
+            read.header_row,
+            targets,
+            headers,
+            [FORMATS[c.kind].code for c in outcome.columns],
+            columns,
+            _row_runs(read.header_row, last_row, set(rows_not_orders(read))),
+        )
         for header, target in placement.appended.items():
             width = FORMATS[outcome.column(header).kind].width
             sheet.range((read.header_row, target)).column_width = width

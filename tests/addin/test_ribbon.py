@@ -278,7 +278,7 @@ def _sheet_after_cli(
 
 @pytest.mark.parametrize(
     "case",
-    ["plain", "note right of the data below the header", "previous results moved"],
+    ["plain", "note right of the data below the header", "previous results moved", "total row"],
 )
 def test_ribbon_and_cli_write_the_same_cells(case: str, tmp_path: Path) -> None:
     """Same values, number formats and positions from the ribbon and from the CLI (the ribbon
@@ -289,6 +289,8 @@ def test_ribbon_and_cli_write_the_same_cells(case: str, tmp_path: Path) -> None:
     if case == "previous results moved":
         grid[1][8] = "违约金"  # I2: an old 违约金 column is reused where it stands
         grid[2][8] = 99.0
+    if case == "total row":
+        grid.append(["合计", None, 1100.0, None, None, None, None, None, None])  # left alone
     cli = _sheet_after_cli(grid, tmp_path)
     button = _sheet_after_ribbon(grid)
     header_row = 2
