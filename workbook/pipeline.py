@@ -4,7 +4,7 @@
 :func:`read_side_sheets`, :func:`compute_orders`) and the Excel ribbon (rows already in memory:
 :func:`compute_output_columns`) all go through it, so they read the same sheets, apply the same
 overrides, skip the same bad log rows and report the same errors: a bad ``规则`` row is bad
-input (:class:`~shoprules.workbook.formats.UnusableInput`, exit code 2) naming the file, sheet,
+input (:class:`~shoprules.workbook.readers.UnusableInput`, exit code 2) naming the file, sheet,
 row and key.
 
 >>> import pandas as pd
@@ -39,10 +39,17 @@ import pandas as pd
 from shoprules.formulas.engine import LATE, OVERDUE, EngineResult, compute
 from shoprules.formulas.rulebook import OverrideError, Rulebook, RuleFileError, load_rulebook
 
+from .cells.excel import fen_to_excel, times_to_excel
 from .columns import RESULT_COLUMNS
 from .errors import ShoprulesError
-from .formats import UnusableInput
-from .readers import ReadResult, read_orders, read_overrides, read_rows, read_violation_log
+from .readers import (
+    ReadResult,
+    UnusableInput,
+    read_orders,
+    read_overrides,
+    read_rows,
+    read_violation_log,
+)
 from .xlsx import OutputColumn
 
 __all__ = [
@@ -143,23 +150,6 @@ class SideSheets:
 # Column conversion (vectorised; one conversion per column, never per row)
 
 
-def _datetimes(values: pd.Series) -> list[object]:
-    times = pd.DatetimeIndex(values)
-    out = np.asarray(times.to_pydatetime(), dtype=object)
-    out[np.asarray(times.isna())] = None
-    return list(out.tolist())
-
-
-def _yuan(fen: pd.Series) -> list[object]:
-    """Integer fen → yuan floats: ``fen / 100`` is the double nearest the exact 2-decimal amount,
-    so its shortest repr (what Excel and the XML get) is exactly the amount."""
-    values = pd.array(fen, dtype="Int64")
-    missing = np.asarray(values.isna())
-    out = (values.to_numpy(dtype="int64", na_value=0) / 100).astype(object)
-    out[missing] = None
-    return list(out.tolist())
-
-
 def _floats(values: pd.Series) -> list[object]:
     array = pd.array(values, dtype="Float64")
     missing = np.asarray(array.isna())
@@ -184,8 +174,8 @@ def _texts(values: pd.Series) -> list[object]:
 
 
 _CONVERT: Final[dict[str, Callable[[pd.Series], list[object]]]] = {
-    "datetime": _datetimes,
-    "money": _yuan,
+    "datetime": times_to_excel,
+    "money": fen_to_excel,
     "hours": _floats,
     "integer": _integers,
     "text": _texts,
@@ -233,8 +223,8 @@ def read_order_sheets(
     path: Path, *, sheet: str | None = None, platform: str | None = None
 ) -> OrderSheets:
     """Read ``sheet``, or every sheet that looks like orders (the audit reads them all)."""
-    from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw
-    from .headers import header_score
+    from .readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw
+    from .readers.headers import header_score
 
     fmt, raw_sheets = load_raw(path)
     if sheet is not None:
@@ -278,7 +268,7 @@ def sheet_names(path: Path, source_format: str) -> list[str]:
     """Sheet names without loading any sheet (none for CSV and HTML)."""
     if source_format not in WORKBOOK_FORMATS:
         return []
-    from .formats import open_workbook_sheets
+    from .readers.formats import open_workbook_sheets
 
     names, _ = open_workbook_sheets(path, source_format)
     return [str(name) for name in names]
@@ -300,7 +290,7 @@ def _override_row(file: Path | None, key: str) -> int | None:
     """The ``规则`` sheet row holding ``key`` (read again only to report an error)."""
     if file is None:
         return None
-    from .formats import load_raw
+    from .readers.formats import load_raw
 
     try:
         _, sheets = load_raw(file)

@@ -15,7 +15,6 @@ from typing import Final
 import pandas as pd
 from shoprules.formulas.rulebook import Rulebook
 
-from .formats import UnusableInput
 from .pipeline import (
     RecomputeOutcome,
     RecomputeSummary,
@@ -26,6 +25,7 @@ from .pipeline import (
     run_book,
     summarize,
 )
+from .readers import UnusableInput
 from .xlsx import OutputColumn, fingerprint, locks_workbook
 
 __all__ = [
@@ -69,7 +69,7 @@ def recompute_book(
 
     ``.xlsx``/``.xlsm`` are patched in place (or into ``out``) with nothing else changed and a
     ``.bak`` kept; other inputs are written to ``out`` or :func:`new_workbook_path`. Raises
-    :class:`~shoprules.workbook.formats.UnusableInput` (nothing written) when the file, its order
+    :class:`~shoprules.workbook.readers.UnusableInput` (nothing written) when the file, its order
     sheet or its ``规则`` sheet cannot be used.
     """
     path = Path(path)
@@ -115,7 +115,7 @@ def recompute_book(
         )
         outcome.output, outcome.in_place = target, out is None
     else:
-        from .formats import load_raw
+        from .readers.formats import load_raw
         from .xlsx import write_new_workbook
 
         target = Path(out) if out is not None else new_workbook_path(path)

@@ -14,7 +14,7 @@ from shoprules.workbook.cli import app
 from shoprules.workbook.clock import china_now
 from shoprules.workbook.columns import RESULT_COLUMNS, place_columns
 from shoprules.workbook.errors import ShoprulesError
-from shoprules.workbook.formats import UnusableInput
+from shoprules.workbook.readers import UnusableInput
 from typer.testing import CliRunner
 
 from .conftest import AS_OF, order_rows, write_book

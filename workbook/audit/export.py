@@ -132,7 +132,7 @@ def audit_book(
 
     ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply, through
     the same :mod:`~shoprules.workbook.pipeline` as ``recompute`` (a bad ``规则`` row raises
-    :class:`~shoprules.workbook.formats.UnusableInput`). ``created_at`` defaults to now in China
+    :class:`~shoprules.workbook.readers.UnusableInput`). ``created_at`` defaults to now in China
     time.
     """
     from ..pipeline import compute_orders, read_order_sheets, read_side_sheets, sheet_names
