@@ -97,7 +97,7 @@ class Params:
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
-    def parameter(self, name: str) -> object | None:
+    def parameter(self, name: str) -> object | None:  # noqa: ARG002 - the kinds override it by name
         """The value ``SR_RULE`` shows for a parameter name, ``None`` when this kind has none."""
         return None
 
