@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from shoprules.formulas.engine import RESULT_HEADERS
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
 
@@ -21,6 +22,17 @@ from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yua
 
 POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
 _UNKNOWN_MONTH: Final = "无付款时间"
+#: 明细's own result headers: an input column with one of these names is an earlier run's
+#: results read back (a recomputed book), never an input — 明细 holds each result once.
+_OWN_RESULTS: Final = frozenset(RESULT_HEADERS.values()) | {
+    "延迟发货金额", "延迟依据", "缺货违约金", "缺货依据", "扣分类别", "扣分依据", "发货依据", "退货依据",
+}  # fmt: skip
+
+
+def _without_results(extras: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The input columns without an earlier run's results, and the headers left out."""
+    stale = [c for c in extras.columns if str(c).strip() in _OWN_RESULTS]
+    return extras.drop(columns=stale), [str(c) for c in stale]
 
 
 @dataclass
@@ -32,6 +44,7 @@ class _Details:
     platform_cn: pd.Series  # platform name in Chinese per order
     masked: dict[str, str]  # masked column → kind of personal data
     used: pd.Series  # damages version labels used: late shipping, then out of stock
+    dropped: list[str]  # input columns left out: an earlier run's results read back
 
 
 def _detail_columns(
@@ -59,6 +72,7 @@ def _detail_columns(
         if extra_columns is None
         else extra_columns.reset_index(drop=True)
     )
+    extras, dropped = _without_results(extras)
     masked_kinds: dict[str, str] = {}
     if not unmask and len(extras.columns):
         extras, masked_kinds = mask_frame(extras)
@@ -219,4 +233,4 @@ def _detail_columns(
             )
         )
     used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
-    return _Details(columns, month, platform_cn, masked_kinds, used)
+    return _Details(columns, month, platform_cn, masked_kinds, used, dropped)

@@ -13,6 +13,8 @@ from shoprules.formulas.rulebook import TRACK_NAMES, NodeParams
 from .book import _Book
 from .values import _col, _serials
 
+_HEADER_ROW = 3  # 0-based row of the per platform × month table's header
+
 
 def _write_overview(
     wb: _Book,
@@ -69,7 +71,7 @@ def _write_overview(
         "表中数字均为对「明细」的公式汇总，可在 Excel/WPS/LibreOffice 中重算",
     )
     headers = ["平台", "月份", "订单数", "延迟发货(单)", "违约金(元)", "平台扣款(元)", "扣分"]
-    top = 3
+    top = _HEADER_ROW
     for c, header in enumerate(headers):
         sheet.write_string(top, c, header, wb.header)
     sheet.set_column(0, 0, 8)
