@@ -47,6 +47,17 @@ class _Details:
     dropped: list[str]  # input columns left out: an earlier run's results read back
 
 
+def _refund_status(orders: pd.DataFrame, trailing: list[Any]) -> list[_Column]:
+    """The platform's own 售后状态/退款状态 as read (an input column), coloured like the result
+    statuses; placed last, so the columns before it keep their letters."""
+    if "refund_status" not in orders or "售后状态" in trailing:
+        return []
+    status = orders["refund_status"]
+    if not status.notna().any():
+        return []
+    return [_Column("售后状态", "text", _text_list(status), width=12)]
+
+
 def _detail_columns(
     orders: pd.DataFrame,
     res: pd.DataFrame,
@@ -232,5 +243,6 @@ def _detail_columns(
                 _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v))),
             )
         )
+    columns += _refund_status(orders, trailing)
     used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
     return _Details(columns, month, platform_cn, masked_kinds, used, dropped)
