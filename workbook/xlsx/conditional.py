@@ -111,14 +111,16 @@ def append_dxfs(styles_xml: bytes, prefix: bytes) -> tuple[bytes, dict[str, int]
     if block is not None:
         text = styles_xml[: block.start()] + new_block + styles_xml[block.end() :]
     else:  # dxfs follows cellStyles (or cellXfs) in CT_Stylesheet
-        anchor = styles_xml.find(b"</%scellStyles>" % prefix)
-        if anchor >= 0:
-            at = anchor + len(b"</%scellStyles>" % prefix)
-        else:
-            at = styles_xml.find(b"</%scellXfs>" % prefix)
-            if at < 0:
-                return styles_xml, {}, 0
-            at += len(b"</%scellXfs>" % prefix)
+        anchor = None
+        for name in (b"cellStyles", b"cellXfs"):
+            anchor = re.search(
+                rb"<%s%s\b[^>]*?(?:/>|>.*?</%s%s>)" % (prefix, name, prefix, name), styles_xml, re.S
+            )
+            if anchor is not None:
+                break
+        if anchor is None:
+            return styles_xml, {}, 0
+        at = anchor.end()
         text = styles_xml[:at] + new_block + styles_xml[at:]
     return text, ids, len(added)
 
