@@ -4,13 +4,14 @@ numbers, times as Excel dates, the rest as it was (issue 12)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from shoprules.workbook.recompute import recompute_book
 
 from tests.audit.recalc import convert, soffice
@@ -25,7 +26,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-def csv_export(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def csv_export(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> Path:
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         return '"' + text.replace('"', '""') + '"'
@@ -59,14 +60,12 @@ def test_ids_amounts_and_times_typed(tmp_path: Path) -> None:
         "https://x.cn",
     ]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}4"
+    assert ws.auto_filter.ref == f"A1:{get_column_letter(ws.max_column)}4"
     headers = [c.value for c in ws[1]]
     assert headers[: len(HEADER)] == HEADER
     ship = headers.index("发货状态") + 1
-    assert [str(r.sqref) for r in ws.conditional_formatting] == [
-        f"{ws.cell(2, ship).column_letter}2:{ws.cell(2, ship).column_letter}4",
-        *[str(r.sqref) for r in ws.conditional_formatting][1:],
-    ]
+    letter = get_column_letter(ship)
+    assert f"{letter}2:{letter}4" in {str(r.sqref) for r in ws.conditional_formatting}
     with zipfile.ZipFile(outcome.output) as archive:
         assert archive.testzip() is None
         xml = archive.read("xl/worksheets/sheet1.xml")
@@ -112,4 +111,3 @@ def test_sum_of_amounts_in_libreoffice(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out, data_only=True)["订单"]
     assert ws["J10"].value == pytest.approx(1333.5)
     assert ws["K10"].value == 2024
-    subprocess.run(["true"], check=True)
