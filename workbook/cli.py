@@ -91,6 +91,30 @@ def _progress(console: Console, label: str) -> Iterator[Any]:
         yield stage
 
 
+@contextmanager
+def _audit_progress(console: Console, label: str) -> Iterator[Any]:
+    """A progress bar over the audit's steps (``AUDIT_STEPS``; shown on a terminal only)."""
+    from .audit import AUDIT_STEPS
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=len(AUDIT_STEPS))
+
+        def step(name: str) -> None:
+            done = AUDIT_STEPS.index(name) if name in AUDIT_STEPS else 0
+            progress.update(task, completed=done, description=f"{label}: {name}")
+
+        yield step
+        progress.update(task, completed=len(AUDIT_STEPS))
+
+
 def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Table:
     """The end-of-run table: one line per sheet (and a total when there are several)."""
     table = Table(title=f"重算结果（状态按 {as_of:%Y-%m-%d %H:%M} 判断）", title_justify="left")
@@ -408,7 +432,8 @@ def demo(
         )
     else:
         try:
-            report = audit.audit_book(built.path, audit_path, as_of=as_of)
+            with _audit_progress(console, "导出审计表") as step:
+                report = audit.audit_book(built.path, audit_path, as_of=as_of, progress=step)
         except Exception as error:  # report it; the recomputed workbook is already written
             console.print(f"[yellow]审计表导出失败[/]: {error}")
         else:
@@ -498,7 +523,7 @@ def audit(
             console, f"「{target.name}」正在 Excel 中打开", "关闭它后重试，或用 -o 指定另一个文件名"
         )
     console.print(f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}")
-    with _input_errors(console, target):
+    with _input_errors(console, target), _audit_progress(console, "导出审计表") as step:
         report = audit_book(
             book,
             target,
@@ -507,6 +532,7 @@ def audit(
             as_of=when,
             rules_as_of=pinned,
             unmask=unmask,
+            progress=step,
         )
     console.print(
         f"审计表: {report.path}（{report.orders} 个订单，{report.formula_cells} 个违约金公式，"
