@@ -33,30 +33,55 @@ _KINDS: Final[dict[str, ColumnKind]] = {"id": "text", "money": "money", "time": 
 _MINUS: Final = " − "
 
 
-def source_kinds(read: ReadResult, header: Sequence[object]) -> dict[int, ColumnKind]:
-    """Column index → kind for the source columns the reader used as ids, amounts or times."""
+#: fields whose canonical column is the reader's parse of one source column, as it was (the
+#: amounts are not: JD's repeated totals are zeroed; nor the refund fields, which a refund
+#: export may fill)
+_AS_READ: Final = frozenset(
+    name
+    for name, field in FIELDS.items()
+    if field.kind in ("id", "time") and not name.startswith("refund")
+)
+
+
+def _sources(read: ReadResult, header: Sequence[object]) -> dict[int, tuple[ColumnKind, str]]:
+    """Column index → (kind, field) for the source columns the reader used as ids, amounts or
+    times."""
     position: dict[str, int] = {}
     for index, cell in enumerate(header):
         position.setdefault("" if cell is None else str(cell).strip(), index)
-    kinds: dict[int, ColumnKind] = {}
+    found: dict[int, tuple[ColumnKind, str]] = {}
     for name, used in read.columns_used.items():
         field = FIELDS.get(name)
         kind = _KINDS.get(field.kind) if field is not None else None
         if kind is None:
             continue
         for part in used.split(_MINUS):  # the total and the postage are both amounts
-            found = position.get(part.strip())
-            if found is not None:
-                kinds.setdefault(found, kind)
-    return dict(sorted(kinds.items()))
+            at = position.get(part.strip())
+            if at is not None:
+                found.setdefault(at, (kind, name if part == used else ""))
+    return dict(sorted(found.items()))
 
 
-def _column(values: list[object], kind: ColumnKind, epoch1904: bool) -> list[object]:
+def source_kinds(read: ReadResult, header: Sequence[object]) -> dict[int, ColumnKind]:
+    """Column index → kind for the source columns the reader used as ids, amounts or times."""
+    return {index: kind for index, (kind, _) in _sources(read, header).items()}
+
+
+def _column(
+    values: list[object], kind: ColumnKind, epoch1904: bool, as_read: pd.Series | None
+) -> list[object]:
+    """One source column typed; ``as_read`` is the reader's own parse of it, when it kept one."""
     series = pd.Series(values, dtype=object)
     out = np.empty(len(values), dtype=object)
     out[:] = values
-    if kind == "text":  # ids: exact text, wrappers removed; a float that lost digits stays
-        cleaned, _ = _clean_ids(series, "")
+    if as_read is not None and kind == "datetime":
+        times = pd.DatetimeIndex(as_read)
+        keep = ~np.asarray(times.isna())
+        cleaned = pd.Series(np.asarray(times.to_pydatetime(), dtype=object), dtype=object)
+    elif kind == "text":  # ids: exact text, wrappers removed; a float that lost digits stays
+        cleaned = (
+            pd.Series(as_read, dtype=object) if as_read is not None else _clean_ids(series, "")[0]
+        )
         keep = cleaned.notna().to_numpy()
     elif kind == "money":
         money = parse_yuan(series)
@@ -82,7 +107,14 @@ def typed_columns(
     columns: list[list[object]] = (
         [list(c) for c in zip(*padded, strict=True)] if padded else [[] for _ in range(width)]
     )
-    kinds = source_kinds(read, header)
-    for index, kind in kinds.items():
-        columns[index] = _column(columns[index], kind, read.epoch1904)
+    kinds: dict[int, ColumnKind] = {}
+    orders = read.orders
+    for index, (kind, name) in _sources(read, header).items():
+        as_read = (
+            orders[name].reset_index(drop=True)
+            if name in _AS_READ and name in orders and len(orders) == len(rows)
+            else None
+        )
+        columns[index] = _column(columns[index], kind, read.epoch1904, as_read)
+        kinds[index] = kind
     return columns, kinds
