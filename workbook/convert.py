@@ -103,9 +103,10 @@ def typed_columns(
     """The source rows as columns (as wide as the widest row), the ids, amounts and times typed;
     and the kind of each typed column. A value the reader could not read stays as it was."""
     width = max([len(header), *(len(r) for r in rows)], default=0)
-    padded = [list(r) + [None] * (width - len(r)) if len(r) < width else list(r) for r in rows]
+    if any(len(r) < width for r in rows):
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
     columns: list[list[object]] = (
-        [list(c) for c in zip(*padded, strict=True)] if padded else [[] for _ in range(width)]
+        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
     )
     kinds: dict[int, ColumnKind] = {}
     orders = read.orders

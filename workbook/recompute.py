@@ -351,7 +351,7 @@ def recompute_book(
         _, sheets = load_raw(path)
         raw = next((s for s in sheets if s.name == read.sheet), sheets[0])
         header = list(raw.rows[read.header_row - 1])
-        rows = [list(raw.rows[number - 1]) for number in read.row_numbers]
+        rows = [raw.rows[number - 1] for number in read.row_numbers]
         source, kinds = typed_columns(read, header, rows)
         outcome.report = write_new_workbook(
             target, read.sheet or "订单", header, [], outcome.columns,
