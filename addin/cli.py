@@ -49,9 +49,15 @@ def install() -> None:
         for line in _install.describe(plan):
             typer.echo(f"  {line}")
         raise typer.Exit(EXIT_NOT_WINDOWS)
-    _install.apply_install(plan)
+    try:
+        written = _install.apply_install(plan)
+    except _install.UnrepresentablePathError as error:
+        typer.echo(f"无法安装 / cannot install: {error}", err=True)
+        raise typer.Exit(1) from error
     for line in _install.describe(plan):
         typer.echo(line)
+    for path in written:
+        typer.echo(f"已写入 / written: {path}")
     typer.echo("完成。重启 Excel 后出现「店铺罚则」选项卡 / done: restart Excel.")
 
 

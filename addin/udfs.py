@@ -10,12 +10,19 @@ error cells as text (``"#N/A"``) instead of ``None``. ``caller`` is xlwings' res
 (the calling range; not visible in Excel): it is only used to ask the workbook for its date
 system when a date arrives as a serial number.
 
+Every function runs in the function wizard and at every recalculation (no ``call_in_wizard=False``:
+its VBA guard returns 0 when Excel recalculates at open, xlwings #1574; the functions are fast).
+Each ``SR_X`` has a legacy twin ``SR_X_FILL`` for Excel 2016/2019, which have no dynamic arrays: the
+same arguments and result, returned with xlwings' ``expand="table"``, which after the call rewrites
+the formula as an array formula over the result's size, so one formula fills the column.
+
 Off Windows, ``xw.func``/``xw.arg``/``xw.ret`` are no-ops and the functions are plain Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -30,13 +37,21 @@ from .logs import log_exception
 
 __all__ = [
     "SR_DAMAGES",
+    "SR_DAMAGES_FILL",
     "SR_FREIGHT",
+    "SR_FREIGHT_FILL",
     "SR_POINTS",
+    "SR_POINTS_FILL",
     "SR_RETURN_DEADLINE",
+    "SR_RETURN_DEADLINE_FILL",
     "SR_RETURN_STATUS",
+    "SR_RETURN_STATUS_FILL",
     "SR_RULE",
+    "SR_RULE_FILL",
     "SR_SHIP_DEADLINE",
+    "SR_SHIP_DEADLINE_FILL",
     "SR_SHIP_STATUS",
+    "SR_SHIP_STATUS_FILL",
 ]
 
 CATEGORY: Final = "店铺罚则"
@@ -136,7 +151,7 @@ def _texts(values: object) -> list[object]:
 # ---------------------------------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.func(category=CATEGORY)
 @xw.arg("amount", doc="实付金额（元，不含邮费）；单元格或整列，如 E2:E5000", **_RANGE)
 @xw.arg("platform", doc=_DOC_PLATFORM, **_RANGE)
 @xw.arg(
@@ -188,7 +203,7 @@ def SR_DAMAGES(
     return _guarded("SR_DAMAGES", body)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.func(category=CATEGORY)
 @xw.arg("paid_at", doc="付款时间：日期、序列号或文本；单元格或整列", **_RANGE)
 @xw.arg("platform", doc=_DOC_PLATFORM, **_RANGE)
 @xw.arg("goods_type", doc=_DOC_GOODS, **_RANGE)
@@ -233,7 +248,7 @@ def SR_SHIP_DEADLINE(
     return _guarded("SR_SHIP_DEADLINE", body)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.func(category=CATEGORY)
 @xw.arg("paid_at", doc="付款时间：日期、序列号或文本；单元格或整列", **_RANGE)
 @xw.arg("shipped_at", doc="发货时间；空白表示尚未发货", **_RANGE)
 @xw.arg("platform", doc=_DOC_PLATFORM, **_RANGE)
@@ -296,7 +311,7 @@ def SR_SHIP_STATUS(
     return _guarded("SR_SHIP_STATUS", body)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.func(category=CATEGORY)
 @xw.arg(
     "violation",
     doc="违规类型代码或中文名，如 延迟发货/发票问题/泄露买家信息；单元格或整列",
@@ -369,7 +384,7 @@ def SR_RETURN_DEADLINE(signed_at: Any, caller: Any = None) -> Any:
     return _guarded("SR_RETURN_DEADLINE", body)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.func(category=CATEGORY)
 @xw.arg("signed_at", doc="签收时间；空白表示未签收；单元格或整列", **_RANGE)
 @xw.arg("requested_at", doc="可选：退货/退款申请时间", **_RANGE)
 @xw.arg("as_of", doc=_DOC_AS_OF, **_RANGE)
@@ -479,3 +494,43 @@ def SR_RULE(
         return _finish(layout, blank, problems, values.tolist(), out["problem"])
 
     return _guarded("SR_RULE", body)
+
+
+# --- Legacy Excel (2016/2019: no dynamic arrays) ---------------------------------------------
+
+FILL_SUFFIX: Final = "_FILL"
+_FILL_NOTE: Final = "【Excel 2016/2019 用】只在首格输入一次，自动向下填满整列（会覆盖下方单元格）。"
+_FILL_NOTE_EN: Final = " Excel 2016/2019: fills the cells below."
+
+
+def _fill(base: Callable[..., Any]) -> Callable[..., Any]:
+    """``<base>_FILL``: ``base``'s arguments, help and result, returned with xlwings' legacy
+    ``expand="table"`` (after the call xlwings rewrites the formula as an array formula over the
+    result's size; the next calculation fills it)."""
+
+    def fill(*args: Any, **kwargs: Any) -> Any:
+        return base(*args, **kwargs)
+
+    fill.__name__ = fill.__qualname__ = base.__name__ + FILL_SUFFIX
+    fill.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]
+    fill.__annotations__ = dict(base.__annotations__)
+    chinese, _, english = (base.__doc__ or "").partition("\n")
+    fill.__doc__ = f"{_FILL_NOTE}{chinese}\n    {english.strip()}{_FILL_NOTE_EN}"
+    info = getattr(base, "__xlfunc__", None)
+    if info is not None:  # xlwings' real decorators (Windows, the build): the same argument help
+        for arg in info["args"]:
+            if arg["name"] != "caller":
+                fill = xw.arg(arg["name"], doc=arg["doc"], **arg["options"])(fill)
+        fill = xw.ret(expand="table")(fill)
+        fill = xw.func(category=CATEGORY)(fill)
+    return fill
+
+
+SR_DAMAGES_FILL = _fill(SR_DAMAGES)
+SR_SHIP_DEADLINE_FILL = _fill(SR_SHIP_DEADLINE)
+SR_SHIP_STATUS_FILL = _fill(SR_SHIP_STATUS)
+SR_POINTS_FILL = _fill(SR_POINTS)
+SR_RETURN_DEADLINE_FILL = _fill(SR_RETURN_DEADLINE)
+SR_RETURN_STATUS_FILL = _fill(SR_RETURN_STATUS)
+SR_FREIGHT_FILL = _fill(SR_FREIGHT)
+SR_RULE_FILL = _fill(SR_RULE)

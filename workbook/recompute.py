@@ -39,7 +39,7 @@ from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
 from .formats import UnusableInput
 from .readers import ReadResult, read_orders, read_overrides, read_violation_log
-from .xlsx import ColumnKind, OutputColumn
+from .xlsx import ColumnKind, OutputColumn, fingerprint, locks_workbook
 
 __all__ = [
     "COLUMN_KINDS",
@@ -282,6 +282,7 @@ def _noop(stage: str) -> None:
     return None
 
 
+@locks_workbook  # a second recompute of the same book waits for this one
 def recompute_book(
     path: str | Path,
     *,
@@ -312,6 +313,7 @@ def recompute_book(
             "或用 -o 写到另一个文件"
         )
     report("read")
+    read_as = fingerprint(path)  # the book must still be this file when it is replaced
     read = read_orders(path, platform=platform, sheet=sheet)
     names = _sheet_names(path, read.source_format)
     overrides = read_overrides(path) if "规则" in names else ({}, {})
@@ -327,6 +329,7 @@ def recompute_book(
     )
     report("write")
     if read.source_format in IN_PLACE_FORMATS:
+        from .order_rows import rows_not_orders
         from .xlsx import patch_sheet_columns
 
         if read.sheet is None:
@@ -340,6 +343,8 @@ def recompute_book(
             outcome.columns,
             out=None if out is None else target,
             keep_backup=keep_backup,
+            keep_rows=rows_not_orders(read),
+            read_as=read_as,
         )
         outcome.output, outcome.in_place = target, out is None
     else:

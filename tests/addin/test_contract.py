@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 #: SPEC §5 argument lists (Excel order); ``[x]`` is optional.
-SPEC = {
+BASE = {
     "SR_DAMAGES": ["amount", "platform", "[violation]", "[event_time]"],
     "SR_SHIP_DEADLINE": ["paid_at", "platform", "[goods_type]", "[promised_by]"],
     "SR_SHIP_STATUS": [
@@ -33,7 +33,8 @@ SPEC = {
     "SR_FREIGHT": ["fault_or_reason", "[free_shipping]"],
     "SR_RULE": ["platform", "rule", "[parameter]", "[event_time]"],
 }
-EXPENSIVE = {"SR_DAMAGES", "SR_SHIP_DEADLINE", "SR_SHIP_STATUS", "SR_POINTS", "SR_RETURN_STATUS"}
+#: Every function and its legacy-Excel twin ``<name>_FILL`` (same arguments; issue #13).
+SPEC = {**BASE, **{f"{name}_FILL": arguments for name, arguments in BASE.items()}}
 #: Converter options xlwings understands (a typo such as ``ndims`` would be silently ignored).
 KNOWN_OPTIONS = {
     "ndim",
@@ -125,11 +126,33 @@ def test_wrappers_call_our_module_with_the_active_workbook(vba: str) -> None:
     assert "Nothing" in vba  # the reserved ``caller`` argument is filled by xlwings, not Excel
 
 
-def test_expensive_functions_are_not_called_in_the_wizard(vba: str) -> None:
+def test_no_function_skips_the_wizard_or_recalculation_at_open(vba: str) -> None:
+    """``call_in_wizard=False`` writes a guard that also returns 0 when Excel recalculates at
+    open (xlwings #1574): no function has it (issue #13; this test replaced the one that
+    required it for the five "expensive" functions)."""
     blocks = dict(re.findall(r"^Function (\w+)\(.*?\n(.*?)^End Function", vba, flags=re.M | re.S))
+    assert sorted(blocks) == sorted(SPEC)
     for name, body in blocks.items():
-        skipped = 'CommandBars("Standard").Controls(1).Enabled' in body
-        assert skipped == (name in EXPENSIVE), name
+        assert "CommandBars" not in body, name
+        assert "Exit Function\n" in body
+    assert "Application.Volatile" not in vba
+
+
+def test_legacy_twins_return_with_expand_table_and_share_the_help(
+    real_udfs: tuple[Any, Any],
+) -> None:
+    _, module = real_udfs
+    for name in BASE:
+        base, fill = getattr(module, name).__xlfunc__, getattr(module, f"{name}_FILL").__xlfunc__
+        assert fill["name"] == f"{name}_FILL"
+        assert fill["ret"]["options"] == {**base["ret"]["options"], "expand": "table"}
+        assert "expand" not in base["ret"]["options"]
+        assert [(a["name"], a["doc"], a["options"], a.get("optional")) for a in fill["args"]] == [
+            (a["name"], a["doc"], a["options"], a.get("optional")) for a in base["args"]
+        ]
+        assert fill["category"] == base["category"]
+        assert "2016/2019" in fill["ret"]["doc"]
+        assert fill["call_in_wizard"] is True
 
 
 def test_metadata_category_arguments_and_help(real_udfs: tuple[Any, Any]) -> None:

@@ -199,9 +199,7 @@ def test_handler_module_has_main() -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_imports_the_module_with_the_eight_functions(
-    built: Path, tmp_path: Path
-) -> None:
+def test_libreoffice_imports_the_module_with_every_function(built: Path, tmp_path: Path) -> None:
     """LibreOffice (a second VBA reader) opens the add-in as a macro workbook and keeps its
     modules as a Basic library in the saved .ods."""
     soffice = shutil.which("soffice")

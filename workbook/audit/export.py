@@ -13,6 +13,7 @@ import pandas as pd
 from shoprules.formulas.engine import EngineResult, compute
 from shoprules.formulas.rulebook import load_rulebook
 
+from ..masking import scrub_text
 from .book import _Book, _print_setup, _status_colours, _write_table
 from .details import _detail_columns
 from .ledger import _write_ledger
@@ -69,6 +70,8 @@ def export_audit(
     n = len(orders)
     orders = orders.reset_index(drop=True)
     res = engine.results.reset_index(drop=True)
+    if not unmask and "problems" in res:  # problem texts may quote a raw cell
+        res = res.assign(problems=scrub_text(res["problems"]))
     det = engine.detail.reset_index(drop=True)
     detail = _detail_columns(orders, res, det, engine.rulebook, extra_columns, unmask=unmask)
     columns, month, platform_cn = detail.columns, detail.month, detail.platform_cn

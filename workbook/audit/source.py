@@ -61,7 +61,8 @@ def _write_source(
     dropped: list[str] | None = None,
 ) -> None:
     book = engine.rulebook
-    kinds = {"name": "姓名", "phone": "电话", "address": "地址", "account": "账号"}
+    from ..masking import KIND_LABELS as kinds  # every personal kind the policy masks
+
     privacy = (
         "未脱敏（使用了 --unmask）：本表含买家个人信息，请勿外传"
         if unmask

@@ -7,7 +7,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO
 
+from .guard import temp_prefix
 from .zipio import _CHUNK
 
 
@@ -21,11 +23,17 @@ def backup_path(book: Path) -> Path:
     return book.with_name(book.name + ".bak")
 
 
-def _copy_atomically(source: Path, destination: Path) -> None:
-    fd, name = tempfile.mkstemp(dir=destination.parent, prefix=".shoprules-", suffix=".bak")
+def _copy_atomically(source: Path, destination: Path, data: IO[bytes] | None = None) -> None:
+    """Copy ``source`` (its bytes read from ``data`` when given: the handle the patch read)."""
+    fd, name = tempfile.mkstemp(dir=destination.parent, prefix=temp_prefix(source), suffix=".bak")
     try:
-        with os.fdopen(fd, "wb") as handle, open(source, "rb") as original:
-            shutil.copyfileobj(original, handle, _CHUNK)
+        with os.fdopen(fd, "wb") as handle:
+            if data is None:
+                with open(source, "rb") as original:
+                    shutil.copyfileobj(original, handle, _CHUNK)
+            else:
+                data.seek(0)
+                shutil.copyfileobj(data, handle, _CHUNK)
             handle.flush()
             os.fsync(handle.fileno())
         shutil.copystat(source, name)

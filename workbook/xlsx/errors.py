@@ -17,3 +17,16 @@ class SheetNotFound(ValueError):
 
 class WorkbookNotWritable(OSError):
     """The folder or the file cannot be written (read-only folder, no permission, disk full)."""
+
+
+class WorkbookChanged(WorkbookNotWritable):
+    """The file changed (size, modification time or content) between reading it and replacing
+    it: another program saved it, or it was swapped. Nothing is written."""
+
+
+class WorkbookBusy(WorkbookNotWritable):
+    """Another shoprules run holds the workbook's lock longer than the wait allows."""
+
+
+class WorkbookReadOnly(WorkbookNotWritable):
+    """The file has no write permission bit or is marked immutable; it is never chmod-ed."""

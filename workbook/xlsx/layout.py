@@ -22,6 +22,7 @@ from .sheetxml import (
     _has_value,
     _iter_sheet,
     _last_value_column,
+    _plain,
     _split_row,
     _unescape,
 )
@@ -41,6 +42,7 @@ class _Plan:
     guess: bool  # the appended columns' place is a guess, checked while rewriting
     xf_ids: dict[str, int] = field(default_factory=dict)
     ours: set[int] = field(default_factory=set)
+    keep: frozenset[int] = frozenset()  # rows that are not orders: copied as they are
 
 
 def _scan(
@@ -75,6 +77,7 @@ def _scan(
                 last_row = max(last_row, number)
                 if number < header_row:
                     continue
+                piece = _plain(piece)
                 if number == header_row:
                     _, content, _ = _split_row(piece, prefix)
                     _, cells, _ = _cells(content, prefix)

@@ -23,22 +23,31 @@ such cell, surrounding spaces ignored) is overwritten where it is; the others ar
 of the right-most cell with a value in the header row or any row below it (merged ranges
 included) — immediately right of the data. Rows above the header (a title) do not count.
 
-Stale results: in rows below the header that are not data rows any more, a result column's cell
+Rows that are not orders (``keep_rows``: a total row, notes, values typed below the data) are
+copied as they are, every cell of them. Stale results: in other rows below the header that are
+not data rows any more, a result column's cell
 is cleared when it holds a value (not a formula) in a result cell format (default font, fill and
 border with a result number format, as written here) — results of deleted orders never linger,
 while a formula, or a note the user typed and formatted there, stays. Clearing keeps a format the
 user applied. Data rows get the new value or, for ``None``, a cleared cell.
+
+Safety (:mod:`.guard`): one run per workbook at a time (an advisory lock beside it); the book
+must still be the file that was read (``read_as``: size, time, SHA-256; checked again just
+before the replace); a symlink's target is written and the link kept; a read-only or immutable
+file is refused; a killed run's temporary files are removed by the next run; a re-run that
+changes nothing writes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -48,12 +57,23 @@ from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
 from .cells import column_letter
 from .columns import _FORMATS, OutputColumn, PatchReport
 from .conditional import sheet_extras, status_styles
-from .errors import CorruptWorkbook, WorkbookLocked, WorkbookNotWritable
+from .errors import CorruptWorkbook, WorkbookChanged, WorkbookLocked, WorkbookNotWritable
+from .guard import (
+    LOCK_TIMEOUT,
+    Fingerprint,
+    check_same_file,
+    check_unchanged,
+    check_writable,
+    real_path,
+    remove_stale_temps,
+    temp_prefix,
+    workbook_lock,
+)
 from .layout import _Plan, _plan, _Restart
 from .parts import _locate, _Parts
 from .rewrite import _rewrite_sheet
 from .styles import _append_styles, _our_styles
-from .zipio import _Archive, _deflate_stream, _read_central_directory, _write_zip
+from .zipio import _CHUNK, _Archive, _deflate_stream, _read_central_directory, _write_zip
 
 # --------------------------------------------------------------------------------------------
 # public entry point
@@ -69,15 +89,22 @@ def patch_sheet_columns(
     out: Path | None = None,
     keep_backup: bool = True,
     compresslevel: int = 3,
+    keep_rows: Collection[int] = (),
+    read_as: Fingerprint | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> PatchReport:
     """Write ``columns`` into ``sheet`` of ``book`` (in place, or to ``out``): see the module
     docstring for where they go and what else is kept.
 
     ``header_row`` and ``row_numbers`` are 1-based sheet rows; each column has one value per
-    entry of ``row_numbers``. In place, ``BOOK.bak`` keeps the original when ``keep_backup``.
-    Raises :class:`WorkbookLocked`, :class:`CorruptWorkbook`, :class:`SheetNotFound`,
-    :class:`WorkbookNotWritable` (messages in Chinese, saying what to do); on any error the book
-    is left as it was.
+    entry of ``row_numbers``. ``keep_rows`` are rows that are not orders (a total, a note): they
+    are copied as they are, even when listed in ``row_numbers`` (their values are not written). ``read_as`` is the :func:`~.guard.fingerprint` taken when the book
+    was read: the book must still be that file, else :class:`WorkbookChanged` and nothing is
+    written. A symlink is followed and its target written. In place, ``BOOK.bak`` keeps the
+    original when ``keep_backup``. Raises :class:`WorkbookLocked`, :class:`CorruptWorkbook`,
+    :class:`SheetNotFound`, :class:`WorkbookNotWritable` and its kinds
+    :class:`WorkbookReadOnly`, :class:`WorkbookChanged`, :class:`WorkbookBusy` (messages in
+    Chinese, saying what to do); on any error the book is left as it was.
 
     >>> import tempfile, openpyxl
     >>> folder = Path(tempfile.mkdtemp())
@@ -92,9 +119,13 @@ def patch_sheet_columns(
     """
     book = Path(book)
     target = Path(out) if out is not None else book
-    in_place = target.resolve() == book.resolve() if target.exists() else False
+    source, written = real_path(book), real_path(target)
+    in_place = written == source
     plan_rows = _validate(header_row, row_numbers, columns)
-    for candidate in {book, target}:
+    keep = frozenset(int(n) for n in keep_rows)
+    if keep:
+        plan_rows = [(n, k) for n, k in plan_rows if n not in keep]
+    for candidate in dict.fromkeys([book, source, target, written]):
         lock = lock_file_for(candidate)
         if lock.exists():
             raise WorkbookLocked(
@@ -102,16 +133,105 @@ def patch_sheet_columns(
                 "请先保存并关闭它，再重试；原文件未改动。"
                 "（若确实没有打开，可能是 Excel 异常退出留下的，删除该文件后重试）"
             )
-    if not book.is_file():
+    if not source.is_file():
         raise FileNotFoundError(f"找不到工作簿: {book}")
+    check_writable(written)
+    with contextlib.ExitStack() as locks:
+        for path in sorted({source, written}):
+            locks.enter_context(workbook_lock(path, timeout=lock_timeout))
+        remove_stale_temps(written)
+        return _patch_locked(
+            source, written, sheet, header_row, plan_rows, columns, keep,
+            backup=keep_backup and (out is None or in_place), read_as=read_as,
+            compresslevel=compresslevel,
+        )  # fmt: skip
+
+
+def _patch_locked(
+    book: Path,
+    target: Path,
+    sheet: str,
+    header_row: int,
+    plan_rows: list[tuple[int, int]],
+    columns: Sequence[OutputColumn],
+    keep: frozenset[int],
+    *,
+    backup: bool,
+    read_as: Fingerprint | None,
+    compresslevel: int,
+) -> PatchReport:
     try:
-        archive = zipfile.ZipFile(book)
+        raw = open(book, "rb")  # noqa: SIM115 - closed below, before the replace
+    except OSError as error:
+        raise CorruptWorkbook(f"无法读取「{book.name}」（{error.strerror or error}）") from error
+    try:
+        opened = os.fstat(raw.fileno())
+        if read_as is not None:
+            check_unchanged(book, raw, read_as)
+        temp, report = _write_temp(book, target, raw, sheet, header_row, plan_rows, columns, keep, compresslevel)  # fmt: skip
+        if target == book and _same_bytes(temp, raw, opened.st_size):
+            temp.unlink(missing_ok=True)  # a re-run that changes nothing: file, time, .bak kept
+            report.bytes = opened.st_size
+            return report
+        try:
+            check_same_file(book, opened)
+            if backup:
+                report.backup = backup_path(book)
+                _copy_atomically(book, report.backup, raw)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    finally:
+        raw.close()
+    try:
+        check_same_file(book, opened)  # just before the replace
+        os.replace(temp, target)
+        _fsync_folder(target.parent)
+    except WorkbookChanged:
+        temp.unlink(missing_ok=True)
+        raise
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise WorkbookNotWritable(
+            f"无法替换「{target.name}」（{error.strerror or error}）。原文件未改动；"
+            "请确认文件没有被其他程序占用、文件夹可写，或用 -o 写到其他位置"
+        ) from error
+    report.bytes = target.stat().st_size
+    return report
+
+
+def _same_bytes(temp: Path, raw: IO[bytes], size: int) -> bool:
+    """Whether the new file is byte for byte the one read (same size checked first: free)."""
+    if temp.stat().st_size != size:
+        return False
+    raw.seek(0)
+    with open(temp, "rb") as new:
+        while block := raw.read(_CHUNK):
+            if new.read(len(block)) != block:
+                return False
+    return True
+
+
+def _write_temp(
+    book: Path,
+    target: Path,
+    raw: IO[bytes],
+    sheet: str,
+    header_row: int,
+    plan_rows: list[tuple[int, int]],
+    columns: Sequence[OutputColumn],
+    keep: frozenset[int],
+    compresslevel: int,
+) -> tuple[Path, PatchReport]:
+    """The patched workbook in a temporary file beside ``target``, read from ``raw``."""
+    try:
+        archive = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise CorruptWorkbook(
             f"「{book.name}」不是可读的 .xlsx/.xlsm 工作簿，可能已损坏或不完整（{error}）。"
             "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
         ) from error
-    with archive, open(book, "rb") as raw:
+    with archive:
         try:
             members = _read_central_directory(raw)
             parts = _locate(archive, sheet)
@@ -126,7 +246,7 @@ def patch_sheet_columns(
         ours = {int(v) for v in _our_styles(styles_xml)}
         folder = target.parent
         try:
-            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".shoprules-", suffix=".tmp")
+            fd, temp_name = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target), suffix=".tmp")
         except OSError as error:
             raise WorkbookNotWritable(
                 f"无法在文件夹「{folder}」中写入（{error.strerror or error}）。原文件未改动；"
@@ -137,7 +257,7 @@ def patch_sheet_columns(
             with os.fdopen(fd, "w+b") as handle:
 
                 def attempt(plan: _Plan) -> PatchReport:
-                    plan.xf_ids, plan.ours = xf_ids, ours
+                    plan.xf_ids, plan.ours, plan.keep = xf_ids, ours, keep
                     report = PatchReport(path=target, styles_appended=appended)
                     _write_book(handle, raw, archive, members, parts, plan, report, styles_xml, appended, compresslevel, dxf_ids)  # fmt: skip
                     return report
@@ -152,7 +272,7 @@ def patch_sheet_columns(
                     )
                 handle.flush()
                 os.fsync(handle.fileno())
-            mode = book.stat().st_mode & 0o7777
+            mode = os.fstat(raw.fileno()).st_mode & 0o7777
             os.chmod(temp, mode)
         except (zipfile.BadZipFile, EOFError, zlib.error, SafeET.ParseError) as error:
             temp.unlink(missing_ok=True)
@@ -165,20 +285,7 @@ def patch_sheet_columns(
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-    try:
-        if keep_backup and (out is None or in_place):
-            report.backup = backup_path(book)
-            _copy_atomically(book, report.backup)
-        os.replace(temp, target)
-        _fsync_folder(folder)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise WorkbookNotWritable(
-            f"无法替换「{target.name}」（{error.strerror or error}）。原文件未改动；"
-            "请确认文件没有被其他程序占用、文件夹可写，或用 -o 写到其他位置"
-        ) from error
-    report.bytes = target.stat().st_size
-    return report
+    return temp, report
 
 
 def _write_book(

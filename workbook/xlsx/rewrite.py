@@ -22,6 +22,7 @@ from .sheetxml import (
     _col,
     _has_value,
     _iter_sheet,
+    _plain,
     _split_row,
     _tail_cells,
 )
@@ -112,23 +113,25 @@ def _rewrite_sheet(
                 pending += 1
             if inserted and not has_ref:
                 piece = piece[: len(prefix) + 4] + b' r="%d"' % number + piece[len(prefix) + 4 :]
-            if number < plan.header_row:
-                out.append(piece)
+            if number < plan.header_row or number in plan.keep:
+                out.append(piece)  # a title above the header, or not an order (a total, a note)
             else:
+                plain = _plain(piece)  # comments and CDATA out of the way of the byte search
                 if number == plan.header_row:
-                    out.append(_patch_row(piece, number, list(headers.items()), False, context))
+                    done = _patch_row(plain, number, list(headers.items()), False, context)
                     header_pending = False
                 elif pending < len(data_rows) and data_rows[pending][0] == number:
                     index = data_rows[pending][1]
                     pending += 1
                     present = joined(number, index)
                     report.rows_written += bool(present)
-                    fast = _data_row_fast(piece, present, context)
+                    fast = _data_row_fast(plain, present, context)
                     if fast is None:
-                        fast = _patch_row(piece, number, new_cells(number, index), False, context)
-                    out.append(fast)
+                        fast = _patch_row(plain, number, new_cells(number, index), False, context)
+                    done = fast
                 else:
-                    out.append(_patch_row(piece, number, [], True, context))
+                    done = _patch_row(plain, number, [], True, context)
+                out.append(piece if done is plain else done)
         elif kind == "head":
             out.append(_patch_head(piece, plan, prefix, first_target, last_target))
         elif kind == "tail":

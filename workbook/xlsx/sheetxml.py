@@ -19,77 +19,221 @@ _SPANS: Final = re.compile(rb'\sspans="(\d+):(\d+)"')
 _MERGE: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]+)\$?\d+:\$?([A-Z]+)\$?(\d+)"')
 
 
+_SPECIAL_END: Final = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_SPECIAL: Final = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[(.*?)\]\]>", re.S)
+_ROW_DELIMITERS: Final = frozenset(b" \t\r\n>/")
+
+
+class _Accumulator:
+    """A growing buffer for the rare long pieces (a head, a row or a comment longer than what
+    is buffered): blocks are appended in place and searches resume where they stopped, so a
+    piece of any length costs time linear in its length."""
+
+    def __init__(self, start: bytes, stream: IO[bytes], close_row: bytes) -> None:
+        self.data = bytearray(start)
+        self.stream = stream
+        self.close_row = close_row
+        self.eof = False
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        block = self.stream.read(_CHUNK)
+        if not block:
+            self.eof = True
+            return False
+        self.data += block
+        return True
+
+    def special_end(self, at: int) -> int:
+        """End of the comment/CDATA/PI at ``at`` (-1 when unterminated), ``at`` if none."""
+        data = self.data
+        while len(data) - at < 9 and self.more():
+            pass
+        for opening, closing in _SPECIAL_END.items():
+            if data.startswith(opening, at):
+                scan = at + len(opening)
+                while (found := data.find(closing, scan)) < 0:
+                    scan = max(scan, len(data) - len(closing) + 1)
+                    if not self.more():
+                        return -1
+                return found + len(closing)
+        return at
+
+    def row_end(self) -> int:
+        """End of the row that starts the buffer (comments and CDATA in it skipped)."""
+        data = self.data
+        while (tag_end := data.find(b">")) < 0:
+            if not self.more():
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+        if data[tag_end - 1] == 47:  # "<row …/>"
+            return tag_end + 1
+        scan = checked = tag_end
+        while True:
+            close = data.find(self.close_row, scan)
+            if close < 0:
+                scan = max(scan, len(data) - len(self.close_row) + 1)
+                if not self.more():
+                    raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+                continue
+            special = _first_special(data, checked, close)
+            if special < 0:
+                return close + len(self.close_row)
+            end = self.special_end(special)
+            if end < 0:
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            scan = checked = max(end, special + 1)
+
+    def head_end(self, open_data: bytes) -> tuple[int, int]:
+        """Start and ``>`` of the ``<sheetData`` tag (outside comments and the declaration)."""
+        data = self.data
+        scan = 0
+        while True:
+            found = data.find(open_data, scan)
+            special = _first_special(data, scan, found if found >= 0 else len(data))
+            if special >= 0:
+                end = self.special_end(special)
+                if end < 0:
+                    raise CorruptWorkbook("工作表 XML 不完整，文件已损坏")
+                scan = max(end, special + 1)
+                continue
+            if found >= 0:
+                while (tag_end := data.find(b">", found)) < 0 or len(data) <= found + len(
+                    open_data
+                ):
+                    if not self.more():
+                        raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+                if data[found + len(open_data)] in _ROW_DELIMITERS:
+                    return found, tag_end
+                scan = found + 1
+                continue
+            scan = max(scan, len(data) - len(open_data) - 9)
+            if not self.more():
+                raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
+
+
+def _first_special(data: bytes | bytearray, start: int, end: int) -> int:
+    """Where the first ``<!`` or ``<?`` in ``data[start:end]`` is, or -1."""
+    if data.find(b"!", start, end) < 0 and data.find(b"?", start, end) < 0:
+        return -1  # the usual case, found by two memchr calls
+    lead = data.find(b"<!", start, end)
+    pi = data.find(b"<?", start, end)
+    if lead < 0:
+        return pi
+    return lead if pi < 0 or lead < pi else pi
+
+
 def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]:
     """Split sheet XML into ``head`` (through the ``<sheetData>`` tag), ``row`` and ``gap``
-    pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time."""
+    pieces and ``tail`` pieces (from ``</sheetData>``), reading ``_CHUNK`` bytes at a time.
+
+    Comments, CDATA sections and processing instructions are skipped (a ``<row>`` or
+    ``</row>`` inside them is text); a row containing one comes out whole (see :func:`_plain`).
+    Linear in the sheet size: gaps (whitespace between rows, comments) are passed on as they
+    are read, and a piece longer than the buffer is grown in place, never re-copied or
+    re-searched from its start.
+    """
     open_data = b"<%ssheetData" % prefix
     close_data = b"</%ssheetData>" % prefix
     open_row = b"<%srow" % prefix
     close_row = b"</%srow>" % prefix
-    buffer = b""
-    eof = False
+    after_open = len(open_row)
+    after_close = len(close_row)
+    longest = max(len(close_data), after_open + 1, 9)  # 9: "<![CDATA["
+    delimiters = _ROW_DELIMITERS
 
-    def more() -> bool:
-        nonlocal buffer, eof
-        if eof:
-            return False
-        block = stream.read(_CHUNK)
-        if not block:
-            eof = True
-            return False
-        buffer += block
-        return True
-
-    while True:
-        start = buffer.find(open_data)
-        end = buffer.find(b">", start) if start >= 0 else -1
-        if end >= 0:
-            break
-        if not more():
-            raise CorruptWorkbook("工作表 XML 中没有 sheetData，文件已损坏")
-    if buffer[end - 1 : end] == b"/":
-        yield "head", buffer[:start] + open_data + b">"
-        buffer = close_data + buffer[end + 1 :]
+    head = _Accumulator(b"", stream, close_row)
+    start, tag_end = head.head_end(open_data)
+    data = head.data
+    if data[tag_end - 1] == 47:  # "<sheetData/>"
+        yield "head", bytes(data[:start]) + open_data + b">"
+        buffer = close_data + bytes(data[tag_end + 1 :])
     else:
-        yield "head", buffer[: end + 1]
-        buffer = buffer[end + 1 :]
-    position = 0
-    data_end = buffer.find(close_data)
+        yield "head", bytes(data[: tag_end + 1])
+        buffer = bytes(data[tag_end + 1 :])
+    eof = head.eof
+    del head, data
+    pos = 0
+    special = _first_special(buffer, 0, len(buffer))  # comments/CDATA/PIs: rare, found once
+
     while True:
-        row = buffer.find(open_row, position)
-        if data_end >= 0 and (row < 0 or data_end < row):
-            if data_end > position:
-                yield "gap", buffer[position:data_end]
-            yield "tail", buffer[data_end:]
-            while more():
-                yield "tail", buffer
-                buffer = b""
-            return
-        finish = -1
-        if row >= 0:
-            tag_end = buffer.find(b">", row)
-            if tag_end >= 0:
-                if buffer[tag_end - 1] == 47:  # "/>"
-                    finish = tag_end + 1
-                else:
-                    close = buffer.find(close_row, tag_end)
-                    finish = close + len(close_row) if close >= 0 else -1
-        if finish < 0:
-            buffer = buffer[position:]
-            position = 0
-            searched = max(0, len(buffer) - len(close_data))
-            if not more():
-                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-            if data_end < 0:
-                found = buffer.find(close_data, searched)
-                data_end = found
-            else:
-                data_end = buffer.find(close_data)
+        at = buffer.find(b"<", pos)
+        if at < 0 or (at + longest > len(buffer) and not eof):  # a tag may be cut: read on
+            cut = len(buffer) if at < 0 else at
+            if cut > pos:
+                yield "gap", buffer[pos:cut]
+            block = b"" if eof else stream.read(_CHUNK)
+            if not block:
+                eof = True
+                if at < 0:
+                    raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            buffer = buffer[cut:] + block
+            pos = 0
+            special = _first_special(buffer, 0, len(buffer))
             continue
-        if row > position:
-            yield "gap", buffer[position:row]
-        yield "row", buffer[row:finish]
-        position = finish
+        if at > pos:
+            yield "gap", buffer[pos:at]
+        if buffer.startswith(open_row, at) and buffer[at + after_open] in delimiters:
+            tag_end = buffer.find(b">", at)
+            if tag_end >= 0:
+                if buffer[tag_end - 1] == 47:  # "<row …/>"
+                    pos = tag_end + 1
+                    yield "row", buffer[at:pos]
+                    continue
+                close = buffer.find(close_row, tag_end)
+                if close >= 0 and (special < 0 or special > close):
+                    pos = close + after_close
+                    yield "row", buffer[at:pos]
+                    continue
+            long = _Accumulator(buffer[at:], stream, close_row)  # longer than the buffer
+            long.eof = eof
+            end = long.row_end()
+        elif buffer.startswith(close_data, at):
+            break
+        else:  # a comment, CDATA or PI between rows, or an element that is not a row: kept
+            long = _Accumulator(buffer[at:], stream, close_row)
+            long.eof = eof
+            end = long.special_end(0)
+            if end < 0:
+                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+            end = max(end, 1)
+        yield "row" if end > 1 and long.data.startswith(open_row) else "gap", bytes(long.data[:end])
+        buffer, pos, eof = bytes(long.data[end:]), 0, long.eof
+        special = _first_special(buffer, 0, len(buffer))
+        del long
+    # the tail, cut after a ">" so that no element is split between two pieces
+    rest = buffer[at:]
+    while True:
+        block = b"" if eof else stream.read(_CHUNK)
+        if not block:
+            if rest:
+                yield "tail", rest
+            return
+        rest += block
+        cut = rest.rfind(b">") + 1
+        if cut:
+            yield "tail", rest[:cut]
+            rest = rest[cut:]
+
+
+def _plain(row: bytes) -> bytes:
+    """A row without comments and processing instructions, its CDATA sections as escaped text
+    (the same XML content), for the byte searches below; rows without them are returned as they
+    are.
+
+    >>> _plain(b'<row r="2"><!-- <c r="H2"/> --><c r="A2"><v><![CDATA[1<2]]></v></c></row>')
+    b'<row r="2"><c r="A2"><v>1&lt;2</v></c></row>'
+    """
+    if b"<!" not in row and b"<?" not in row:
+        return row
+    return _SPECIAL.sub(
+        lambda m: (
+            b""
+            if m.group(1) is None
+            else html.escape(m.group(1).decode("utf-8"), quote=False).encode("utf-8")
+        ),
+        row,
+    )
 
 
 _COLUMNS: dict[bytes, int] = {}
