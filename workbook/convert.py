@@ -21,10 +21,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from shoprules.formulas.fields import FIELDS
-from shoprules.formulas.money import parse_yuan
-from shoprules.formulas.timeparse import parse_times
 
-from .readers import ReadResult, _clean_ids
+from .cells.ids import clean_ids
+from .cells.money import parse_yuan
+from .cells.times import parse_times
+from .readers import ReadResult
 from .xlsx import ColumnKind
 
 #: field kind → how its source column is written
@@ -80,7 +81,7 @@ def _column(
         cleaned = pd.Series(np.asarray(times.to_pydatetime(), dtype=object), dtype=object)
     elif kind == "text":  # ids: exact text, wrappers removed; a float that lost digits stays
         cleaned = (
-            pd.Series(as_read, dtype=object) if as_read is not None else _clean_ids(series, "")[0]
+            pd.Series(as_read, dtype=object) if as_read is not None else clean_ids(series, "")[0]
         )
         keep = cleaned.notna().to_numpy()
     elif kind == "money":

@@ -46,7 +46,7 @@ def test_audit_progress_bar_follows_the_steps() -> None:
 
     from rich.console import Console
     from shoprules.workbook.audit import AUDIT_STEPS
-    from shoprules.workbook.cli import _audit_progress
+    from shoprules.workbook.cli.app import audit_progress as _audit_progress
 
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, width=100)

@@ -10,7 +10,6 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from shoprules.formulas.engine import RESULT_HEADERS
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
 
@@ -22,11 +21,13 @@ from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yua
 
 POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
 _UNKNOWN_MONTH: Final = "无付款时间"
-#: 明细's own result headers: an input column with one of these names is an earlier run's
-#: results read back (a recomputed book), never an input — 明细 holds each result once.
-_OWN_RESULTS: Final = frozenset(RESULT_HEADERS.values()) | {
-    "延迟发货金额", "延迟依据", "缺货违约金", "缺货依据", "扣分类别", "扣分依据", "发货依据", "退货依据",
-}  # fmt: skip
+#: The result columns 明细 shows: an input column with one of these headers is an earlier
+#: run's results read back (a recomputed book), never an input — 明细 holds each result once.
+_OWN_RESULTS: Final = frozenset({
+    "发货截止", "发货状态", "延迟小时", "违约金", "违约金依据", "平台扣款", "扣分", "退货截止",
+    "退货状态", "运费承担", "数据问题", "延迟发货金额", "延迟依据", "缺货违约金", "缺货依据",
+    "扣分类别", "扣分依据", "发货依据", "退货依据",
+})  # fmt: skip
 
 
 def _without_results(extras: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

@@ -31,8 +31,9 @@ from typing import IO, Any, Final
 
 import numpy as np
 
+from ..columns import FORMATS
 from .cells import _encode_column, column_letter, xml_text
-from .columns import _FORMATS, _WIDTHS, OutputColumn, PatchReport
+from .columns import OutputColumn, PatchReport
 from .conditional import COLOURS, STATUS_RULES, _dxf, conditional_xml
 from .errors import WorkbookNotWritable
 from .styles import _xf_attributes
@@ -121,14 +122,17 @@ _PKG: Final = "http://schemas.openxmlformats.org/package/2006"
 _DECLARATION: Final = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _HEADER_XF: Final = 1
 #: cell format per kind, after the default (0) and the header (1)
-_XF: Final[dict[str, int]] = {kind: 2 + i for i, kind in enumerate(_FORMATS)}
+_XF: Final[dict[str, int]] = {kind: 2 + i for i, kind in enumerate(FORMATS)}
 _ROWS_PER_PIECE: Final = 2000
 
 
 def _styles() -> bytes:
     """The stylesheet: default and header cell formats, one per result kind (the same attributes
     :mod:`.styles` appends, so a later in-place run recognises them) and the status colours."""
-    custom = {code: 164 + i for i, code in enumerate(c for b, c in _FORMATS.values() if b is None)}
+    custom = {
+        code: 164 + i
+        for i, code in enumerate(f.code for f in FORMATS.values() if f.builtin_id is None)
+    }
     fmts = "".join(
         f'<numFmt numFmtId="{n}" formatCode="{html.escape(code)}"/>' for code, n in custom.items()
     )
@@ -137,8 +141,8 @@ def _styles() -> bytes:
         '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" '
         'applyFill="1" applyBorder="1"/>',
     ]
-    for builtin, code in _FORMATS.values():
-        attributes = _xf_attributes(builtin if builtin is not None else custom[code])
+    for f in FORMATS.values():
+        attributes = _xf_attributes(f.builtin_id if f.builtin_id is not None else custom[f.code])
         xfs.append("<xf " + " ".join(f'{k}="{v}"' for k, v in attributes.items()) + "/>")
     font = '<sz val="11"/><name val="Calibri"/><family val="2"/><scheme val="minor"/>'
     thin = "".join(
@@ -216,7 +220,7 @@ def _sheet_xml(
     widths = [
         _WIDTH_FOR.get(kinds.get(c, ""), _source_width(header[c] if c < len(header) else None))
         for c in range(width)
-    ] + [float(_WIDTHS[c.kind]) for c in columns]
+    ] + [float(FORMATS[c.kind].width) for c in columns]
     cols = "".join(
         f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in enumerate(widths, 1)
     )
