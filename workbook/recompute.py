@@ -115,6 +115,7 @@ def recompute_book(
         )
         outcome.output, outcome.in_place = target, out is None
     else:
+        from .convert import typed_columns
         from .readers.formats import load_raw
         from .xlsx import write_new_workbook
 
@@ -122,10 +123,12 @@ def recompute_book(
         _, sheets = load_raw(path)
         raw = next((s for s in sheets if s.name == read.sheet), sheets[0])
         header = list(raw.rows[read.header_row - 1])
-        rows = [list(raw.rows[number - 1]) for number in read.row_numbers]
+        rows = [raw.rows[number - 1] for number in read.row_numbers]
+        source, kinds = typed_columns(read, header, rows)
         outcome.report = write_new_workbook(
-            target, read.sheet or "订单", header, rows, outcome.columns
-        )
+            target, read.sheet or "订单", header, [], outcome.columns,
+            source_columns=source, kinds=kinds,
+        )  # fmt: skip
         outcome.output, outcome.in_place = target, False
     report("done")
     return outcome

@@ -38,3 +38,23 @@ def test_audit_default_path_and_refusals(book: Path) -> None:
         app, ["audit", str(book.with_name("无此文件.xlsx"))], catch_exceptions=False
     )
     assert missing.exit_code == 2
+
+
+def test_audit_progress_bar_follows_the_steps() -> None:
+    """On a terminal the audit shows a bar over AUDIT_STEPS (issue 12); piped output has none."""
+    import io
+
+    from rich.console import Console
+    from shoprules.workbook.audit import AUDIT_STEPS
+    from shoprules.workbook.cli.app import audit_progress as _audit_progress
+
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=100)
+    with _audit_progress(console, "导出审计表") as step:
+        for name in AUDIT_STEPS:
+            step(name)
+    assert "导出审计表" in stream.getvalue()
+    piped = io.StringIO()
+    with _audit_progress(Console(file=piped, force_terminal=False), "导出审计表") as step:
+        step(AUDIT_STEPS[0])
+    assert piped.getvalue() == ""

@@ -16,13 +16,15 @@ Modules: ``export`` (:func:`export_audit`, :func:`audit_book`), one per sheet (`
 formula text), ``book`` (formats and the table writer) and ``values`` (values as cell lists).
 """
 
-from .export import SHEETS, AuditReport, audit_book, export_audit
+from .export import AUDIT_STEPS, SHEETS, AuditReport, Progress, audit_book, export_audit
 from .source import AuditSource, file_sha256, tool_version
 
 __all__ = [
+    "AUDIT_STEPS",
     "SHEETS",
     "AuditReport",
     "AuditSource",
+    "Progress",
     "audit_book",
     "export_audit",
     "file_sha256",

@@ -12,6 +12,7 @@ from typing import Any, Final
 import xlsxwriter
 
 from ..columns import FORMATS
+from ..xlsx.conditional import COLOURS, STATUS_RULES
 
 #: sums and amounts in the audit show thousands separators (the result columns: FORMATS["money"])
 _MONEY: Final = "#,##0.00"
@@ -129,3 +130,31 @@ def _write_table(
                     row, c, value, fmt if value.__class__ is not str else None
                 )
     return n
+
+
+def _print_setup(sheet: Any, *, header_row: int) -> None:
+    """A4 landscape, one page wide (as many pages tall as needed), ``header_row`` (0-based)
+    repeated on every page."""
+    sheet.set_paper(9)  # A4
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+
+
+def _status_colours(book: _Book, sheet: Any, columns: list[_Column], n: int) -> None:
+    """Conditional formats on the status columns (发货状态, 退货状态, 售后状态): the same
+    colours as in a recomputed order sheet (:data:`~shoprules.workbook.xlsx.conditional.STATUS_RULES`)."""
+    if n == 0:
+        return
+    formats = {
+        colour: book.wb.add_format({"font_color": f"#{font}", "bg_color": f"#{fill}"})
+        for colour, (font, fill) in COLOURS.items()
+    }
+    for c, column in enumerate(columns):
+        for rule in STATUS_RULES.get(column.header, ()):
+            options: dict[str, Any] = {"format": formats[rule.colour]}
+            if rule.match == "equal":
+                options |= {"type": "cell", "criteria": "==", "value": f'"{rule.text}"'}
+            else:
+                options |= {"type": "text", "criteria": "containing", "value": rule.text}
+            sheet.conditional_format(1, c, n, c, options)

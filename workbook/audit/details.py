@@ -13,6 +13,7 @@ import pandas as pd
 from shoprules.formulas.fields import GOODS_TYPES, PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
 
+from ..columns import RESULT_COLUMNS
 from ..masking import mask_frame
 from .book import _Column
 from .formulas import _capped_parts, _RowsContext, _version_amounts
@@ -21,6 +22,27 @@ from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yua
 
 POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
 _UNKNOWN_MONTH: Final = "无付款时间"
+#: The result columns 明细 shows: an input column with one of these headers is an earlier
+#: run's results read back (a recomputed book), never an input — 明细 holds each result once.
+_OWN_RESULTS: Final = frozenset(
+    {column.header for column in RESULT_COLUMNS}
+    | {
+        "延迟发货金额",
+        "延迟依据",
+        "缺货违约金",
+        "缺货依据",
+        "扣分类别",
+        "扣分依据",
+        "发货依据",
+        "退货依据",
+    }
+)
+
+
+def _without_results(extras: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The input columns without an earlier run's results, and the headers left out."""
+    stale = [c for c in extras.columns if str(c).strip() in _OWN_RESULTS]
+    return extras.drop(columns=stale), [str(c) for c in stale]
 
 
 def _with_buyer(extras: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
@@ -45,6 +67,18 @@ class _Details:
     platform_cn: pd.Series  # platform name in Chinese per order
     masked: dict[str, str]  # masked column → kind of personal data
     used: pd.Series  # damages version labels used: late shipping, then out of stock
+    dropped: list[str]  # input columns left out: an earlier run's results read back
+
+
+def _refund_status(orders: pd.DataFrame, trailing: list[Any]) -> list[_Column]:
+    """The platform's own 售后状态/退款状态 as read (an input column), coloured like the result
+    statuses; placed last, so the columns before it keep their letters."""
+    if "refund_status" not in orders or "售后状态" in trailing:
+        return []
+    status = orders["refund_status"]
+    if not status.notna().any():
+        return []
+    return [_Column("售后状态", "text", _text_list(status), width=12)]
 
 
 def _detail_columns(
@@ -72,7 +106,7 @@ def _detail_columns(
         if extra_columns is None
         else extra_columns.reset_index(drop=True)
     )
-    extras = _with_buyer(extras, orders)
+    extras, dropped = _without_results(_with_buyer(extras, orders))
     masked_kinds: dict[str, str] = {}
     if not unmask and len(extras.columns):
         extras, masked_kinds = mask_frame(extras)
@@ -218,6 +252,9 @@ def _detail_columns(
         _Column("退货状态", "text", _text_list(res["return_status"]), width=9),
         _Column("退货依据", "text", _text_list(det["return_rule"]), width=28),
         _Column("运费承担", "text", _text_list(res["freight"]), width=18),
+        _Column("售后截止", "number", _time_list(res["aftersale_by"]), "datetime", width=19),
+        _Column("售后时效状态", "text", _text_list(res["aftersale_status"]), width=22),
+        _Column("售后依据", "text", _text_list(det["aftersale_rule"]), width=28),
         _Column("数据问题", "text", _text_list(res["problems"]), width=40),
     ]
     for name in trailing:
@@ -228,5 +265,6 @@ def _detail_columns(
                 _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v))),
             )
         )
+    columns += _refund_status(orders, trailing)
     used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
-    return _Details(columns, month, platform_cn, masked_kinds, used)
+    return _Details(columns, month, platform_cn, masked_kinds, used, dropped)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -13,15 +14,26 @@ from shoprules.formulas.engine import EngineResult
 
 from ..clock import china_now
 from ..masking import scrub_text
-from .book import _Book, _write_table
+from .book import _Book, _print_setup, _status_colours, _write_table
 from .details import _detail_columns
 from .ledger import _write_ledger
+from .overview import _HEADER_ROW as _OVERVIEW_HEADER_ROW
 from .overview import _write_overview
 from .problems import _write_problems
 from .rules_sheet import _write_rules
 from .source import AuditSource, _write_source, file_sha256, tool_version
 
 SHEETS: Final = ("概览", "明细", "扣分台账", "规则", "数据问题", "来源")
+#: The steps :func:`audit_book` reports to its ``progress`` callback, in order
+#: (:func:`export_audit` reports the last eight).
+AUDIT_STEPS: Final = ("读取", "计算", "准备明细", *SHEETS, "保存")
+
+#: Called with each step's name as it starts (see :data:`AUDIT_STEPS`).
+Progress = Callable[[str], None]
+
+
+def _no_progress(step: str) -> None:
+    return None
 
 
 @dataclass
@@ -48,8 +60,12 @@ def export_audit(
     source: AuditSource,
     unmask: bool = False,
     extra_columns: pd.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> AuditReport:
-    """Write the audit workbook for computed orders; returns what was written."""
+    """Write the audit workbook for computed orders; returns what was written. ``progress`` is
+    called with each step of :data:`AUDIT_STEPS` from ``准备明细`` on as it starts."""
+    step = progress or _no_progress
+    step("准备明细")
     out = Path(out)
     n = len(orders)
     orders = orders.reset_index(drop=True)
@@ -60,7 +76,9 @@ def export_audit(
     detail = _detail_columns(orders, res, det, engine.rulebook, extra_columns, unmask=unmask)
     columns, month, platform_cn = detail.columns, detail.month, detail.platform_cn
     masked_kinds = detail.masked
-    detail_columns = {c.header: i for i, c in enumerate(columns)}
+    detail_columns: dict[str, int] = {}
+    for i, c in enumerate(columns):  # the first of a header: the overview's ranges are ours
+        detail_columns.setdefault(c.header, i)
 
     # --- write ------------------------------------------------------------------------------
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +93,7 @@ def export_audit(
         if isinstance(v, str) and v[:1] == "="
     )
 
+    step("概览")
     summary_cells = _write_overview(
         wb,
         sheets["概览"],
@@ -87,12 +106,18 @@ def export_audit(
         n=n,
     )
     formula_cells += summary_cells
+    step("明细")
     _write_table(wb, sheets["明细"], columns)
+    _status_colours(wb, sheets["明细"], columns, n)
 
+    step("扣分台账")
     ledger_rows = _write_ledger(wb, sheets["扣分台账"], engine, unmask=unmask)
+    step("规则")
     rule_versions = _write_rules(wb, sheets["规则"], engine, det, detail.used)
 
+    step("数据问题")
     problem_rows = _write_problems(wb, sheets["数据问题"], res, columns, engine)
+    step("来源")
     _write_source(
         wb,
         sheets["来源"],
@@ -102,7 +127,11 @@ def export_audit(
         masked=masked_kinds,
         formula_cells=formula_cells,
         problem_rows=problem_rows,
+        dropped=detail.dropped,
     )
+    for name, sheet in sheets.items():
+        _print_setup(sheet, header_row=_OVERVIEW_HEADER_ROW if name == "概览" else 0)
+    step("保存")
     wb.wb.close()
     return AuditReport(
         path=out,
@@ -127,20 +156,25 @@ def audit_book(
     rules_as_of: pd.Timestamp | dt.datetime | None = None,
     unmask: bool = False,
     created_at: dt.datetime | None = None,
+    progress: Progress | None = None,
 ) -> AuditReport:
     """Read ``book`` (every order sheet, or ``sheet``), compute and write the audit to ``out``.
 
     ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply, through
     the same :mod:`~shoprules.workbook.pipeline` as ``recompute`` (a bad ``规则`` row raises
     :class:`~shoprules.workbook.readers.UnusableInput`). ``created_at`` defaults to now in China
-    time.
+    time. ``progress`` is called with each step of :data:`AUDIT_STEPS` as it starts.
     """
     from ..pipeline import compute_orders, read_order_sheets, read_side_sheets, sheet_names
+
+    step = progress or _no_progress
+    step("读取")
 
     book = Path(book)
     read = read_order_sheets(book, sheet=sheet, platform=platform)
     side = read_side_sheets(book, sheet_names(book, read.source_format))
     as_of = pd.Timestamp(as_of)
+    step("计算")
     engine, _ = compute_orders(
         read.orders, read.problems, side, as_of=as_of, rules_as_of=rules_as_of
     )
@@ -163,4 +197,5 @@ def audit_book(
         source=source,
         unmask=unmask,
         extra_columns=extra_columns,
+        progress=step,
     )

@@ -14,6 +14,8 @@ from ..cells.excel import excel_serials
 from .book import _Book
 from .values import _col
 
+_HEADER_ROW = 3  # 0-based row of the per platform × month table's header
+
 
 def _write_overview(
     wb: _Book,
@@ -70,7 +72,7 @@ def _write_overview(
         "表中数字均为对「明细」的公式汇总，可在 Excel/WPS/LibreOffice 中重算",
     )
     headers = ["平台", "月份", "订单数", "延迟发货(单)", "违约金(元)", "平台扣款(元)", "扣分"]
-    top = 3
+    top = _HEADER_ROW
     for c, header in enumerate(headers):
         sheet.write_string(top, c, header, wb.header)
     sheet.set_column(0, 0, 8)

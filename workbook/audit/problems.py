@@ -16,7 +16,9 @@ def _write_problems(
 ) -> int:
     problems = res["problems"].fillna("").astype(str)
     rows = np.flatnonzero(problems.ne("").to_numpy())
-    by_header = {c.header: c.values for c in columns}
+    by_header: dict[str, list[Any]] = {}
+    for c in columns:
+        by_header.setdefault(c.header, c.values)
 
     def pick(header: str) -> list[Any]:
         values = by_header.get(header)

@@ -58,6 +58,7 @@ def _write_source(
     masked: dict[str, str],
     formula_cells: int,
     problem_rows: int,
+    dropped: list[str] | None = None,
 ) -> None:
     book = engine.rulebook
     from ..masking import KIND_LABELS as kinds  # every personal kind the policy masks
@@ -87,6 +88,17 @@ def _write_source(
         ("规则库摘要", book.digest, None),
         ("个人信息", privacy, None),
         ("公式单元格数", formula_cells, "integer"),
+        *(
+            [
+                (
+                    "略去的输入列",
+                    "、".join(dropped) + "（上次重算写入的结果列，明细中只列本次结果）",
+                    None,
+                )
+            ]
+            if dropped
+            else []
+        ),
         (
             "说明",
             "「明细」的违约金、缺货、平台扣款是引用「规则」参数的公式，已写入计算结果；改「规则」参数后重算即可复核",

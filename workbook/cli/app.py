@@ -116,6 +116,30 @@ def progress(out: Console, label: str) -> Iterator[Any]:
         yield stage
 
 
+@contextmanager
+def audit_progress(out: Console, label: str) -> Iterator[Any]:
+    """A progress bar over the audit's steps (``AUDIT_STEPS``; shown on a terminal only)."""
+    from ..audit import AUDIT_STEPS
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+        disable=not out.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=len(AUDIT_STEPS))
+
+        def step(name: str) -> None:
+            done = AUDIT_STEPS.index(name) if name in AUDIT_STEPS else 0
+            bar.update(task, completed=done, description=f"{label}: {name}")
+
+        yield step
+        bar.update(task, completed=len(AUDIT_STEPS))
+
+
 def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Table:
     """The end-of-run table: one line per sheet (and a total when there are several)."""
     table = Table(title=f"重算结果（状态按 {as_of:%Y-%m-%d %H:%M} 判断）", title_justify="left")

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from .app import EXIT_OK, EXIT_PROBLEMS, console, fail, input_errors, now_or, parse_when
+from .app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    audit_progress,
+    console,
+    fail,
+    input_errors,
+    now_or,
+    parse_when,
+)
 
 __all__ = ["audit"]
 
@@ -54,7 +63,7 @@ def audit(
             shown, f"「{target.name}」正在 Excel 中打开", "关闭它后重试，或用 -o 指定另一个文件名"
         )
     shown.print(f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}")
-    with input_errors(shown, target):
+    with input_errors(shown, target), audit_progress(shown, "导出审计表") as step:
         report = audit_book(
             book,
             target,
@@ -63,6 +72,7 @@ def audit(
             as_of=when,
             rules_as_of=pinned,
             unmask=unmask,
+            progress=step,
         )
     shown.print(
         f"审计表: {report.path}（{report.orders} 个订单，{report.formula_cells} 个违约金公式，"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from .app import console, fail, summary_table
+from .app import audit_progress, console, fail, summary_table
 from .recompute import run_recompute
 
 __all__ = ["demo", "points_lines"]
@@ -66,7 +66,8 @@ def demo(
     from ..audit import audit_book
 
     try:
-        report = audit_book(built.path, audit_path, as_of=as_of)
+        with audit_progress(shown, "导出审计表") as step:
+            report = audit_book(built.path, audit_path, as_of=as_of, progress=step)
     except Exception as error:  # report it; the recomputed workbook is already written
         shown.print(f"[yellow]审计表导出失败[/]: {error}")
     else:

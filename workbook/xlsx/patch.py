@@ -41,6 +41,7 @@ changes nothing writes nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import tempfile
@@ -56,6 +57,7 @@ from ..columns import FORMATS
 from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
 from .cells import column_letter
 from .columns import OutputColumn, PatchReport
+from .conditional import sheet_extras, status_styles
 from .errors import CorruptWorkbook, WorkbookChanged, WorkbookLocked, WorkbookNotWritable
 from .guard import (
     LOCK_TIMEOUT,
@@ -238,6 +240,8 @@ def _write_temp(
             styles_xml, xf_ids, appended = _append_styles(
                 archive.read(parts.styles), sorted({c.kind for c in columns})
             )
+            styles_xml, dxf_ids, dxfs = status_styles(styles_xml, [c.header for c in columns])
+            appended += dxfs
         except (zipfile.BadZipFile, EOFError, KeyError, SafeET.ParseError, zlib.error) as error:
             raise _corrupt(book, error) from error
         ours = {int(v) for v in _our_styles(styles_xml)}
@@ -256,7 +260,7 @@ def _write_temp(
                 def attempt(plan: _Plan) -> PatchReport:
                     plan.xf_ids, plan.ours, plan.keep = xf_ids, ours, keep
                     report = PatchReport(path=target, styles_appended=appended)
-                    _write_book(handle, raw, archive, members, parts, plan, report, styles_xml, appended, compresslevel)  # fmt: skip
+                    _write_book(handle, raw, archive, members, parts, plan, report, styles_xml, appended, compresslevel, dxf_ids)  # fmt: skip
                     return report
 
                 try:
@@ -296,17 +300,28 @@ def _write_book(
     styles_xml: bytes,
     styles_changed: int,
     level: int,
+    dxf_ids: dict[str, int],
 ) -> None:
     report.columns = {c.header: column_letter(plan.targets[c.header]) for c in plan.columns}
     report.appended = [c.header for c in plan.columns if c.header in plan.new_headers]
+    wrap, tables = sheet_extras(
+        archive, parts.sheet, prefix=plan.prefix, header_row=plan.header_row,
+        targets=plan.targets, rows=plan.rows, dxf_ids=dxf_ids,
+    )  # fmt: skip
     replacements: dict[str, Callable[[IO[bytes]], tuple[int, int, int]]] = {
         parts.sheet: lambda f: _deflate_stream(
-            f, _rewrite_sheet(archive, parts.sheet, plan, report), level
+            f, wrap(_rewrite_sheet(archive, parts.sheet, plan, report)), level
         ),
     }
+    for member, xml in tables.items():  # tables widened over the result columns
+        replacements[member] = functools.partial(_write_part, xml=xml, level=level)
     if styles_changed:
         replacements[parts.styles] = lambda f: _deflate_stream(f, iter([styles_xml]), level)
     _write_zip(raw, handle, members, replacements)
+
+
+def _write_part(out: IO[bytes], *, xml: bytes, level: int) -> tuple[int, int, int]:
+    return _deflate_stream(out, iter([xml]), level)
 
 
 def _corrupt(book: Path, error: BaseException) -> CorruptWorkbook:
