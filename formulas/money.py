@@ -63,7 +63,8 @@ def apply_rate_half_up_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.nda
     [800, 300, 200]
     """
     product = np.asarray(base_fen, dtype="int64") * np.asarray(rate_bp, dtype="int64")
-    return ((product + BP_PER_UNIT * 50) // (BP_PER_UNIT * 100)) * 100
+    rounded: np.ndarray = ((product + BP_PER_UNIT * 50) // (BP_PER_UNIT * 100)) * 100
+    return rounded
 
 
 def rate_to_bp(rate: float | str | Decimal) -> int:
