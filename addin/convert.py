@@ -219,11 +219,12 @@ def _error_cells(values: pd.Series) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     texts = values.map(lambda v: v.strip() if isinstance(v, str) else None)
     upper = texts.str.upper()
-    return (
+    errors: np.ndarray = (
         (upper.isin(EXCEL_ERRORS) | texts.str.startswith(ERROR_PREFIX))
         .fillna(False)
         .to_numpy(dtype=bool)
     )
+    return errors
 
 
 def _error_problems(values: pd.Series, label: str) -> tuple[np.ndarray, np.ndarray]:

@@ -56,11 +56,13 @@ def _broadcast(*columns: Column) -> list[pd.Series]:
 
 def _times(column: pd.Series) -> np.ndarray:
     """A writable datetime64 copy (pandas 3 hands out read-only views)."""
-    return pd.to_datetime(column).to_numpy(dtype="datetime64[ns]", copy=True)
+    times: np.ndarray = pd.to_datetime(column).to_numpy(dtype="datetime64[ns]", copy=True)
+    return times
 
 
 def _objects(column: pd.Series) -> np.ndarray:
-    return column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+    objects: np.ndarray = column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+    return objects
 
 
 def _problem_or_none(text: np.ndarray) -> np.ndarray:
@@ -71,7 +73,7 @@ def _problem_or_none(text: np.ndarray) -> np.ndarray:
 
 
 def _platform_problems(platform: np.ndarray, problems: np.ndarray) -> np.ndarray:
-    bad = pd.notna(platform) & ~np.isin(platform, list(PLATFORM_CHINESE))
+    bad: np.ndarray = pd.notna(platform) & ~np.isin(platform, list(PLATFORM_CHINESE))
     problems[bad] = _MISSING_PLATFORM
     return bad
 

@@ -95,14 +95,16 @@ def _column(orders: pd.DataFrame, name: str, n: int) -> pd.Series:
 def _times(orders: pd.DataFrame, name: str, n: int) -> np.ndarray:
     if name not in orders:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    return pd.to_datetime(orders[name]).to_numpy(dtype="datetime64[ns]")
+    times: np.ndarray = pd.to_datetime(orders[name]).to_numpy(dtype="datetime64[ns]")
+    return times
 
 
 def _flags(orders: pd.DataFrame, name: str, n: int, default: bool) -> np.ndarray:
     if name not in orders:
         return np.full(n, default, dtype=bool)
     values = orders[name].reset_index(drop=True).astype("boolean")
-    return values.fillna(default).to_numpy(dtype=bool)
+    flags: np.ndarray = values.fillna(default).to_numpy(dtype=bool)
+    return flags
 
 
 def compute(

@@ -39,7 +39,8 @@ def apply_rate_half_up(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarray:
     [50, 4500, 1]
     """
     product = np.asarray(base_fen, dtype="int64") * np.asarray(rate_bp, dtype="int64")
-    return (product + BP_PER_UNIT // 2) // BP_PER_UNIT
+    rounded: np.ndarray = (product + BP_PER_UNIT // 2) // BP_PER_UNIT
+    return rounded
 
 
 def apply_rate_floor_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarray:
@@ -49,7 +50,8 @@ def apply_rate_floor_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarr
     [1300, 1700]
     """
     product = np.asarray(base_fen, dtype="int64") * np.asarray(rate_bp, dtype="int64")
-    return (product // (BP_PER_UNIT * 100)) * 100
+    floored: np.ndarray = (product // (BP_PER_UNIT * 100)) * 100
+    return floored
 
 
 def apply_rate_half_up_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarray:
@@ -61,7 +63,8 @@ def apply_rate_half_up_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.nda
     [800, 300, 200]
     """
     product = np.asarray(base_fen, dtype="int64") * np.asarray(rate_bp, dtype="int64")
-    return ((product + BP_PER_UNIT * 50) // (BP_PER_UNIT * 100)) * 100
+    rounded: np.ndarray = ((product + BP_PER_UNIT * 50) // (BP_PER_UNIT * 100)) * 100
+    return rounded
 
 
 def rate_to_bp(rate: float | str | Decimal) -> int:

@@ -265,8 +265,12 @@ def _apply_window_caps(ledger: pd.DataFrame, book: Rulebook) -> None:
     for label in pd.unique(labels[pd.notna(labels)]):
         rule_id = str(label).split("@", 1)[0]
         rule = book.violations.get(rule_id)
-        version = next((v for v in rule.versions if v.label == label), None) if rule else None
-        cap = None if version is None else version.params.window_cap  # type: ignore[attr-defined]
+        index = (
+            next((i for i, v in enumerate(rule.versions) if v.label == label), None)
+            if rule
+            else None
+        )
+        cap = None if rule is None or index is None else rule.violation_params(index).window_cap
         if cap is None:
             continue
         rows = np.flatnonzero((labels == label) & ledger["_capped"].to_numpy(dtype=bool))

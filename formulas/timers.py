@@ -130,6 +130,6 @@ def hours_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     [30.0]
     """
     delta = np.asarray(later, dtype="datetime64[ns]") - np.asarray(earlier, dtype="datetime64[ns]")
-    out = delta.astype("int64").astype("float64") / _NS_PER_HOUR
+    out: np.ndarray = delta.astype("int64").astype("float64") / _NS_PER_HOUR
     out[np.isnat(delta)] = np.nan
     return out

@@ -88,13 +88,8 @@ def _chain(fat: list[int], start: int) -> list[int]:
     return out
 
 
-def read(blob: bytes) -> Entry:
-    """The root storage of the compound file ``blob``."""
-    if blob[:8] != SIGNATURE:
-        raise CfbError("not a compound file (bad signature)")
-    size = 1 << _u16(blob, 30)
-    mini = 1 << _u16(blob, 32)
-    cutoff = _u32(blob, 56)
+def _read_fat(blob: bytes, size: int) -> list[int]:
+    """The file allocation table: the header's DIFAT, then the DIFAT sector chain."""
 
     def sector(sid: int) -> bytes:
         return blob[(sid + 1) * size : (sid + 2) * size]
@@ -111,6 +106,21 @@ def read(blob: bytes) -> Entry:
             continue
         data = sector(sid)
         fat += [_u32(data, 4 * i) for i in range(size // 4)]
+    return fat
+
+
+def read(blob: bytes) -> Entry:
+    """The root storage of the compound file ``blob``."""
+    if blob[:8] != SIGNATURE:
+        raise CfbError("not a compound file (bad signature)")
+    size = 1 << _u16(blob, 30)
+    mini = 1 << _u16(blob, 32)
+    cutoff = _u32(blob, 56)
+
+    def sector(sid: int) -> bytes:
+        return blob[(sid + 1) * size : (sid + 2) * size]
+
+    fat = _read_fat(blob, size)
 
     def stream(start: int, length: int) -> bytes:
         return b"".join(sector(s) for s in _chain(fat, start))[:length]
@@ -185,9 +195,8 @@ def _name_field(name: str) -> tuple[bytes, int]:
     return (encoded + b"\x00\x00").ljust(64, b"\x00"), len(encoded) + 2
 
 
-def write(root: Entry) -> bytes:
-    """The compound file (version 3) holding ``root``'s tree."""
-    # Directory ids: root first, then each storage's children in sorted order, depth first.
+def _number(root: Entry) -> tuple[list[Entry], dict[int, list[int]]]:
+    """Directory ids: root first, then each storage's children in sorted order, depth first."""
     entries: list[Entry] = []
     links: dict[int, list[int]] = {}  # [left, right, child, color] per id
 
@@ -211,8 +220,13 @@ def write(root: Entry) -> bytes:
     if root.kind != ROOT:
         raise CfbError("the tree's top must be the root entry")
     place(root, number(root))
+    return entries, links
 
-    # Mini stream: the streams under the cutoff, in directory order.
+
+def _mini_layout(
+    entries: list[Entry],
+) -> tuple[bytearray, list[int], dict[int, tuple[int, int]], list[int]]:
+    """Mini stream: the streams under the cutoff, in directory order; the rest go big."""
     ministream = bytearray()
     minifat: list[int] = []
     starts: dict[int, tuple[int, int]] = {}  # id -> (start sector, size)
@@ -230,6 +244,37 @@ def write(root: Entry) -> bytes:
             starts[sid] = (first, len(e.data))
         else:
             big.append(sid)
+    return ministream, minifat, starts, big
+
+
+def _directory(
+    entries: list[Entry],
+    links: dict[int, list[int]],
+    starts: dict[int, tuple[int, int]],
+    dir_count: int,
+) -> bytearray:
+    """The directory sectors: one 128-byte entry per id, padded with unused entries."""
+    directory = bytearray()
+    for sid, e in enumerate(entries):
+        name, name_length = _name_field(e.name)
+        left, right, child, color = links[sid]
+        start, length = starts.get(sid, (0, 0))
+        directory += name + name_length.to_bytes(2, "little")
+        directory += bytes([e.kind, color])
+        directory += b"".join(x.to_bytes(4, "little") for x in (left, right, child))
+        directory += e.clsid + e.state_bits.to_bytes(4, "little")
+        directory += e.created.to_bytes(8, "little") + e.modified.to_bytes(8, "little")
+        directory += start.to_bytes(4, "little") + length.to_bytes(8, "little")
+    unused = bytes(64) + bytes(4) + NOSTREAM.to_bytes(4, "little") * 3 + bytes(_ENTRY - 80)
+    while len(directory) < dir_count * SECTOR:
+        directory += unused
+    return directory
+
+
+def write(root: Entry) -> bytes:
+    """The compound file (version 3) holding ``root``'s tree."""
+    entries, links = _number(root)
+    ministream, minifat, starts, big = _mini_layout(entries)
 
     def sectors(length: int) -> int:
         return -(-length // SECTOR)
@@ -272,21 +317,9 @@ def write(root: Entry) -> bytes:
     body.extend(b"".join(x.to_bytes(4, "little") for x in fat))
     starts[0] = (mini_at, len(minifat) * MINI_SECTOR) if minifat else (ENDOFCHAIN, 0)
 
-    directory = bytearray()
-    for sid, e in enumerate(entries):
-        name, name_length = _name_field(e.name)
-        left, right, child, color = links[sid]
-        start, length = starts.get(sid, (0, 0))
-        directory += name + name_length.to_bytes(2, "little")
-        directory += bytes([e.kind, color])
-        directory += b"".join(x.to_bytes(4, "little") for x in (left, right, child))
-        directory += e.clsid + e.state_bits.to_bytes(4, "little")
-        directory += e.created.to_bytes(8, "little") + e.modified.to_bytes(8, "little")
-        directory += start.to_bytes(4, "little") + length.to_bytes(8, "little")
-    unused = bytes(64) + bytes(4) + NOSTREAM.to_bytes(4, "little") * 3 + bytes(_ENTRY - 80)
-    while len(directory) < dir_count * SECTOR:
-        directory += unused
-    body[dir_at * SECTOR : (dir_at + dir_count) * SECTOR] = directory
+    body[dir_at * SECTOR : (dir_at + dir_count) * SECTOR] = _directory(
+        entries, links, starts, dir_count
+    )
 
     difat = [fat_at + i for i in range(fat_count)] + [FREESECT] * (_HEADER_DIFAT - fat_count)
     header = bytearray(SIGNATURE + bytes(16))

@@ -101,6 +101,32 @@ def compress(data: bytes) -> bytes:
     return bytes(out)
 
 
+def _decompress_tokens(container: bytes, pos: int, end: int, out: bytearray) -> None:
+    """Append the token sequences ``container[pos:end]`` of one compressed chunk to ``out``."""
+    start = len(out)
+    while pos < end:
+        flags = container[pos]
+        pos += 1
+        for bit in range(8):
+            if pos >= end:
+                break
+            if not (flags >> bit) & 1:
+                out.append(container[pos])
+                pos += 1
+                continue
+            if pos + 2 > end:
+                raise OvbaError(f"truncated copy token at byte {pos}")
+            token = int.from_bytes(container[pos : pos + 2], "little")
+            pos += 2
+            bit_count = _bit_count(len(out) - start)
+            length = (token & (0xFFFF >> bit_count)) + 3
+            source = len(out) - ((token >> (16 - bit_count)) + 1)
+            if source < start:
+                raise OvbaError(f"copy token at byte {pos - 2} reaches before its chunk")
+            for k in range(length):
+                out.append(out[source + k])
+
+
 def decompress(container: bytes) -> bytes:
     """The bytes a compressed container holds (2.4.1.3.1); :class:`OvbaError` if malformed."""
     if not container or container[0] != _SIGNATURE:
@@ -121,29 +147,9 @@ def decompress(container: bytes) -> bytes:
             if end - pos != CHUNK_SIZE:
                 raise OvbaError(f"raw chunk at byte {pos - 2} is not {CHUNK_SIZE} bytes")
             out += container[pos:end]
-            pos = end
-            continue
-        while pos < end:
-            flags = container[pos]
-            pos += 1
-            for bit in range(8):
-                if pos >= end:
-                    break
-                if not (flags >> bit) & 1:
-                    out.append(container[pos])
-                    pos += 1
-                    continue
-                if pos + 2 > end:
-                    raise OvbaError(f"truncated copy token at byte {pos}")
-                token = int.from_bytes(container[pos : pos + 2], "little")
-                pos += 2
-                bit_count = _bit_count(len(out) - start)
-                length = (token & (0xFFFF >> bit_count)) + 3
-                source = len(out) - ((token >> (16 - bit_count)) + 1)
-                if source < start:
-                    raise OvbaError(f"copy token at byte {pos - 2} reaches before its chunk")
-                for k in range(length):
-                    out.append(out[source + k])
+        else:
+            _decompress_tokens(container, pos, end, out)
+        pos = end
         if len(out) - start > CHUNK_SIZE:
             raise OvbaError(f"chunk ending at byte {end} decompresses to more than 4096 bytes")
     return bytes(out)

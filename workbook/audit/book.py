@@ -80,7 +80,8 @@ class _Book:
         return None if name is None else self.formats[name]
 
 
-def _prepare_plain_formula(formula: str, expand_future_functions: bool = False) -> str:
+# Replaces xlsxwriter's Worksheet._prepare_formula, so it keeps that signature; the flag is unused.
+def _prepare_plain_formula(formula: str, expand_future_functions: bool = False) -> str:  # noqa: ARG001
     return formula[1:] if formula.startswith("=") else formula
 
 

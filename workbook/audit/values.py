@@ -25,7 +25,8 @@ def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:
     blank = (series.isna() | series.astype(str).eq("")).to_numpy()
     out = np.array(series.astype(str).to_numpy(dtype=object), dtype=object, copy=True)
     out[blank] = None
-    return out.tolist()
+    texts: list[Any] = out.tolist()
+    return texts
 
 
 def _number_list(values: pd.Series | np.ndarray) -> list[Any]:
@@ -45,4 +46,5 @@ def _bool_text(values: pd.Series) -> list[Any]:
     series = values.astype("boolean")
     out = np.where(series.fillna(False).to_numpy(dtype=bool), "是", "否").astype(object)
     out[series.isna().to_numpy()] = None
-    return out.tolist()
+    flags: list[Any] = out.tolist()
+    return flags

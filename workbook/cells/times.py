@@ -159,7 +159,8 @@ def _kinds(series: pd.Series) -> np.ndarray:
     }
     if kind in fast:
         return np.full(len(series), fast[kind], dtype=object)
-    return series.map(_kind_of).to_numpy()
+    kinds: np.ndarray = series.map(_kind_of).to_numpy()
+    return kinds
 
 
 def _kind_of(value: object) -> str:

@@ -45,55 +45,72 @@ def xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _encode_column(
-    values: Sequence[object], kind: str, xf: int, date1904: bool, prefix: bytes
-) -> list[bytes | None]:
-    """Each value's cell XML after the row number (``" s="3"><v>1.5</v></c>``), or None for a
-    blank; repeated values share one bytes object."""
-    number_tail = b'" s="%d"><%sv>' % (xf, prefix)
-    number_end = b"</%sv></%sc>" % (prefix, prefix)
-    string_tail = b'" s="%d" t="inlineStr"><%sis><%st' % (xf, prefix, prefix)
-    string_end = b"</%st></%sis></%sc>" % (prefix, prefix, prefix)
-    bool_tail = b'" s="%d" t="b"><%sv>' % (xf, prefix)
-    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-    cache: dict[tuple[type, object], bytes | None] = {}
+class _Encoder:
+    """One column's cell XML pieces (style, namespace prefix, epoch) and the per-value encoder."""
 
-    def encode(value: object) -> bytes | None:
+    __slots__ = ("bool_tail", "epoch", "number_end", "number_tail", "string_end", "string_tail")
+
+    def __init__(self, xf: int, date1904: bool, prefix: bytes) -> None:
+        self.number_tail = b'" s="%d"><%sv>' % (xf, prefix)
+        self.number_end = b"</%sv></%sc>" % (prefix, prefix)
+        self.string_tail = b'" s="%d" t="inlineStr"><%sis><%st' % (xf, prefix, prefix)
+        self.string_end = b"</%st></%sis></%sc>" % (prefix, prefix, prefix)
+        self.bool_tail = b'" s="%d" t="b"><%sv>' % (xf, prefix)
+        self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+
+    def encode(self, value: object) -> bytes | None:
+        """The cell XML after the row number, or None for a blank."""
         if value is None:
             return None
         if isinstance(value, str):
-            if value == "":
-                return None
-            text = xml_text(value)
-            space = b' xml:space="preserve">' if text != text.strip() or "\n" in text else b">"
-            return string_tail + space + text.encode("utf-8") + string_end
+            return self._text(value)
         if isinstance(value, bool):
-            return bool_tail + (b"1" if value else b"0") + number_end
+            return self.bool_tail + (b"1" if value else b"0") + self.number_end
         if isinstance(value, float):
             if not math.isfinite(value):
                 return None
-            return number_tail + _number(value) + number_end
+            return self.number_tail + _number(value) + self.number_end
         if isinstance(value, int):
-            return number_tail + b"%d" % value + number_end
+            return self.number_tail + b"%d" % value + self.number_end
         if isinstance(value, dt.datetime):
-            if value != value:  # pandas NaT
-                return None
-            if value.tzinfo is not None:
-                raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
-            delta = value - epoch
-            serial = (
-                delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
-            ) / 86400e6
-            return number_tail + _number(serial) + number_end
+            return self._datetime(value)
         if isinstance(value, dt.date):
-            return number_tail + b"%d" % (value - epoch.date()).days + number_end
+            return self.number_tail + b"%d" % (value - self.epoch.date()).days + self.number_end
         item = getattr(value, "item", None)  # numpy scalars
         if callable(item):
-            return encode(item())
+            return self.encode(item())
         if value != value:  # pd.NA and friends
             return None
-        return encode(str(value))
+        return self.encode(str(value))
 
+    def _text(self, value: str) -> bytes | None:
+        if value == "":
+            return None
+        text = xml_text(value)
+        space = b' xml:space="preserve">' if text != text.strip() or "\n" in text else b">"
+        return self.string_tail + space + text.encode("utf-8") + self.string_end
+
+    def _datetime(self, value: dt.datetime) -> bytes | None:
+        if value != value:  # pandas NaT
+            return None
+        if value.tzinfo is not None:
+            raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
+        delta = value - self.epoch
+        serial = (
+            delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+        ) / 86400e6
+        return self.number_tail + _number(serial) + self.number_end
+
+
+def _encode_column(
+    values: Sequence[object], xf: int, date1904: bool, prefix: bytes
+) -> list[bytes | None]:
+    """Each value's cell XML after the row number (``" s="3"><v>1.5</v></c>``), or None for a
+    blank; repeated values share one bytes object."""
+    encoder = _Encoder(xf, date1904, prefix)
+    encode = encoder.encode
+    number_tail, number_end, epoch = encoder.number_tail, encoder.number_end, encoder.epoch
+    cache: dict[tuple[type, object], bytes | None] = {}
     encoded: list[bytes | None] = []
     append = encoded.append
     day = dt.timedelta(days=1)
@@ -113,7 +130,7 @@ def _encode_column(
             continue
         if found is False:
             found = cache[key] = encode(value)
-        append(found)  # type: ignore[arg-type]
+        append(found)  # type: ignore[arg-type]  # a miss (False) was replaced just above
     return encoded
 
 

@@ -247,10 +247,10 @@ def _sheet_xml(
             kind = "datetime"  # times an .xls held as dates
         xf = _XF[kind] if kind is not None else 0
         opening = b'<c r="%s' % column_letter(c + 1).encode()
-        encoded.append((opening, _encode(values, kind or "", xf)))
+        encoded.append((opening, _encode(values, xf)))
     written = np.zeros(n, dtype=bool)
     for offset, column in enumerate(columns):
-        tails = _encode(column.values, column.kind, _XF[column.kind])
+        tails = _encode(column.values, _XF[column.kind])
         written |= np.array([t is not None for t in tails], dtype=bool)
         encoded.append((b'<c r="%s' % column_letter(width + offset + 1).encode(), tails))
     report.rows_written = int(written.sum())
@@ -285,7 +285,7 @@ _DAY: Final = dt.timedelta(days=1)
 _PLAIN: Final = frozenset({str, int, float, type(None)})
 
 
-def _encode(values: Sequence[object], kind: str, xf: int) -> list[bytes | None]:
+def _encode(values: Sequence[object], xf: int) -> list[bytes | None]:
     """:func:`~.cells._encode_column`'s cells, faster for whole columns: each distinct text or
     number encoded once and looked up, datetimes' serial numbers printed in one ``repr`` (the
     same shortest repr; integral serials without ``.0``)."""
@@ -295,7 +295,7 @@ def _encode(values: Sequence[object], kind: str, xf: int) -> list[bytes | None]:
         rest = list(values)
         for i in at:
             rest[i] = None
-        out = _encode(rest, kind, xf)
+        out = _encode(rest, xf)
         serials = [(values[i] - _EPOCH) / _DAY for i in at]  # type: ignore[operator]
         head, tail = b'" s="%d"><v>' % xf, b"</v></c>"
         for i, text in zip(at, repr(serials)[1:-1].split(", "), strict=True):
@@ -303,9 +303,9 @@ def _encode(values: Sequence[object], kind: str, xf: int) -> list[bytes | None]:
         return out
     if types <= _PLAIN:  # 1 and 1.0 share a key and a cell; bool (t="b") is not here
         distinct = list(set(values))
-        table = dict(zip(distinct, _encode_column(distinct, kind, xf, False, b""), strict=True))
+        table = dict(zip(distinct, _encode_column(distinct, xf, False, b""), strict=True))
         return list(map(table.__getitem__, values))
-    return _encode_column(values, kind, xf, False, b"")
+    return _encode_column(values, xf, False, b"")
 
 
 _WIDTH_FOR: Final[dict[str, float]] = {"datetime": 19.0, "money": 11.0, "text": 22.0}

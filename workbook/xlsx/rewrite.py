@@ -37,120 +37,57 @@ def _rewrite_sheet(
 ) -> Iterator[bytes]:
     """The patched sheet XML, in pieces of about ``_CHUNK`` bytes."""
     prefix = plan.prefix
-    by_column = sorted((plan.targets[c.header], c) for c in plan.columns)
-    target_columns = {column for column, _ in by_column}
-    first_target = min(target_columns)
-    last_target = max(target_columns)
-    encoded = [
-        (
-            column,
-            b'<%sc r="%s' % (prefix, column_letter(column).encode()),
-            _encode_column(c.values, c.kind, plan.xf_ids[c.kind], plan.date1904, prefix),
-        )
-        for column, c in by_column
-    ]
-    headers: dict[int, bytes] = {}
-    style = b' s="%s"' % plan.header_style if plan.header_style else b""
-    for header, column in plan.new_headers.items():
-        ref = b"%s%d" % (column_letter(column).encode(), plan.header_row)
-        headers[column] = b'<%sc r="%s"%s t="inlineStr"><%sis><%st>%s</%st></%sis></%sc>' % (
-            prefix, ref, style, prefix, prefix, xml_text(header).encode(), prefix, prefix, prefix,
-        )  # fmt: skip
+    new = _NewCells(plan, report)
     data_rows = plan.rows
+    n_rows = len(data_rows)
+    header_row, keep = plan.header_row, plan.keep
     pending = 0
     number = 0
     inserted = False
-    context = _Row(target_columns, first_target, plan.ours, prefix, report, plan.guess)
+    context = _Row(new.targets, new.first_target, plan.ours, prefix, report, plan.guess)
     out: list[bytes] = []
     size = 0
-
-    def new_cells(row: int, index: int) -> list[tuple[int, bytes | None]]:
-        number = b"%d" % row
-        return [
-            (column, None if (tail := values[index]) is None else opening + number + tail)
-            for column, opening, values in encoded
-        ]
-
-    openings = [(opening, values) for _, opening, values in encoded]
-
-    def joined(row: int, index: int) -> bytes:
-        number = b"%d" % row
-        return b"".join(
-            [
-                opening + number + tail
-                for opening, values in openings
-                if (tail := values[index]) is not None
-            ]
-        )
-
-    def row_xml(row: int, cells: list[tuple[int, bytes | None]]) -> bytes:
-        present = [xml for _, xml in cells if xml is not None]
-        if not present:
-            return b""
-        report.rows_written += row != plan.header_row
-        return b'<%srow r="%d">%s</%srow>' % (prefix, row, b"".join(present), prefix)
-
-    header_pending = bool(headers)
+    joined = new.joined
+    header_pending = bool(new.header_cells)
     row_open = b'<%srow r="' % prefix
     stream = archive.open(member)
     for kind, piece in _iter_sheet(stream, prefix):
         if kind == "row":
             if piece.startswith(row_open):
                 number = int(piece[len(row_open) : piece.find(b'"', len(row_open))])
-                row_ref: re.Match[bytes] | None = None
                 has_ref = True
             else:
-                row_ref = _ROW_R.search(piece, 0, piece.find(b">"))
-                number = int(row_ref.group(1)) if row_ref else number + 1
-                has_ref = row_ref is not None
-            if header_pending and plan.header_row < number:
-                out.append(row_xml(plan.header_row, list(headers.items())))
-                header_pending, inserted = False, True
-            while pending < len(data_rows) and data_rows[pending][0] < number:
-                row, index = data_rows[pending]
-                created = row_xml(row, new_cells(row, index))
-                inserted |= bool(created)
-                out.append(created)
-                pending += 1
+                number, has_ref = _row_number(piece, number)
+            if (header_pending and header_row < number) or (
+                pending < n_rows and data_rows[pending][0] < number
+            ):  # rows the sheet lacks come first
+                pending, header_pending, inserted = new.insert_before(
+                    number, pending, header_pending, inserted, out
+                )
             if inserted and not has_ref:
                 piece = piece[: len(prefix) + 4] + b' r="%d"' % number + piece[len(prefix) + 4 :]
-            if number < plan.header_row or number in plan.keep:
+            if number < header_row or number in keep:
                 out.append(piece)  # a title above the header, or not an order (a total, a note)
             else:
                 plain = _plain(piece)  # comments and CDATA out of the way of the byte search
-                if number == plan.header_row:
-                    done = _patch_row(plain, number, list(headers.items()), False, context)
-                    header_pending = False
-                elif pending < len(data_rows) and data_rows[pending][0] == number:
+                if number != header_row and pending < n_rows and data_rows[pending][0] == number:
                     index = data_rows[pending][1]
                     pending += 1
                     present = joined(number, index)
                     report.rows_written += bool(present)
-                    fast = _data_row_fast(plain, present, context)
-                    if fast is None:
-                        fast = _patch_row(plain, number, new_cells(number, index), False, context)
-                    done = fast
-                else:
-                    done = _patch_row(plain, number, [], True, context)
+                    done = _data_row_fast(plain, present, context)
+                    if done is None:
+                        done = _patch_row(plain, number, new.cells(number, index), False, context)
+                else:  # the header row, or a row that is no order any more: stale results go
+                    is_header = number == header_row
+                    cells = new.header_cells if is_header else []
+                    done = _patch_row(plain, number, cells, not is_header, context)
+                    header_pending &= not is_header
                 out.append(piece if done is plain else done)
         elif kind == "head":
-            out.append(_patch_head(piece, plan, prefix, first_target, last_target))
+            out.append(_patch_head(piece, plan, prefix, new.first_target, new.last_target))
         elif kind == "tail":
-            if plan.guess:
-                for merge in _MERGE.finditer(piece):
-                    if (
-                        int(merge.group(3)) >= plan.header_row
-                        and _col(merge.group(2)) >= first_target
-                    ):
-                        raise _Restart
-            if header_pending:
-                out.append(row_xml(plan.header_row, list(headers.items())))
-                header_pending = False
-            while pending < len(data_rows):
-                row, index = data_rows[pending]
-                out.append(row_xml(row, new_cells(row, index)))
-                pending += 1
-            out.append(piece)
+            out += new.tail(piece, pending, header_pending, plan.guess)
         else:
             out.append(piece)
         size += len(piece)  # the input's size: close enough to the output's
@@ -160,6 +97,107 @@ def _rewrite_sheet(
             size = 0
     stream.close()
     yield b"".join(out)
+
+
+def _row_number(piece: bytes, previous: int) -> tuple[int, bool]:
+    """A row's number from its ``r`` (not the first attribute), or the one after ``previous``
+    when it has none; and whether it has one."""
+    row_ref = _ROW_R.search(piece, 0, piece.find(b">"))
+    return (int(row_ref.group(1)), True) if row_ref else (previous + 1, False)
+
+
+class _NewCells:
+    """The result cells, encoded once per column, and the header cells to add; rows of them."""
+
+    def __init__(self, plan: _Plan, report: PatchReport) -> None:
+        prefix = plan.prefix
+        by_column = sorted((plan.targets[c.header], c) for c in plan.columns)
+        self.targets = {column for column, _ in by_column}
+        self.first_target = min(self.targets)
+        self.last_target = max(self.targets)
+        self.encoded = [
+            (
+                column,
+                b'<%sc r="%s' % (prefix, column_letter(column).encode()),
+                _encode_column(c.values, plan.xf_ids[c.kind], plan.date1904, prefix),
+            )
+            for column, c in by_column
+        ]
+        self.openings = [(opening, values) for _, opening, values in self.encoded]
+        headers: dict[int, bytes] = {}
+        style = b' s="%s"' % plan.header_style if plan.header_style else b""
+        for header, column in plan.new_headers.items():
+            ref = b"%s%d" % (column_letter(column).encode(), plan.header_row)
+            headers[column] = b'<%sc r="%s"%s t="inlineStr"><%sis><%st>%s</%st></%sis></%sc>' % (
+                prefix, ref, style, prefix, prefix, xml_text(header).encode(), prefix, prefix, prefix,
+            )  # fmt: skip
+        self.header_cells: list[tuple[int, bytes | None]] = list(headers.items())
+        self.header_row = plan.header_row
+        self.data_rows = plan.rows
+        self.prefix = prefix
+        self.report = report
+
+    def cells(self, row: int, index: int) -> list[tuple[int, bytes | None]]:
+        """Data row ``index``'s cells for sheet row ``row``: column → cell XML, or None."""
+        number = b"%d" % row
+        return [
+            (column, None if (tail := values[index]) is None else opening + number + tail)
+            for column, opening, values in self.encoded
+        ]
+
+    def joined(self, row: int, index: int) -> bytes:
+        """Data row ``index``'s non-blank cells for sheet row ``row``, as one XML string."""
+        number = b"%d" % row
+        return b"".join(
+            [
+                opening + number + tail
+                for opening, values in self.openings
+                if (tail := values[index]) is not None
+            ]
+        )
+
+    def row_xml(self, row: int, cells: list[tuple[int, bytes | None]]) -> bytes:
+        """A new ``<row>`` of ``cells``, or nothing when all are blank."""
+        present = [xml for _, xml in cells if xml is not None]
+        if not present:
+            return b""
+        self.report.rows_written += row != self.header_row
+        return b'<%srow r="%d">%s</%srow>' % (self.prefix, row, b"".join(present), self.prefix)
+
+    def insert_before(
+        self, number: int, pending: int, header_pending: bool, inserted: bool, out: list[bytes]
+    ) -> tuple[int, bool, bool]:
+        """Append to ``out`` the header row (if still to add) and the data rows that come before
+        sheet row ``number``; the next pending data row, header still pending, rows inserted."""
+        if header_pending and self.header_row < number:
+            out.append(self.row_xml(self.header_row, self.header_cells))
+            header_pending, inserted = False, True
+        data_rows = self.data_rows
+        while pending < len(data_rows) and data_rows[pending][0] < number:
+            row, index = data_rows[pending]
+            created = self.row_xml(row, self.cells(row, index))
+            inserted |= bool(created)
+            out.append(created)
+            pending += 1
+        return pending, header_pending, inserted
+
+    def tail(self, piece: bytes, pending: int, header_pending: bool, guess: bool) -> list[bytes]:
+        """The rows still to add (the header, data rows after the sheet's last), then ``piece``
+        (from ``</sheetData>``)."""
+        if guess:
+            for merge in _MERGE.finditer(piece):
+                if (
+                    int(merge.group(3)) >= self.header_row
+                    and _col(merge.group(2)) >= self.first_target
+                ):
+                    raise _Restart
+        out: list[bytes] = []
+        if header_pending:
+            out.append(self.row_xml(self.header_row, self.header_cells))
+        for row, index in self.data_rows[pending:]:
+            out.append(self.row_xml(row, self.cells(row, index)))
+        out.append(piece)
+        return out
 
 
 @dataclass
@@ -209,8 +247,7 @@ def _patch_row(
     """One existing row with its result cells replaced (``new``: column → cell XML, or None to
     clear it), or — a ``stale`` row — with the result cells of earlier runs cleared. Returns
     ``row`` itself when nothing changes."""
-    prefix, targets, first_target = ctx.prefix, ctx.targets, ctx.first_target
-    ours, report = ctx.ours, ctx.report
+    prefix, first_target = ctx.prefix, ctx.first_target
     tag, content, close = _split_row(row, prefix)
     tail = _tail_cells(content, prefix, first_target) if content else []
     if tail is None:
@@ -238,6 +275,27 @@ def _patch_row(
         tail_cells = [(c, content[o:e]) for (c, o), e in zip(tail, ends, strict=True)]
     if ctx.guess and any(_has_value(xml) for _, xml in tail_cells):
         raise _Restart
+    merged, changed = _merge_cells(tail_cells, new, stale, ctx)
+    if not changed:
+        return row
+    merged.sort(key=lambda item: item[0])
+    spans = _SPANS.search(tag)
+    if spans and merged:
+        low = min(int(spans.group(1)), merged[0][0])
+        high = max(int(spans.group(2)), merged[-1][0])
+        tag = tag[: spans.start()] + b' spans="%d:%d"' % (low, high) + tag[spans.end() :]
+    return tag + before + b"".join(x for _, x in merged) + trailer + (close or b"</%srow>" % prefix)
+
+
+def _merge_cells(
+    tail_cells: list[tuple[int, bytes]],
+    new: list[tuple[int, bytes | None]],
+    stale: bool,
+    ctx: _Row,
+) -> tuple[list[tuple[int, bytes]], bool]:
+    """A row's cells from the first result column on, with ``new`` put in (see
+    :func:`_patch_row`), unsorted; and whether anything changed."""
+    prefix, targets, ours, report = ctx.prefix, ctx.targets, ctx.ours, ctx.report
     replacement = dict(new)
     changed = False
     merged: list[tuple[int, bytes]] = []
@@ -266,15 +324,7 @@ def _patch_row(
         if value is not None:
             merged.append((column, value))
             changed = True
-    if not changed:
-        return row
-    merged.sort(key=lambda item: item[0])
-    spans = _SPANS.search(tag)
-    if spans and merged:
-        low = min(int(spans.group(1)), merged[0][0])
-        high = max(int(spans.group(2)), merged[-1][0])
-        tag = tag[: spans.start()] + b' spans="%d:%d"' % (low, high) + tag[spans.end() :]
-    return tag + before + b"".join(x for _, x in merged) + trailer + (close or b"</%srow>" % prefix)
+    return merged, changed
 
 
 def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:

@@ -142,17 +142,8 @@ def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]
     longest = max(len(close_data), after_open + 1, 9)  # 9: "<![CDATA["
     delimiters = _ROW_DELIMITERS
 
-    head = _Accumulator(b"", stream, close_row)
-    start, tag_end = head.head_end(open_data)
-    data = head.data
-    if data[tag_end - 1] == 47:  # "<sheetData/>"
-        yield "head", bytes(data[:start]) + open_data + b">"
-        buffer = close_data + bytes(data[tag_end + 1 :])
-    else:
-        yield "head", bytes(data[: tag_end + 1])
-        buffer = bytes(data[tag_end + 1 :])
-    eof = head.eof
-    del head, data
+    head, buffer, eof = _head(stream, open_data, close_data, close_row)
+    yield "head", head
     pos = 0
     special = _first_special(buffer, 0, len(buffer))  # comments/CDATA/PIs: rare, found once
 
@@ -193,16 +184,42 @@ def _iter_sheet(stream: IO[bytes], prefix: bytes) -> Iterator[tuple[str, bytes]]
         else:  # a comment, CDATA or PI between rows, or an element that is not a row: kept
             long = _Accumulator(buffer[at:], stream, close_row)
             long.eof = eof
-            end = long.special_end(0)
-            if end < 0:
-                raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
-            end = max(end, 1)
+            end = _special_end(long)
         yield "row" if end > 1 and long.data.startswith(open_row) else "gap", bytes(long.data[:end])
         buffer, pos, eof = bytes(long.data[end:]), 0, long.eof
         special = _first_special(buffer, 0, len(buffer))
         del long
-    # the tail, cut after a ">" so that no element is split between two pieces
-    rest = buffer[at:]
+    yield from _tail(buffer[at:], stream, eof)
+
+
+def _head(
+    stream: IO[bytes], open_data: bytes, close_data: bytes, close_row: bytes
+) -> tuple[bytes, bytes, bool]:
+    """The ``head`` piece (through the ``<sheetData>`` tag), the bytes read after it, and
+    whether the stream is at its end. ``<sheetData/>`` comes out as an open and a close tag."""
+    head = _Accumulator(b"", stream, close_row)
+    start, tag_end = head.head_end(open_data)
+    data = head.data
+    if data[tag_end - 1] == 47:  # "<sheetData/>"
+        return (
+            bytes(data[:start]) + open_data + b">",
+            close_data + bytes(data[tag_end + 1 :]),
+            head.eof,
+        )
+    return bytes(data[: tag_end + 1]), bytes(data[tag_end + 1 :]), head.eof
+
+
+def _special_end(long: _Accumulator) -> int:
+    """Where a comment, CDATA section or PI (or a non-row element) between rows ends; at least 1."""
+    end = long.special_end(0)
+    if end < 0:
+        raise CorruptWorkbook("工作表 XML 不完整（sheetData 未结束），文件已损坏")
+    return max(end, 1)
+
+
+def _tail(rest: bytes, stream: IO[bytes], eof: bool) -> Iterator[tuple[str, bytes]]:
+    """The ``tail`` pieces from ``</sheetData>``, cut after a ">" so that no element is split
+    between two pieces."""
     while True:
         block = b"" if eof else stream.read(_CHUNK)
         if not block:
