@@ -15,13 +15,14 @@ loop over rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from . import calculators as calc
+from .calculators import lifecycle
 from .calculators.common import Platforms, add_problem
 from .calculators.returns import RETURN_STATUSES
 from .calculators.shipping import LATE, ON_TIME, OVERDUE, PENDING
@@ -127,7 +128,11 @@ def compute(
     )
     upheld = _flags(orders, "complaint_upheld", n, False)
 
+    stage = _column(orders, "order_stage", n).to_numpy(dtype=object)
+    life = lifecycle.lifecycle(stage, times)
+    times = lifecycle.with_estimates(times, life)
     ship = calc.shipping(book, platform, times, as_of=as_of, goods=goods, rules_as_of=pin)
+    ship = lifecycle.adjust_shipping(ship, life, as_of=as_of, warning=lifecycle.warning_hours(book))
     times["ship_by"] = ship.ship_by
     amount = _column(orders, "paid_amount", n).astype("Int64")
     owed = calc.damages(
@@ -135,6 +140,14 @@ def compute(
         complaint_upheld=upheld, rules_as_of=pin,
     )  # fmt: skip
     order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
+    lifecycle.once_per_order(
+        book, platform.codes, order_ids, owed.late_rule, owed.late_fen, owed.damages,
+        owed.fee, owed.rule,
+    )  # fmt: skip
+    owed = replace(
+        owed,
+        damages=lifecycle.settle(owed.damages, owed.rule, _column(orders, "already_paid", n).array),
+    )
     charged = calc.points(
         book, platform, order_ids, ship.late, times["paid_at"], as_of=as_of,
         complaint_upheld=upheld, paid_before_ruling=_flags(orders, "paid_before_ruling", n, False),
@@ -150,7 +163,7 @@ def compute(
     )  # fmt: skip
 
     problems = _problems(input_problems, known, times, (ship.problems, owed.problems, ret.problems))
-    return _assemble(ship, owed, charged, ret, paid, problems, known, book, as_of, pin)
+    return _assemble(ship, owed, charged, ret, paid, problems, known, book, as_of, pin, life)
 
 
 def _problems(
@@ -178,6 +191,7 @@ def _problems(
 _TIMES: Final = (
     "paid_at",
     "signed_at",
+    "confirmed_at",
     "refund_requested_at",
     "shipped_at",
     "picked_up_at",
@@ -196,12 +210,26 @@ def _assemble(
     book: Rulebook,
     as_of: pd.Timestamp,
     rules_as_of: pd.Timestamp | None,
+    life: lifecycle.Lifecycle,
 ) -> EngineResult:
-    """The calculators' columns as :class:`EngineResult` (results in sheet order, detail)."""
+    """The calculators' columns as :class:`EngineResult` (results in sheet order, detail).
+    Rows with a data problem keep only 数据问题 (SPEC §4: never a 0 meaning "unknown");
+    lifecycle notes are added after the problems and blank nothing but the lateness."""
     fee = pd.array(owed.fee + charged.log_fee, dtype="Int64")
     fee[~known] = pd.NA
     points = pd.array(charged.points, dtype="Int64")
     points[~known] = pd.NA
+    damages = pd.array(owed.damages, dtype="Int64")
+    rule_text = owed.rule.copy()
+    damages[life.no_ship] = 0
+    fee[life.no_ship] = 0
+    points[life.no_ship & (charged.points == 0)] = 0
+    rule_text[life.no_ship] = life.reason[life.no_ship]
+    for column in (damages, fee, points):
+        column[life.shipped_untimed] = pd.NA
+    bad = problems != ""
+    problems = problems.copy()
+    add_problem(problems, life.notes != "", life.notes[life.notes != ""])
 
     def text(values: np.ndarray) -> pd.Series:
         return pd.Series(values, dtype=object, copy=False)
@@ -213,8 +241,8 @@ def _assemble(
             "ship_by": ship.ship_by,
             "ship_status": text(ship.status),
             "hours_late": hours,
-            "damages": owed.damages,
-            "damages_rule": text(owed.rule),
+            "damages": damages,
+            "damages_rule": text(rule_text),
             "platform_fee": fee,
             "points": points,
             "return_by": ret.return_by,
@@ -224,6 +252,7 @@ def _assemble(
         },
         copy=False,
     )
+    _blank_problem_rows(results, bad)
     detail = pd.DataFrame(
         {
             "ship_rule": text(ship.labels),
@@ -247,5 +276,21 @@ def _assemble(
         as_of=as_of,
         rules_as_of=None if rules_as_of is None else pd.Timestamp(rules_as_of),
         rulebook=book,
-        problem_rows=int((problems != "").sum()),
+        problem_rows=int(bad.sum()),
     )
+
+
+def _blank_problem_rows(results: pd.DataFrame, bad: np.ndarray) -> None:
+    """Every result cell but 数据问题 blank on the rows with a data problem."""
+    if not bad.any():
+        return
+    for name in results.columns:
+        if name == "problems":
+            continue
+        column = results[name]
+        if column.dtype.kind == "M":
+            results.loc[bad, name] = pd.NaT
+        elif column.dtype == object:
+            results.loc[bad, name] = None
+        else:
+            results.loc[bad, name] = pd.NA

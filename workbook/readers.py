@@ -46,6 +46,7 @@ from .headers import (
     normalize_header,
     total_header_is_order_level,
 )
+from .order_status import classify_statuses
 
 __all__ = [
     "ReadResult",
@@ -332,6 +333,8 @@ def read_rows(
     )
     problems.add(missing_platform, "平台无法识别（请添加「平台」列或使用 --platform）")
     orders["platform"] = platform_codes
+    if orders["order_stage"] is not None:
+        orders["order_stage"] = _stages(orders["order_stage"], platform_codes, messages)
 
     goods = orders["goods_type"]
     if goods is not None:
@@ -406,6 +409,15 @@ def read_rows(
         export_name=export[1] if export else None,
         extra=extra,
     )
+
+
+def _stages(statuses: pd.Series, platforms: np.ndarray, messages: list[str]) -> np.ndarray:
+    """订单状态 words → lifecycle stages; unknown words are named once (they change nothing)."""
+    stages, unknown = classify_statuses(statuses, platforms)
+    if unknown.any():
+        words = "、".join(sorted({str(v).strip() for v in statuses[unknown]})[:8])
+        messages.append(f"订单状态未收录（按未知处理，不影响计算）: {words}")
+    return stages
 
 
 def _assemble(orders: dict[str, Any], n: int) -> pd.DataFrame:
