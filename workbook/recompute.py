@@ -15,13 +15,13 @@ applies its ``规则`` overrides and ``违规记录`` violations, computes, and 
 >>> [c.header for c in outcome.columns][:4]
 ['发货截止', '发货状态', '延迟小时', '违约金']
 >>> outcome.column("发货状态").values, outcome.column("违约金").values
-(['延迟发货', '超时未发货'], [5.0, None])
+(['延迟发货', None], [5.0, None])
 >>> outcome.column("发货截止").values[0]
 datetime.datetime(2024, 3, 3, 10, 0)
 >>> outcome.column("数据问题").values
 [None, '实付金额无法识别: abc；缺少实付金额，无法计算违约金']
 >>> outcome.summary.late, outcome.summary.damages_fen, outcome.summary.problem_rows
-(2, 500, 1)
+(1, 500, 1)
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import LATE, OVERDUE, RESULT_HEADERS, EngineResult, compute
 from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
@@ -183,7 +184,7 @@ def summarize(results: pd.DataFrame) -> RecomputeSummary:
         damages_fen=int(pd.array(results["damages"], dtype="Int64").sum(skipna=True)),
         platform_fee_fen=int(pd.array(results["platform_fee"], dtype="Int64").sum(skipna=True)),
         points=int(pd.array(results["points"], dtype="Int64").sum(skipna=True)),
-        problem_rows=int((results["problems"].fillna("").astype(str) != "").sum()),
+        problem_rows=int(results["problems"].map(is_problem).sum()),
     )
 
 

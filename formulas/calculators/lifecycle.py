@@ -123,7 +123,7 @@ def adjust_shipping(
     status[life.shipped_untimed] = None
     hours[life.no_ship | life.shipped_untimed] = np.nan
     now = pd.Timestamp(as_of).to_datetime64()
-    window = np.timedelta64(int(round(warning * 3600)), "s")
+    window = np.timedelta64(round(warning * 3600), "s")
     soon = (status == PENDING) & ~np.isnat(ship.ship_by) & (ship.ship_by - now <= window)
     status[soon] = SOON
     return replace(ship, status=status, hours_late=hours, late=late, problems=problems)

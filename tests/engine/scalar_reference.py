@@ -66,7 +66,7 @@ def _add(start: dt.datetime, text: str) -> dt.datetime:
     return start + dt.timedelta(days=float(text[:-1]))
 
 
-def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict[str, Any]:
+def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict[str, Any]:  # noqa: C901
     """All scalar results for one order row (times as ``datetime`` or ``None``, money in fen)."""
     platform = row.get("platform")
     paid = row.get("paid_at")
