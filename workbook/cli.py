@@ -211,6 +211,28 @@ def _print_outcome(console: Console, outcome: Any, *, quiet_messages: bool = Fal
         console.print(f"原文件备份: {backup}")
 
 
+def print_ship_list(console: Console, outcome: Any, as_of: pd.Timestamp) -> None:
+    """What must ship today and what is overdue, soonest first (one line per order)."""
+    from .to_ship import OVERDUE_LABEL, ship_list
+
+    if outcome.read is None:
+        return
+    table = ship_list(outcome.read.orders, outcome.engine.results, as_of, outcome.row_numbers)
+    if table.empty:
+        return
+    overdue = int((table["状态"] == OVERDUE_LABEL).sum())
+    console.print(
+        f"[yellow]待发货清单[/]: 已超时 {overdue} 单，今天须发货 {len(table) - overdue} 单（截止最早的在前）:"
+    )
+    for line in table.head(PROBLEMS_SHOWN).itertuples(index=False):
+        console.print(
+            f"  {line[0]} {line[1]} 截止 {pd.Timestamp(line[2]):%m-%d %H:%M} {line[3]}"
+            f"（剩余 {line[4]} 小时，第 {line[5]} 行）"
+        )
+    if len(table) > PROBLEMS_SHOWN:
+        console.print(f"  …… 另有 {len(table) - PROBLEMS_SHOWN} 单，见审计表「待发货清单」")
+
+
 def _print_problems(console: Console, outcome: Any) -> None:
     problems = outcome.problem_list()
     if not problems:
@@ -268,6 +290,7 @@ def recompute(
     )
     _print_outcome(console, outcome)
     console.print(summary_table([(outcome.read.sheet or book.name, outcome.summary)], as_of=when))
+    print_ship_list(console, outcome, when)
     _print_problems(console, outcome)
     raise typer.Exit(EXIT_PROBLEMS if outcome.summary.problem_rows else EXIT_OK)
 

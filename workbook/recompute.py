@@ -40,6 +40,7 @@ from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
 from .formats import UnusableInput
 from .readers import ReadResult, read_orders, read_overrides, read_violation_log
+from .to_ship import count_orders
 from .xlsx import ColumnKind, OutputColumn, fingerprint, locks_workbook
 
 __all__ = [
@@ -109,7 +110,7 @@ class RecomputeOutcome:
     def problem_list(self) -> list[tuple[int, str]]:
         """``(sheet row number, 数据问题 text)`` for every row with a problem."""
         problems = self.engine.results["problems"].fillna("").astype(str).to_numpy(dtype=object)
-        rows = np.flatnonzero(problems != "")
+        rows = np.flatnonzero([is_problem(text) for text in problems])
         numbers = self.row_numbers or list(range(1, len(problems) + 1))
         return [(int(numbers[i]), str(problems[i])) for i in rows]
 
@@ -175,12 +176,14 @@ def output_columns(results: pd.DataFrame) -> list[OutputColumn]:
     ]
 
 
-def summarize(results: pd.DataFrame) -> RecomputeSummary:
-    """Orders, late shipments, damages and platform deductions (fen), points, problem rows."""
+def summarize(results: pd.DataFrame, orders: pd.DataFrame | None = None) -> RecomputeSummary:
+    """Orders and late orders (distinct order ids when ``orders`` is given, else rows), damages
+    and platform deductions (fen), points, problem rows."""
     status = results["ship_status"].astype(object)
+    late = status.isin([LATE, OVERDUE]).to_numpy()
     return RecomputeSummary(
-        orders=len(results),
-        late=int(status.isin([LATE, OVERDUE]).sum()),
+        orders=len(results) if orders is None else count_orders(orders),
+        late=int(late.sum()) if orders is None else count_orders(orders, late),
         damages_fen=int(pd.array(results["damages"], dtype="Int64").sum(skipna=True)),
         platform_fee_fen=int(pd.array(results["platform_fee"], dtype="Int64").sum(skipna=True)),
         points=int(pd.array(results["points"], dtype="Int64").sum(skipna=True)),
@@ -252,7 +255,7 @@ def compute_output_columns(
     return RecomputeOutcome(
         engine=engine,
         columns=output_columns(engine.results),
-        summary=summarize(engine.results),
+        summary=summarize(engine.results, read_result.orders),
         read=read_result,
         row_numbers=list(read_result.row_numbers),
         messages=[*read_result.messages, *messages],

@@ -81,12 +81,15 @@ def lifecycle(stage: np.ndarray | None, times: Mapping[str, np.ndarray]) -> Life
     untimed = unshipped & said_shipped & ~no_ship
     estimated = unsigned & confirmed & ~no_ship
     notes = no_problems(n)
-    for code in (*_SHIPPED, None):
-        rows = untimed & (stages == code) if code else untimed & ~np.isin(stages, _SHIPPED)
-        word = f"订单{ORDER_STAGES[code]}" if code else "已签收或确认收货"
-        add_problem(notes, rows, f"{NOTE}{word}但没有发货时间，未计算发货时效")
+    for code in _SHIPPED:
+        add_problem(notes, untimed & (stages == code), _untimed(f"订单{ORDER_STAGES[code]}"))
+    add_problem(notes, untimed & ~np.isin(stages, _SHIPPED), _untimed("已签收或确认收货"))
     add_problem(notes, estimated, SIGN_ESTIMATE)
     return Lifecycle(no_ship, reason, untimed, estimated, notes)
+
+
+def _untimed(word: str) -> str:
+    return f"{NOTE}{word}但没有发货时间，未计算发货时效"
 
 
 def with_estimates(times: Mapping[str, np.ndarray], life: Lifecycle) -> dict[str, np.ndarray]:
@@ -161,7 +164,7 @@ def once_per_order(
     late_fen[repeat] = 0
     fee[repeat] = 0
     rule_text[repeat] = rule_text[repeat] + "（每单计一次，已计入该订单第一行）"
-    return repeat
+    return np.asarray(repeat, dtype=bool)
 
 
 def settle(

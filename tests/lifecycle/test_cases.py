@@ -19,14 +19,14 @@ CASES = pd.read_csv(Path(__file__).with_name("cases.csv"), dtype=str, keep_defau
 
 
 def _text(value: object, kind: str) -> str:
-    if value is None or value is pd.NA or value is pd.NaT or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or value is pd.NA or value is pd.NaT or pd.isna(value):
         return ""
     if kind == "money":
         return f"{int(value) / 100:.2f}"  # type: ignore[call-overload]
     if kind == "hours":
         return f"{float(value):.1f}"  # type: ignore[arg-type]
     if kind == "time":
-        return f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"  # type: ignore[arg-type]
+        return f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
     return str(value)
 
 
@@ -45,7 +45,7 @@ _COLUMN = {"damages_rule": "expect_rule"}
 
 def _computed(export: str, group: pd.DataFrame, book: object = None) -> pd.DataFrame:
     header, rows = lifecycle_export_rows(group, export)
-    read = read_rows([header, *rows], platform=group["platform"].iloc[0])
+    read = read_rows([list[object](header), *rows], platform=group["platform"].iloc[0])
     return compute(
         read.orders, as_of=AS_OF, rulebook=book,  # type: ignore[arg-type]
         input_problems=read.problems.reset_index(drop=True),
@@ -94,7 +94,7 @@ def test_problem_rows_keep_only_the_problem() -> None:
         CASES[CASES["order_id"] == "250529-02"].reset_index(drop=True), "pdd"
     )
     rows[0][header.index("用户实付金额(元)")] = "abc"
-    read = read_rows([header, *rows], platform="pdd")
+    read = read_rows([list[object](header), *rows], platform="pdd")
     out = compute(read.orders, as_of=AS_OF, input_problems=read.problems.reset_index(drop=True))
     row = out.results.iloc[0]
     assert is_problem(row["problems"])

@@ -19,8 +19,9 @@ from .overview import _write_overview
 from .problems import _write_problems
 from .rules_sheet import _write_rules
 from .source import AuditSource, _write_source, file_sha256, tool_version
+from .to_ship import _write_to_ship
 
-SHEETS: Final = ("概览", "明细", "扣分台账", "规则", "数据问题", "来源")
+SHEETS: Final = ("概览", "待发货清单", "明细", "扣分台账", "规则", "数据问题", "来源")
 
 
 @dataclass
@@ -84,6 +85,7 @@ def export_audit(
         n=n,
     )
     formula_cells += summary_cells
+    _write_to_ship(wb, sheets["待发货清单"], orders, res, pd.Timestamp(source.as_of))
     _write_table(wb, sheets["明细"], columns)
 
     ledger_rows = _write_ledger(wb, sheets["扣分台账"], engine, unmask=unmask)
