@@ -531,7 +531,7 @@ def lifecycle_export_rows(cases: pd.DataFrame, export: str) -> tuple[list[str], 
     rows: list[Row] = []
     for record in cases.to_dict("records"):
         values = {k: (None if pd.isna(v) or v == "" else str(v)) for k, v in record.items()}
-        values["jd_price"] = values.get("paid")
+        values["jd_price"] = values.get("line_price") or values.get("paid")
         if export == "douyin" and values.get("order_id"):
             values["order_id"] = "\t" + str(values["order_id"])
         rows.append([fixed.get(f, values.get(f)) if f in fixed else values.get(f) for f in layout])

@@ -46,6 +46,7 @@ from .headers import (
     normalize_header,
     total_header_is_order_level,
 )
+from .line_amounts import split_by_weight
 from .order_status import classify_statuses
 
 __all__ = [
@@ -377,6 +378,7 @@ def read_rows(
                 f"京东导出的订单金额在每个商品行重复：只计入每个订单的第一行，"
                 f"其余 {int(repeat.sum())} 个商品行的实付金额与邮费记为 0（不重复计算）"
             )
+            _split_jd_lines(frame, position, orders, jd_rows.to_numpy(), messages)
 
     canonical = _assemble(orders, n)
     _check_contradictions(canonical, problems, detected, export[1] if export else None)
@@ -409,6 +411,36 @@ def read_rows(
         export_name=export[1] if export else None,
         extra=extra,
     )
+
+
+def _split_jd_lines(
+    frame: pd.DataFrame,
+    position: dict[str, int],
+    orders: dict[str, Any],
+    jd_rows: np.ndarray,
+    messages: list[str],
+) -> None:
+    """JD's per-item cap applies per item: the order's paid amount shared over its SKU rows by
+    京东价 × 订购数量 (when the export has both)."""
+    if "京东价" not in position or not isinstance(orders["paid_amount"], pd.Series):
+        return
+    price = parse_yuan(frame[position["京东价"]].reset_index(drop=True)).fen
+    weight = price.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    if "订购数量" in position:
+        quantity = pd.to_numeric(
+            frame[position["订购数量"]].reset_index(drop=True), errors="coerce"
+        )
+        weight = weight * quantity.fillna(1).to_numpy(dtype="float64")
+    weight[~jd_rows] = np.nan
+    split, changed = split_by_weight(
+        pd.Series(orders["order_id"], dtype=object), orders["paid_amount"], weight
+    )
+    if changed.any():
+        orders["paid_amount"] = split
+        messages.append(
+            f"京东多商品订单的实付金额按 京东价×订购数量 分摊到 {int(changed.sum())} 个商品行"
+            "（违约金上限按件计算）"
+        )
 
 
 def _stages(statuses: pd.Series, platforms: np.ndarray, messages: list[str]) -> np.ndarray:
