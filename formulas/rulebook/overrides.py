@@ -74,7 +74,14 @@ def apply_overrides(
     )
 
 
+#: Short names for tool settings kept as rules: name → (rule key, unit appended to a number).
+_SETTINGS: Final = {"warning_hours": ("all.ship_warning.duration", "h")}
+
+
 def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object) -> tuple[str, ...]:
+    if key in _SETTINGS:  # e.g. warning_hours = 6 → all.ship_warning.duration = 6h
+        key, unit = _SETTINGS[key]
+        value = f"{value}{unit}" if isinstance(value, int | float) else value
     match = _OVERRIDE_KEY.match(key)
     if not match:
         raise OverrideError(

@@ -87,6 +87,8 @@ def test_warning_window_is_a_rule_parameter() -> None:
     assert _computed("pdd", group)["ship_status"].tolist() == ["待发货"]
     wide = load_rulebook().with_overrides({"all.ship_warning.duration": "48h"})
     assert _computed("pdd", group, wide)["ship_status"].tolist() == ["即将超时"]
+    short = load_rulebook().with_overrides({"warning_hours": 48})
+    assert _computed("pdd", group, short)["ship_status"].tolist() == ["即将超时"]
 
 
 def test_problem_rows_keep_only_the_problem() -> None:
