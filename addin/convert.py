@@ -14,7 +14,8 @@ A range argument is flattened to one column of cells; single cells broadcast:
 >>> layout.column([[1.0], [2.0], [None]]).tolist(), layout.column("淘宝").tolist()
 ([1.0, 2.0, None], ['淘宝', '淘宝', '淘宝'])
 
-Each input kind is parsed column at a time, with a Chinese reason for every bad row:
+Each input kind is parsed column at a time by :mod:`shoprules.workbook.cells` (the batch
+readers' parsers), with a Chinese reason for every bad row:
 
 >>> parsed = platforms(pd.Series(["淘宝", "TMall", None, "亚马逊", "#N/A"], dtype=object))
 >>> parsed.values.tolist()
@@ -40,9 +41,12 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 from shoprules.formulas.fields import GOODS_TYPES, normalize_goods_type, normalize_platform
-from shoprules.formulas.money import floats_to_fen, parse_yuan
 from shoprules.formulas.rulebook import Rulebook
-from shoprules.formulas.timeparse import is_blank, parse_times, serials_to_times
+from shoprules.workbook.cells.booleans import parse_booleans
+from shoprules.workbook.cells.excel import fen_to_excel, times_to_excel
+from shoprules.workbook.cells.money import floats_to_fen, parse_yuan
+from shoprules.workbook.cells.text import is_blank
+from shoprules.workbook.cells.times import parse_times, serials_to_times
 
 __all__ = [
     "ERROR_PREFIX",
@@ -89,8 +93,6 @@ EXCEL_ERRORS: Final[frozenset[str]] = frozenset(
 
 _PLATFORM_HINT: Final = "（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
 _GOODS_HINT: Final = "（可用 " + "/".join(GOODS_TYPES.values()) + "）"
-_TRUE: Final = frozenset({"true", "1", "是", "y", "yes", "对", "√", "有", "包邮", "支持"})
-_FALSE: Final = frozenset({"false", "0", "否", "n", "no", "不", "×", "无", "不包邮", "不支持"})
 _SHOWN_CHARS: Final = 40
 
 Orientation = Literal["scalar", "column", "row"]
@@ -352,28 +354,25 @@ def violations(values: pd.Series, book: Rulebook, *, default: str | None = None)
     return parsed
 
 
-def _boolean(value: object) -> bool | None:
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return bool(value) if value in (0, 1) else None
-    key = str(value).strip().lower()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    return None
-
-
 def booleans(values: pd.Series, label: str, *, default: bool) -> Parsed:
-    """TRUE/FALSE cells, 1/0, 是/否 → ``boolean``; blank → ``default``.
+    """Yes/no cells (:mod:`shoprules.workbook.cells.booleans`: TRUE/FALSE, 1/0, 是/否, 成立/不成立…)
+    → ``boolean``; blank → ``default``.
 
-    >>> booleans(pd.Series([True, "否", None, 1.0], dtype=object), "包邮", default=False).values.tolist()
-    [True, False, False, True]
+    >>> booleans(pd.Series([True, "否", None, 1.0, "已赔付"], dtype=object), "包邮", default=False).values.tolist()
+    [True, False, False, True, True]
     """
-    parsed = _by_unique(values, label, _boolean, "（可用 TRUE/FALSE、是/否）")
-    out = pd.array(parsed.values.where(~parsed.blank, default), dtype="boolean")
-    return Parsed(pd.Series(out), parsed.blank, parsed.problems)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # a handful of distinct cells
+    distinct = pd.Series(list(uniques), dtype=object)
+    unique_errors, unique_problems = _error_problems(distinct, label)
+    parsed = parse_booleans(distinct.where(~unique_errors, None))
+    unique_blank = parsed.blank & ~unique_errors
+    flags = np.append(parsed.values.to_numpy(dtype=object, na_value=None), [None])[codes]
+    blank = np.append(unique_blank, True)[codes]
+    problems = np.append(unique_problems, np.array([None], dtype=object))[codes]
+    for i in np.flatnonzero(np.append(parsed.bad, False)[codes]):
+        problems[i] = f"{label}无法识别: {_shown(values.iat[i])}（可用 TRUE/FALSE、是/否）"
+    flags[blank] = default
+    return Parsed(pd.Series(pd.array(flags, dtype="boolean")), blank, problems)
 
 
 def texts(values: pd.Series, label: str) -> Parsed:
@@ -399,32 +398,6 @@ def merge_problems(n: int, *columns: object) -> np.ndarray:
         present = pd.notna(array) & (out == None)  # noqa: E711 (element-wise)
         out[present] = array[present]
     return out
-
-
-def fen_to_excel(fen: object) -> list[object]:
-    """Integer fen → yuan as Excel numbers (``fen / 100``, the double nearest the exact
-    2-decimal amount — the same conversion the batch recompute writes); missing → ``None``.
-
-    >>> fen_to_excel(pd.array([35, None, 123450], dtype="Int64"))
-    [0.35, None, 1234.5]
-    """
-    values = pd.array(fen, dtype="Int64")
-    missing = np.asarray(values.isna())
-    out = (values.to_numpy(dtype="int64", na_value=0) / 100).astype(object)
-    out[missing] = None
-    return list(out.tolist())
-
-
-def times_to_excel(values: object) -> list[object]:
-    """``datetime64`` → naive ``datetime`` (Excel dates); ``NaT`` → ``None``.
-
-    >>> times_to_excel(np.array(["2024-03-03T10:00", "NaT"], dtype="datetime64[ns]"))
-    [datetime.datetime(2024, 3, 3, 10, 0), None]
-    """
-    index = pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]"))
-    out = np.asarray(index.to_pydatetime(), dtype=object)
-    out[np.asarray(index.isna())] = None
-    return list(out.tolist())
 
 
 def excel_block(columns: Sequence[Sequence[object]], n: int) -> list[list[object]]:

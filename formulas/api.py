@@ -9,7 +9,8 @@ inputs are blank gives blank results and no problem.
 
 Normalising user text (``淘宝``, ``延迟发货``, ``2024/3/1``) is the caller's job:
 :func:`shoprules.formulas.fields.normalize_platform`, :meth:`Rulebook.violation_code`,
-:func:`shoprules.formulas.timeparse.parse_times`, :func:`shoprules.formulas.money.parse_yuan`.
+:func:`shoprules.workbook.cells.times.parse_times`, :func:`shoprules.workbook.cells.money.parse_yuan`
+(the workbook layer's cell parsers; this package parses no spreadsheet cells).
 
 
 >>> import pandas as pd

@@ -169,7 +169,7 @@ def run_recompute(
 def _input_errors(console: Console, target: Path) -> Iterator[None]:
     """Every expected failure (bad input, locked/corrupt/unwritable book) → a Chinese message
     and exit code 2; anything else is a bug, reported briefly (SHOPRULES_DEBUG=1 shows it)."""
-    from .formats import UnusableInput
+    from .readers import UnusableInput
     from .xlsx import CorruptWorkbook, SheetNotFound, WorkbookLocked, WorkbookNotWritable
 
     try:

@@ -38,8 +38,8 @@ from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import LATE, OVERDUE, RESULT_HEADERS, EngineResult, compute
 from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 
-from .formats import UnusableInput
-from .readers import ReadResult, read_orders, read_overrides, read_violation_log
+from .cells.excel import fen_to_excel, times_to_excel
+from .readers import ReadResult, UnusableInput, read_orders, read_overrides, read_violation_log
 from .to_ship import count_orders
 from .xlsx import ColumnKind, OutputColumn, fingerprint, locks_workbook
 
@@ -119,23 +119,6 @@ class RecomputeOutcome:
 # Column conversion (vectorised; one conversion per column, never per row)
 
 
-def _datetimes(values: pd.Series) -> list[object]:
-    times = pd.DatetimeIndex(values)
-    out = np.asarray(times.to_pydatetime(), dtype=object)
-    out[np.asarray(times.isna())] = None
-    return out.tolist()
-
-
-def _yuan(fen: pd.Series) -> list[object]:
-    """Integer fen → yuan floats: ``fen / 100`` is the double nearest the exact 2-decimal amount,
-    so its shortest repr (what Excel and the XML get) is exactly the amount."""
-    values = pd.array(fen, dtype="Int64")
-    missing = np.asarray(values.isna())
-    out = (values.to_numpy(dtype="int64", na_value=0) / 100).astype(object)
-    out[missing] = None
-    return list(out.tolist())
-
-
 def _floats(values: pd.Series) -> list[object]:
     array = pd.array(values, dtype="Float64")
     missing = np.asarray(array.isna())
@@ -160,8 +143,8 @@ def _texts(values: pd.Series) -> list[object]:
 
 
 _CONVERT: Final[dict[str, Callable[[pd.Series], list[object]]]] = {
-    "datetime": _datetimes,
-    "money": _yuan,
+    "datetime": times_to_excel,
+    "money": fen_to_excel,
     "hours": _floats,
     "integer": _integers,
     "text": _texts,
@@ -223,7 +206,7 @@ def compute_output_columns(
 
     ``overrides`` is the ``规则`` sheet as returned by
     :func:`~shoprules.workbook.readers.read_overrides` (``(values, notes)``) or just a mapping of
-    values; a bad override raises :class:`~shoprules.workbook.formats.UnusableInput` with the
+    values; a bad override raises :class:`~shoprules.workbook.readers.UnusableInput` with the
     rulebook's Chinese message. ``数据问题`` holds the reader's problems followed by the engine's.
     """
     messages: list[str] = []
@@ -276,7 +259,7 @@ def _sheet_names(path: Path, fmt: str) -> list[str]:
     they are only called when those sheets exist)."""
     if fmt not in (*IN_PLACE_FORMATS, "xls"):
         return []
-    from .formats import open_workbook_sheets
+    from .readers.formats import open_workbook_sheets
 
     names, _ = open_workbook_sheets(path, fmt)
     return [str(name) for name in names]
@@ -303,7 +286,7 @@ def recompute_book(
 
     ``.xlsx``/``.xlsm`` are patched in place (or into ``out``) with nothing else changed and a
     ``.bak`` kept; other inputs are written to ``out`` or :func:`new_workbook_path`. Raises
-    :class:`~shoprules.workbook.formats.UnusableInput` (nothing written) when the file, its order
+    :class:`~shoprules.workbook.readers.UnusableInput` (nothing written) when the file, its order
     sheet or its ``规则`` sheet cannot be used.
     """
     report = stage or _noop
@@ -352,7 +335,7 @@ def recompute_book(
         )
         outcome.output, outcome.in_place = target, out is None
     else:
-        from .formats import load_raw
+        from .readers.formats import load_raw
         from .xlsx import write_new_workbook
 
         target = Path(out) if out is not None else new_workbook_path(path)

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from shoprules.workbook.formats import UnusableInput
-from shoprules.workbook.readers import read_rows
+from shoprules.workbook.readers import UnusableInput, read_rows
 from shoprules.workbook.recompute import compute_output_columns
 
 AS_OF = pd.Timestamp("2024-07-01 09:00")

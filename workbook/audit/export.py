@@ -12,6 +12,7 @@ import pandas as pd
 from shoprules.formulas.engine import EngineResult, compute
 from shoprules.formulas.rulebook import load_rulebook
 
+from ..masking import scrub_text
 from .book import _Book, _write_table
 from .details import _detail_columns
 from .ledger import _write_ledger
@@ -54,6 +55,8 @@ def export_audit(
     n = len(orders)
     orders = orders.reset_index(drop=True)
     res = engine.results.reset_index(drop=True)
+    if not unmask and "problems" in res:  # problem texts may quote a raw cell
+        res = res.assign(problems=scrub_text(res["problems"]))
     det = engine.detail.reset_index(drop=True)
     detail = _detail_columns(orders, res, det, engine.rulebook, extra_columns, unmask=unmask)
     columns, month, platform_cn = detail.columns, detail.month, detail.platform_cn
@@ -131,9 +134,9 @@ def audit_book(
 
     ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply.
     """
-    from ..formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, UnusableInput, load_raw
-    from ..headers import header_score
-    from ..readers import read_overrides, read_rows, read_violation_log
+    from ..readers import UnusableInput, read_overrides, read_rows, read_violation_log
+    from ..readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw
+    from ..readers.headers import header_score
 
     book = Path(book)
     fmt, raw_sheets = load_raw(book)

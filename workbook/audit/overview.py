@@ -10,8 +10,9 @@ from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
 from shoprules.formulas.rulebook import TRACK_NAMES, NodeParams
 
+from ..cells.excel import excel_serials
 from .book import _Book
-from .values import _col, _serials
+from .values import _col
 
 
 def _write_overview(
@@ -176,7 +177,7 @@ def _write_overview(
     names = data["platform"].map(lambda p: PLATFORM_CHINESE.get(p, str(p))).astype(str) + data[
         "track"
     ].map(lambda t: TRACK_NAMES.get(t, "") if isinstance(t, str) else "").astype(str)
-    dates = _serials(data["date"])
+    dates = excel_serials(data["date"])
     for i in range(len(data)):
         row = block2 + 1 + i
         sheet.write_string(row, 0, names[i])

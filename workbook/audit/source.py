@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 
+from ..cells.excel import excel_serials
 from .book import _Book
-from .values import _serials
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def _write_source(
     problem_rows: int,
 ) -> None:
     book = engine.rulebook
-    kinds = {"name": "姓名", "phone": "电话", "address": "地址", "account": "账号"}
+    from ..masking import KIND_LABELS as kinds  # every personal kind the policy masks
+
     privacy = (
         "未脱敏（使用了 --unmask）：本表含买家个人信息，请勿外传"
         if unmask
@@ -79,7 +80,7 @@ def _write_source(
         ("工作表", source.sheet or "（全部订单工作表）", None),
         ("读取行数", source.rows_read, "integer"),
         ("有数据问题的行数", problem_rows, "integer"),
-        ("状态判断时间 as-of", float(_serials([source.as_of])[0]), "datetime"),
+        ("状态判断时间 as-of", float(excel_serials([source.as_of])[0]), "datetime"),
         ("规则版本时间 rules-as-of", rules_as_of, None),
         ("覆盖参数", overrides, None),
         ("工具版本 shoprules", source.tool_version, None),

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_EXCEL_EPOCH: Final = np.datetime64("1899-12-30T00:00:00", "ns")
-_DAY_NS: Final = 86_400 * 10**9
+from ..cells.excel import excel_serials
 
 
 def _col(index: int) -> str:
@@ -19,13 +18,6 @@ def _col(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def _serials(values: object) -> np.ndarray:
-    """Datetimes → Excel serial day numbers (NaN for NaT), vectorised."""
-    times = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
-    out = (times - _EXCEL_EPOCH).astype("int64") / _DAY_NS
-    return np.where(np.isnat(times), np.nan, out)
 
 
 def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:
@@ -46,7 +38,7 @@ def _yuan_list(fen: pd.Series | np.ndarray) -> list[Any]:
 
 
 def _time_list(values: object) -> list[Any]:
-    return [None if v != v else v for v in _serials(values).tolist()]
+    return [None if v != v else v for v in excel_serials(values).tolist()]
 
 
 def _bool_text(values: pd.Series) -> list[Any]:

@@ -8,8 +8,9 @@ by byte search), ``layout`` (where the columns go), ``rewrite`` (the streamed sh
 symlinks, read-only files, stale temporary files), ``patch`` and ``new`` (the two entry points).
 """
 
+from ..cells.excel import excel_serial
 from .atomic import backup_path, lock_file_for
-from .cells import column_index, column_letter, excel_serial, xml_text
+from .cells import column_index, column_letter, xml_text
 from .columns import ColumnKind, OutputColumn, PatchReport
 from .errors import (
     CorruptWorkbook,

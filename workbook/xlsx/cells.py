@@ -1,9 +1,8 @@
 """Python values as OOXML cell XML: column letters, Excel serial times, escaped text.
+(One value's serial number: :func:`shoprules.workbook.cells.excel.excel_serial`.)
 
 >>> column_letter(1), column_letter(28), column_index("AB")
 ('A', 'AB', 28)
->>> excel_serial(dt.datetime(2024, 3, 1, 12, 0)), excel_serial(dt.datetime(2024, 3, 1), date1904=True)
-(45352.5, 43890.0)
 >>> xml_text("=1+1 & <b>"), xml_text("a\\x01_x0041_")
 ('=1+1 &amp; &lt;b&gt;', 'a_x0001__x005F_x0041_')
 """
@@ -36,16 +35,6 @@ def column_index(letters: str) -> int:
     for char in letters:
         number = number * 26 + ord(char) - 64
     return number
-
-
-def excel_serial(value: dt.datetime | dt.date, *, date1904: bool = False) -> float:
-    """A naive datetime (or date) as an Excel serial number, to the microsecond."""
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
-        raise ValueError(f"时间应为不带时区的中国时间: {value!r}")
-    delta = value - (_EPOCH_1904 if date1904 else _EPOCH_1900)
-    return (delta.days * 86400_000_000 + delta.seconds * 1_000_000 + delta.microseconds) / 86400e6
 
 
 def xml_text(text: str) -> str:

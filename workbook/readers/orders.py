@@ -1,4 +1,4 @@
-"""Read any order sheet or raw platform export into the engine's canonical columns.
+"""Rows of cells (a sheet or a raw platform export) → the engine's canonical order columns.
 
 Problems are collected per row (Chinese messages), never raised: a bad date leaves that field
 empty and says why, the row's other fields still load. Only a file that cannot be read at all
@@ -16,9 +16,8 @@ raises :class:`UnusableInput`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,62 +28,29 @@ from shoprules.formulas.fields import (
     normalize_goods_type,
     normalize_platform,
 )
-from shoprules.formulas.money import parse_yuan
-from shoprules.formulas.timeparse import is_blank, parse_times
 
-from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, UnusableInput, load_raw
+from ..cells.booleans import TRUE_WORDS, parse_booleans
+from ..cells.ids import clean_ids
+from ..cells.money import parse_yuan
+from ..cells.text import clean_text
+from ..cells.times import parse_times
+from .errors import UnusableInput
+from .exports import LINE_EXPORTS, TMALL_HINTS, detect_export, total_header_is_order_level
+from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, load_raw
 from .headers import (
     DIRECT_ALIASES,
     EXPECTED,
-    LINE_EXPORTS,
     PAID_TOTAL_ALIASES,
     PRESALE_COLUMNS,
-    REFUND_MARKERS,
-    TMALL_HINTS,
-    detect_export,
     header_score,
     normalize_header,
-    total_header_is_order_level,
 )
 from .line_amounts import split_by_weight
 from .order_status import classify_statuses
+from .refunds import join_refunds
+from .result import ReadResult, RowProblems
 
-__all__ = [
-    "ReadResult",
-    "UnusableInput",
-    "read_orders",
-    "read_overrides",
-    "read_rows",
-    "read_violation_log",
-]
-
-_TRUE: Final = frozenset(
-    {"是", "true", "1", "y", "yes", "√", "✓", "支持", "包邮", "成立", "已赔付"}
-)
-_FALSE: Final = frozenset(
-    {"否", "false", "0", "n", "no", "×", "不支持", "不包邮", "不成立", "未赔付"}
-)
-_MAX_EXACT_FLOAT_ID: Final = 2**53
-
-
-@dataclass
-class ReadResult:
-    """Canonical orders plus everything needed to report on and write back to the sheet."""
-
-    orders: pd.DataFrame
-    problems: pd.Series
-    platform: str | None
-    sheet: str | None
-    header_row: int
-    row_numbers: list[int]
-    headers: list[str]
-    columns_used: dict[str, str]
-    missing: list[str]
-    source_format: str = "rows"
-    epoch1904: bool = False
-    messages: list[str] = field(default_factory=list)
-    export_name: str | None = None
-    extra: pd.DataFrame | None = None
+__all__ = ["read_orders", "read_rows"]
 
 
 def _find_header(rows: list[list[object]]) -> int:
@@ -94,79 +60,6 @@ def _find_header(rows: list[list[object]]) -> int:
         if score > best_score:
             best, best_score = index, score
     return best
-
-
-def _clean_ids(values: pd.Series, label: str) -> tuple[pd.Series, pd.Series]:
-    """Ids as exact text: strip ``="…"``, ``'``, tabs and quotes; integral floats below 2**53
-    become digits; larger floats have lost digits and are reported."""
-    out = pd.Series(np.full(len(values), None, dtype=object), dtype=object)
-    problems = pd.Series(np.full(len(values), "", dtype=object), dtype=object)
-    blank = is_blank(values).to_numpy()
-    all_text = pd.api.types.infer_dtype(values[~blank], skipna=True) in ("string", "empty")
-    is_text = ~blank if all_text else values.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
-    if is_text.any():
-        text = values[is_text].astype(str).str.strip().str.strip("\t\u200b\ufeff")
-        quoted = text.str.contains('"', regex=False).to_numpy()
-        if quoted.any():
-            text[quoted] = text[quoted].str.replace(r'^=?"(.*)"$', r"\1", regex=True)
-        text = text.str.lstrip("'").str.strip("\t ")
-        out[is_text] = text.where(text != "", None).to_numpy(dtype=object)
-    is_number = (
-        np.zeros(len(values), dtype=bool)
-        if all_text
-        else values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy()
-        & ~blank
-    )
-    if is_number.any():
-        numbers = values[is_number].astype(float)
-        exact = (numbers.abs() < _MAX_EXACT_FLOAT_ID) & (numbers == np.floor(numbers))
-        out[np.flatnonzero(is_number)[exact.to_numpy()]] = (
-            numbers[exact].astype("int64").astype(str).to_numpy(dtype=object)
-        )
-        lost = np.flatnonzero(is_number)[~exact.to_numpy()]
-        problems[lost] = f"{label}以数字存储已丢失精度，请把该列设为文本后重新粘贴导出文件"
-    return out, problems
-
-
-def _clean_text(values: pd.Series) -> pd.Series:
-    blank = is_blank(values).to_numpy()
-    text = values.astype(object).where(~blank, None)
-    present = text.notna().to_numpy()
-    out = pd.Series(np.full(len(values), None, dtype=object), dtype=object)
-    if present.any():
-        cleaned = text[present].astype(str).str.strip().str.strip("\t")
-        out[present] = cleaned.where(cleaned != "", None).to_numpy(dtype=object)
-    return out
-
-
-def _parse_bools(values: pd.Series) -> tuple[pd.arrays.BooleanArray, np.ndarray]:
-    text = _clean_text(values).map(lambda v: None if v is None else str(v).strip().lower())
-    flags = values.map(lambda v: v if isinstance(v, bool | np.bool_) else None)
-    is_true = text.isin(_TRUE).to_numpy() | flags.eq(True).to_numpy(dtype=bool)
-    is_false = text.isin(_FALSE).to_numpy() | flags.eq(False).to_numpy(dtype=bool)
-    bad = text.notna().to_numpy() & ~is_true & ~is_false
-    return pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), bad
-
-
-class _Problems:
-    """Per-row message lists, joined with '；' at the end."""
-
-    def __init__(self, n: int) -> None:
-        self.messages = np.full(n, "", dtype=object)
-
-    def add(self, mask: np.ndarray, message: object) -> None:
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        given = np.asarray(message, dtype=object)
-        messages = given if given.ndim else np.full(int(mask.sum()), message, dtype=object)
-        current = self.messages[mask]
-        self.messages[mask] = np.where(
-            current == "", messages, current + "；" + messages.astype(str)
-        )
-
-    def series(self) -> pd.Series:
-        return pd.Series(self.messages, dtype=object)
 
 
 def read_rows(
@@ -225,7 +118,7 @@ def read_rows(
             "表头中没有订单编号列（订单编号 / 订单号 / 主订单编号），无法识别订单。请检查是否选对了工作表"
         )
 
-    problems = _Problems(n)
+    problems = RowProblems(n)
     postage_problems = np.zeros(n, dtype=bool)
     orders: dict[str, Any] = {}
     for name in FIELD_NAMES:
@@ -236,14 +129,14 @@ def read_rows(
             continue
         column = column.reset_index(drop=True)
         if spec.kind == "id":
-            values, id_problems = _clean_ids(column, spec.chinese)
+            values, id_problems = clean_ids(column, spec.chinese)
             problems.add(
                 (id_problems != "").to_numpy(),
                 id_problems[id_problems != ""].to_numpy(dtype=object),
             )
             orders[name] = values
         elif spec.kind == "text":
-            orders[name] = _clean_text(column)
+            orders[name] = clean_text(column)
         elif spec.kind == "time":
             parsed = parse_times(column, epoch1904=epoch1904)
             bad = parsed.bad.to_numpy()
@@ -261,13 +154,14 @@ def read_rows(
             )
             orders[name] = money.fen
         elif spec.kind == "bool":
-            flags, bad = _parse_bools(column)
+            flags = parse_booleans(column)
+            bad = flags.bad
             problems.add(
                 bad, np.array([f"{spec.chinese}应为 是/否: {v}" for v in column[bad]], dtype=object)
             )
-            orders[name] = flags
+            orders[name] = flags.values
         else:  # enum
-            orders[name] = _clean_text(column)
+            orders[name] = clean_text(column)
 
     # Paid amount: the canonical column, else the export's paid total minus postage. A row whose
     # postage cannot be read gets no paid amount (never the total with postage still in it).
@@ -482,21 +376,21 @@ def _presale_from_columns(
     for header, kind in PRESALE_COLUMNS:
         if header not in position:
             continue
-        column = _clean_text(frame[position[header]].reset_index(drop=True))
+        column = clean_text(frame[position[header]].reset_index(drop=True))
         present = column.notna().to_numpy()
         if kind == "filled":
             return present, header
         text = column.fillna("").astype(str)
         mask = (
             text.str.contains("预售", regex=False).to_numpy()
-            | text.str.lower().isin(_TRUE).to_numpy()
+            | text.str.lower().isin(TRUE_WORDS).to_numpy()
         )
         return mask & present, header
     return None
 
 
 def _check_contradictions(
-    orders: pd.DataFrame, problems: _Problems, platform: str | None, export: str | None
+    orders: pd.DataFrame, problems: RowProblems, platform: str | None, export: str | None
 ) -> None:
     paid = orders["paid_at"].to_numpy()
     shipped = orders["shipped_at"].to_numpy()
@@ -540,7 +434,7 @@ def read_orders(
             refund_result = read_orders(refunds, platform=platform)
         except UnusableInput as error:
             raise UnusableInput(f"退款/售后文件无法读取: {error}") from error
-        _join_refunds(result, refund_result)
+        join_refunds(result, refund_result)
     return result
 
 
@@ -563,164 +457,3 @@ def _choose_sheet(sheets: list[RawSheet], name: str | None) -> RawSheet:
             "没有找到订单工作表（前 20 行内需有 订单编号、付款时间 等表头）。请用 --sheet 指定"
         )
     return best
-
-
-_REFUND_FIELDS: Final = ("refund_requested_at", "refund_reason", "refund_status")
-
-
-def _join_refunds(result: ReadResult, refunds: ReadResult) -> None:
-    """Attach refund request time, reason and status to the orders they belong to.
-
-    By sub-order id where both files have one (Douyin 售后单 商品单号 = 子订单编号), then by order
-    id for the rest; when an order has several refunds the earliest request is used. Values from
-    the refund export win over the order export's own (often stale) 售后状态. A refund row's own
-    problems (e.g. an unreadable 申请时间) are copied onto its order, prefixed 退款记录.
-    """
-    orders = result.orders
-    if not (REFUND_MARKERS & set(refunds.headers)) and refunds.export_name is None:
-        result.messages.append(
-            "退款文件未识别为退款/售后导出（没有 退款编号/售后编号/售后单号 列），仍按订单编号合并"
-        )
-    if (
-        refunds.platform
-        and result.platform
-        and {refunds.platform, result.platform} != {"taobao", "tmall"}
-        and refunds.platform != result.platform
-    ):
-        result.messages.append(
-            f"退款文件的平台（{PLATFORM_CHINESE.get(refunds.platform, refunds.platform)}）与订单文件"
-            f"（{PLATFORM_CHINESE.get(result.platform, result.platform)}）不同，请确认是同一店铺的导出"
-        )
-    table = refunds.orders[["order_id", "sub_order_id", *_REFUND_FIELDS]].copy()
-    table["problem"] = refunds.problems.to_numpy(dtype=object)
-    table = table[table["order_id"].notna()].sort_values(
-        "refund_requested_at", na_position="last", kind="stable"
-    )
-    n = len(orders)
-    found = pd.DataFrame(
-        {
-            "refund_requested_at": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
-            "refund_reason": np.full(n, None, dtype=object),
-            "refund_status": np.full(n, None, dtype=object),
-            "problem": np.full(n, "", dtype=object),
-        }
-    )
-    matched = np.zeros(n, dtype=bool)
-    keys = orders[["order_id", "sub_order_id"]].reset_index(drop=True)
-    by_sub = keys["sub_order_id"].notna().any() and table["sub_order_id"].notna().any()
-    stages: list[tuple[list[str], pd.DataFrame]] = []
-    if by_sub:
-        stages.append((["order_id", "sub_order_id"], table[table["sub_order_id"].notna()]))
-        stages.append((["order_id"], table[table["sub_order_id"].isna()]))
-    else:
-        stages.append((["order_id"], table))
-    for key_cols, candidates in stages:
-        first = candidates.drop_duplicates(subset=key_cols, keep="first")
-        merged = keys[key_cols].merge(first, on=key_cols, how="left", indicator=True)
-        hit = (
-            (merged["_merge"] == "both").to_numpy() & ~matched & keys["order_id"].notna().to_numpy()
-        )
-        for column in (*_REFUND_FIELDS, "problem"):
-            found.loc[hit, column] = merged.loc[hit, column].to_numpy()
-        matched |= hit
-    for column in _REFUND_FIELDS:
-        own = orders[column]
-        theirs = found[column]
-        orders[column] = theirs.where(matched & theirs.notna().to_numpy(), own.to_numpy())
-    orders["refund_requested_at"] = orders["refund_requested_at"].astype("datetime64[ns]")
-    refund_problem = found["problem"].fillna("").astype(str).to_numpy(dtype=object)
-    flagged = matched & (refund_problem != "")
-    if flagged.any():
-        current = result.problems.to_numpy(dtype=object).copy()
-        notes = "退款记录：" + refund_problem[flagged].astype(str)
-        current[flagged] = np.where(current[flagged] == "", notes, current[flagged] + "；" + notes)
-        result.problems = pd.Series(current, dtype=object)
-    known = set(keys["order_id"].dropna())
-    unmatched = int((~table["order_id"].isin(known)).sum())
-    result.messages.append(f"已合并退款/售后记录: {int(matched.sum())} 行订单匹配")
-    if unmatched:
-        result.messages.append(
-            f"{unmatched} 条退款/售后记录在订单文件中找不到对应订单（订单可能不在本次导出的时间范围内）"
-        )
-
-
-def read_overrides(path: str | Path) -> tuple[dict[str, object], dict[str, str]]:
-    """The ``规则`` sheet: (parameter key → value, parameter key → note); empty if absent."""
-    sheet = _named_sheet(Path(path), "规则")
-    values: dict[str, object] = {}
-    notes: dict[str, str] = {}
-    if sheet is None:
-        return values, notes
-    for row in sheet.rows:
-        cells = [*list(row), None, None, None][:3]
-        key, value, note = cells
-        if key is None or str(key).strip() in ("", "参数", "参数名", "key"):
-            continue
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        values[str(key).strip()] = value
-        notes[str(key).strip()] = "" if note is None else str(note).strip()
-    return values, notes
-
-
-_LOG_HEADERS: Final = {
-    "date": ("日期", "违规日期", "时间"),
-    "platform": ("平台",),
-    "violation": ("违规", "违规类型", "违规行为", "违规代码"),
-    "order_id": ("订单编号", "订单号"),
-    "note": ("备注", "说明"),
-    "points": ("扣分", "分值"),
-    "track": ("类别", "违规类别"),
-}
-
-
-def read_violation_log(path: str | Path) -> pd.DataFrame:
-    """The ``违规记录`` sheet as columns date, platform, violation, order_id, note, points, track,
-    problem; an empty frame with those columns when the sheet is absent."""
-    columns = ["date", "platform", "violation", "order_id", "note", "points", "track", "problem"]
-    sheet = _named_sheet(Path(path), "违规记录")
-    if sheet is None or not sheet.rows:
-        return pd.DataFrame(columns=columns)
-    headers = [normalize_header(h) for h in sheet.rows[0]]
-    index = {
-        name: next((headers.index(a) for a in aliases if a in headers), None)
-        for name, aliases in _LOG_HEADERS.items()
-    }
-    body = [r for r in sheet.rows[1:] if any(c not in (None, "") for c in r)]
-    frame = pd.DataFrame([list(r) + [None] * (len(headers) - len(r)) for r in body], dtype=object)
-
-    def column(name: str) -> pd.Series:
-        i = index[name]
-        return (
-            frame[i].reset_index(drop=True)
-            if i is not None and len(frame)
-            else pd.Series([None] * len(frame), dtype=object)
-        )
-
-    dates = parse_times(column("date"), epoch1904=sheet.epoch1904)
-    platform = column("platform").map(lambda v: None if v is None else normalize_platform(v))
-    problems = _Problems(len(frame))
-    problems.add(dates.bad.to_numpy() | dates.values.isna().to_numpy(), "违规日期缺失或无法识别")
-    problems.add(platform.isna().to_numpy(), "平台无法识别")
-    ids, _ = _clean_ids(column("order_id"), "订单编号")
-    points = pd.to_numeric(column("points"), errors="coerce")
-    messages = problems.series()
-    return pd.DataFrame(
-        {
-            "date": dates.values,
-            "platform": platform,
-            "violation": _clean_text(column("violation")),
-            "order_id": ids,
-            "note": _clean_text(column("note")),
-            "points": points,
-            "track": _clean_text(column("track")),
-            "problem": messages.where(messages != "", None),
-        }
-    )
-
-
-def _named_sheet(path: Path, name: str) -> RawSheet | None:
-    fmt, sheets = load_raw(path)
-    if fmt in ("csv", "html"):
-        return None
-    return next((s for s in sheets if s.name == name), None)

@@ -1,9 +1,10 @@
-"""Header normalisation, the alias table of every known export, and platform detection.
+"""Header normalisation and the one alias table of every known export (which header carries
+which canonical field). Which header *sets* identify an export is in :mod:`.exports`.
 
 >>> normalize_header(" 订单付款时间 \\ufeff"), normalize_header("退款金额（元）"), normalize_header("动帐流水号")
 ('订单付款时间', '退款金额(元)', '动账流水号')
->>> detect_platform(["主订单编号", "子订单编号", "选购商品", "订单应付金额", "运费"])
-'douyin'
+>>> header_score(["订单编号", "买家会员名", "付款时间", 3])
+2
 """
 
 from __future__ import annotations
@@ -71,45 +72,16 @@ PAID_TOTAL_ALIASES: Final = (
     "已付金额",
 )
 
-#: Paid totals that JD writes per *order* and repeats on each of the order's SKU rows.
-ORDER_LEVEL_TOTALS: Final = frozenset({"应付金额", "订单金额", "结算金额"})
-
-#: Columns that mark presale orders when there is no 商品类型 column: (header, how).
-#: ``flag``: 是/预售 text; ``filled``: any value (a deposit time); ``contains``: text with 预售.
+#: Columns that mark presale orders when there is no 商品类型 column: (header, how), tried in
+#: order (Taobao 预售订单, Kuaishou 预售定金支付时间, Douyin 订单类型). ``flag``: a yes word
+#: (:data:`~shoprules.workbook.cells.booleans.TRUE_WORDS`) or 预售; ``filled``: any value (a
+#: deposit time); ``contains``: text with 预售.
 PRESALE_COLUMNS: Final = (
     ("预售订单", "flag"),
     ("是否预售", "flag"),
     ("预售定金支付时间", "filled"),
     ("订单类型", "contains"),
 )
-
-#: Exports with one row per item line and no sub-order id (the order id repeats by design).
-LINE_EXPORTS: Final = frozenset({"淘宝/天猫 宝贝报表", "京东 订单导出"})
-
-#: Header signatures: a platform (and export kind) is recognised when all of a set are present.
-SIGNATURES: Final[tuple[tuple[str, str, frozenset[str]], ...]] = (
-    (
-        "douyin",
-        "抖店 订单导出",
-        frozenset({"主订单编号", "子订单编号", "选购商品", "订单应付金额"}),
-    ),
-    ("douyin", "抖店 售后单", frozenset({"售后单号", "订单号", "商品单号", "售后申请时间"})),
-    ("pdd", "拼多多 售后导出", frozenset({"售后编号", "订单编号", "售后状态"})),
-    ("pdd", "拼多多 订单导出", frozenset({"订单号", "用户实付金额(元)"})),
-    ("pdd", "拼多多 订单导出", frozenset({"订单号", "商品总价(元)", "邮费(元)"})),
-    ("kuaishou", "快手小店 订单导出", frozenset({"订单号", "实付款", "订单支付时间"})),
-    ("kuaishou", "快手小店 订单导出", frozenset({"订单号", "预售/承诺发货时间"})),
-    ("jd", "京东 订单导出", frozenset({"订单号", "京东价"})),
-    ("jd", "京东 订单导出", frozenset({"订单号", "付款确认时间", "应付金额"})),
-    ("taobao", "淘宝/天猫 退款报表", frozenset({"订单编号", "退款编号", "买家退款原因"})),
-    ("taobao", "淘宝/天猫 千牛子订单导出", frozenset({"子订单编号", "主订单编号", "买家实付金额"})),
-    ("taobao", "淘宝/天猫 千牛订单导出", frozenset({"订单编号", "买家实付金额", "订单付款时间"})),
-    ("taobao", "淘宝/天猫 订单报表", frozenset({"订单编号", "买家会员名", "买家实际支付金额"})),
-    ("taobao", "淘宝/天猫 宝贝报表", frozenset({"订单编号", "标题", "价格", "购买数量"})),
-)
-
-#: Headers of refund / after-sale exports (joined onto orders, not orders themselves).
-REFUND_MARKERS: Final = frozenset({"退款编号", "售后编号", "售后单号"})
 
 #: Fields a usable order sheet must have.
 REQUIRED: Final = ("order_id", "paid_at")
@@ -122,33 +94,6 @@ EXPECTED: Final = (
     "signed_at",
     "refund_requested_at",
 )
-
-#: Header hints that tell Tmall from Taobao in a shared export.
-TMALL_HINTS: Final = ("天猫卡券抵扣",)
-
-
-def total_header_is_order_level(header: str) -> bool:
-    """Whether a paid-total header is an order-level total repeated on SKU rows (JD).
-
-    >>> total_header_is_order_level("应付金额"), total_header_is_order_level("订单应付金额")
-    (True, False)
-    """
-    return normalize_header(header) in ORDER_LEVEL_TOTALS
-
-
-def detect_platform(headers: list[str]) -> str | None:
-    """Platform code from a header row (normalised), ``None`` when no signature matches."""
-    found = detect_export(headers)
-    return found[0] if found else None
-
-
-def detect_export(headers: list[str]) -> tuple[str, str] | None:
-    """(platform code, export name) of the first matching signature."""
-    present = {normalize_header(h) for h in headers}
-    for platform, name, signature in SIGNATURES:
-        if signature <= present:
-            return platform, name
-    return None
 
 
 def header_score(cells: list[object]) -> int:

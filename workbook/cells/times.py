@@ -25,9 +25,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-PLACEHOLDERS: Final[frozenset[str]] = frozenset(
-    {"", "-", "--", "---", "—", "——", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "无", "/"}
-)
+from .text import is_blank
 
 _EPOCH_1900: Final = np.datetime64("1899-12-30T00:00:00", "ns")
 _EPOCH_1904: Final = np.datetime64("1904-01-01T00:00:00", "ns")
@@ -60,46 +58,6 @@ class ParsedTimes:
         """(position, original value) of each bad input, for error messages."""
         originals = list(original)
         return [(int(i), originals[int(i)]) for i in np.flatnonzero(self.bad.to_numpy())]
-
-
-def is_blank(values: pd.Series) -> pd.Series:
-    """True where a cell is empty or a placeholder such as ``-``, ``--``, ``null``.
-
-    >>> is_blank(pd.Series([None, " - ", "null", 0, "x", float("nan")])).tolist()
-    [True, True, True, False, False, True]
-    """
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in _NON_TEXT_KINDS:
-        return values.isna()
-    # Classify each distinct value once (a column holds few distinct placeholders).
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    flags = np.fromiter(
-        (_placeholder_key(u) in PLACEHOLDERS for u in uniques), dtype=bool, count=len(uniques)
-    )
-    blank = np.append(flags, True)[codes]  # code -1 (missing) → the appended True
-    return pd.Series(blank, index=values.index)
-
-
-_NON_TEXT_KINDS: Final = frozenset(
-    {
-        "floating",
-        "integer",
-        "mixed-integer-float",
-        "decimal",
-        "datetime",
-        "datetime64",
-        "date",
-        "boolean",
-        "empty",
-        "timedelta",
-    }
-)
-
-
-def _placeholder_key(value: object) -> object:
-    if isinstance(value, str):
-        return value.strip().strip("\t\u200b\ufeff").strip().lower()
-    return None
 
 
 def serials_to_times(serials: np.ndarray, *, epoch1904: bool = False) -> np.ndarray:

@@ -21,12 +21,10 @@ from typing import Final
 
 from defusedxml import ElementTree as SafeET
 
+from .errors import UnusableInput
+
 HEADER_SCAN_LIMIT: Final = 20
 ORDER_SHEET_SKIP: Final = ("规则", "违规记录")
-
-
-class UnusableInput(ValueError):
-    """The file cannot be read at all (exit code 2); the message says what to do."""
 
 
 class RawSheet:

@@ -1,0 +1,7 @@
+"""The readers' one exception: a file or sheet that cannot be read at all."""
+
+from __future__ import annotations
+
+
+class UnusableInput(ValueError):
+    """The file cannot be read at all (exit code 2); the message says what to do."""
