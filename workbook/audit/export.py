@@ -88,7 +88,9 @@ def export_audit(
         n=n,
     )
     formula_cells += summary_cells
-    _write_to_ship(wb, sheets["待发货清单"], orders, res, pd.Timestamp(source.as_of))
+    _write_to_ship(  # 行号: the order's rows on 明细 (header on row 1)
+        wb, sheets["待发货清单"], orders, res, pd.Timestamp(source.as_of), range(2, n + 2)
+    )
     _write_table(wb, sheets["明细"], columns)
 
     ledger_rows = _write_ledger(wb, sheets["扣分台账"], engine, unmask=unmask)

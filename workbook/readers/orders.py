@@ -285,7 +285,9 @@ def read_rows(
     )
     if missing:
         messages.append("未找到的列: " + "、".join(missing))
-    extra_columns = [i for i in range(width) if i not in chosen.values() and headers[i]]
+    # the raw 订单状态 words stay visible next to the stage read from them
+    consumed = {i for name, i in chosen.items() if name != "order_stage"}
+    extra_columns = [i for i in range(width) if i not in consumed and headers[i]]
     extra = frame[extra_columns].copy() if extra_columns else None
     if extra is not None:
         extra.columns = [str(raw_headers[i]).strip() for i in extra_columns]
