@@ -274,7 +274,7 @@ def recompute(
         ),
     ] = None,
 ) -> None:
-    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十一列 / recompute the result columns.
+    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十三列 / recompute the result columns.
 
     退出码 / exit codes: 0 正常；1 部分行有数据问题（已列出）；2 输入无法使用（未写入任何文件）。
     """
@@ -461,8 +461,10 @@ def points_lines(outcomes: Sequence[Any]) -> list[str]:
         if ledger is not None and len(ledger) and "node" in ledger:
             crossed = ledger[(ledger["node"].astype(str) != "") & ledger["platform"].isin(mine)]
             for record in crossed.to_dict("records"):
-                ends = record.get("ends_at")
+                ends, begins = record.get("ends_at"), record.get("node_start")
                 until = f"，至 {pd.Timestamp(ends):%Y-%m-%d}" if pd.notna(ends) else ""
+                if pd.notna(begins) and pd.Timestamp(begins) > pd.Timestamp(record["date"]):
+                    until = f"，自 {pd.Timestamp(begins):%Y-%m-%d} 起（前一处罚期满后）{until}"
                 crossings.append(
                     f"扣分节点: {PLATFORM_CHINESE.get(record['platform'], record['platform'])}"
                     f"{TRACK_NAMES.get(record['track'], record['track'])} {record['year']} 年累计 "

@@ -1,4 +1,4 @@
-"""Batch recompute: canonical orders → the eleven result columns of SPEC §4, ready to write.
+"""Batch recompute: canonical orders → the result columns of SPEC §4, ready to write.
 
 :func:`compute_output_columns` is pure (no file I/O): the Excel ribbon handler calls it on a
 :func:`~shoprules.workbook.readers.read_rows` result. :func:`recompute_book` reads a file,
@@ -65,6 +65,8 @@ COLUMN_KINDS: Final[dict[str, ColumnKind]] = {
     "return_by": "datetime",
     "return_status": "text",
     "freight": "text",
+    "aftersale_by": "datetime",
+    "aftersale_status": "text",
     "problems": "text",
 }
 
