@@ -35,9 +35,6 @@ NO_SHIP: Final = "无需发货"
 SOON: Final = "即将超时"
 #: Prefix of a note that leaves the row's figures in place (not a data problem).
 NOTE: Final = "提示："
-#: Timer whose duration is the warning window before a ship-by deadline (规则 override
-#: ``all.ship_warning.duration``, or ``warning_hours``).
-WARNING: Final = "all.ship_warning"
 DEFAULT_WARNING_HOURS: Final = 12.0
 
 _NOT_SHIPPING: Final = ("unpaid", "closed", "refunded")
@@ -104,12 +101,8 @@ def with_estimates(times: Mapping[str, np.ndarray], life: Lifecycle) -> dict[str
 
 
 def warning_hours(book: Rulebook) -> float:
-    """The 即将超时 window in hours (default 12 when the rulebook has no ``all.ship_warning``)."""
-    rule = book.timers.get(WARNING)
-    if rule is None:
-        return DEFAULT_WARNING_HOURS
-    hours = rule.timer_params(len(rule.versions) - 1).duration().hours
-    return DEFAULT_WARNING_HOURS if hours is None else float(hours)
+    """The 即将超时 window in hours (``Rulebook.warning_hours``, default 12)."""
+    return float(getattr(book, "warning_hours", DEFAULT_WARNING_HOURS))
 
 
 def adjust_shipping(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import compute
-from shoprules.formulas.rulebook import load_rulebook
+from shoprules.formulas.rulebook import OverrideError, load_rulebook
 from shoprules.workbook.readers import read_rows
 
 from tests.factories import LIFECYCLE_LAYOUTS, lifecycle_export_rows
@@ -85,10 +85,10 @@ def test_notes_are_not_problems() -> None:
 def test_warning_window_is_a_rule_parameter() -> None:
     group = CASES[CASES["order_id"] == "250529-05"].reset_index(drop=True)
     assert _computed("pdd", group)["ship_status"].tolist() == ["待发货"]
-    wide = load_rulebook().with_overrides({"all.ship_warning.duration": "48h"})
-    assert _computed("pdd", group, wide)["ship_status"].tolist() == ["即将超时"]
     short = load_rulebook().with_overrides({"warning_hours": 48})
     assert _computed("pdd", group, short)["ship_status"].tolist() == ["即将超时"]
+    with pytest.raises(OverrideError):
+        load_rulebook().with_overrides({"warning_hours": -1})
 
 
 def test_problem_rows_keep_only_the_problem() -> None:
