@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 #: The demo's fixed seed and as-of pin these figures (合计 row of the summary table).
 #: Issue #10: points 40 → 22 — Taobao late shipment has had no fixed 3 points since 2019-08-26,
-#: so only the 违规记录 entries count. Issue #11: 2 problem rows (the two bad rows); the 270 shipped
-#: Taobao/Tmall/PDD rows without 揽收时间 carry a 提示 note only (judged on 发货时间). Money unchanged.
+#: so only the 违规记录 entries count. 2 rows with 数据问题 (the two bad rows): the Taobao and Tmall
+#: exports have no 揽收时间 column at all, which is said once per sheet, not on every row.
 GOLDEN_TOTAL = ["合计", "420", "85", "911.95", "0.00", "22", "2"]
 
 
