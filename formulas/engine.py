@@ -16,13 +16,14 @@ loop over rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from . import calculators as calc
+from .calculators import lifecycle
 from .calculators.common import Platforms, add_problem
 from .calculators.returns import RETURN_STATUSES
 from .calculators.shipping import LATE, ON_TIME, OVERDUE, PENDING
@@ -137,7 +138,11 @@ def compute(
     )
     upheld = _flags(orders, "complaint_upheld", n, False)
 
+    stage = _column(orders, "order_stage", n).to_numpy(dtype=object)
+    life = lifecycle.lifecycle(stage, times)
+    times = lifecycle.with_estimates(times, life)
     ship = calc.shipping(book, platform, times, as_of=as_of, goods=goods, rules_as_of=pin)
+    ship = lifecycle.adjust_shipping(ship, life, as_of=as_of, warning=lifecycle.warning_hours(book))
     times["ship_by"] = ship.ship_by
     amount = _column(orders, "paid_amount", n).astype("Int64")
     owed = calc.damages(
@@ -146,6 +151,14 @@ def compute(
         buyer=_column(orders, "buyer_id", n).to_numpy(dtype=object),
     )  # fmt: skip
     order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
+    lifecycle.once_per_order(
+        book, platform.codes, order_ids, owed.late_rule, owed.late_fen, owed.damages,
+        owed.fee, owed.rule,
+    )  # fmt: skip
+    owed = replace(
+        owed,
+        damages=lifecycle.settle(owed.damages, owed.rule, _column(orders, "already_paid", n).array),
+    )
     charged = calc.points(
         book, platform, order_ids, ship.late, ship.ship_by, as_of=as_of,
         complaint_upheld=upheld, paid_before_ruling=_flags(orders, "paid_before_ruling", n, False),
@@ -171,7 +184,7 @@ def compute(
         times,
         (ship.problems, ship.notes, owed.problems, ret.problems, after.problems),
     )
-    return _assemble(ship, owed, charged, ret, paid, after, problems, known, book, as_of, pin)
+    return _assemble(ship, owed, charged, ret, paid, after, problems, known, book, as_of, pin, life)
 
 
 def _problems(
@@ -199,6 +212,7 @@ def _problems(
 _TIMES: Final = (
     "paid_at",
     "signed_at",
+    "confirmed_at",
     "refund_requested_at",
     "seller_agreed_at",
     "return_shipped_at",
@@ -227,12 +241,27 @@ def _assemble(
     book: Rulebook,
     as_of: pd.Timestamp,
     rules_as_of: pd.Timestamp | None,
+    life: lifecycle.Lifecycle,
 ) -> EngineResult:
-    """The calculators' columns as :class:`EngineResult` (results in sheet order, detail)."""
+    """The calculators' columns as :class:`EngineResult` (results in sheet order, detail).
+    Rows with a data problem keep only 数据问题 (SPEC §4: never a 0 meaning "unknown");
+    lifecycle notes are added after the problems and blank nothing but the lateness."""
     fee = pd.array(owed.fee + charged.log_fee, dtype="Int64")
     fee[~known] = pd.NA
     points = pd.array(charged.points, dtype="Int64")
     points[~known] = pd.NA
+    damages = pd.array(owed.damages, dtype="Int64")
+    rule_text = owed.rule.copy()
+    damages[life.no_ship] = 0
+    fee[life.no_ship] = 0
+    points[life.no_ship & (charged.points == 0)] = 0
+    rule_text[life.no_ship] = life.reason[life.no_ship]
+    for column in (damages, fee, points):
+        column[life.shipped_untimed] = pd.NA
+    codes, texts = pd.factorize(pd.Series(problems, dtype=object))
+    bad = np.array([lifecycle.is_problem(t) for t in texts] + [False], dtype=bool)[codes]
+    problems = problems.copy()
+    add_problem(problems, life.notes != "", life.notes[life.notes != ""])
 
     def text(values: np.ndarray) -> pd.Series:
         return pd.Series(values, dtype=object, copy=False)
@@ -244,8 +273,8 @@ def _assemble(
             "ship_by": ship.ship_by,
             "ship_status": text(ship.status),
             "hours_late": hours,
-            "damages": owed.damages,
-            "damages_rule": text(owed.rule),
+            "damages": damages,
+            "damages_rule": text(rule_text),
             "platform_fee": fee,
             "points": points,
             "return_by": ret.return_by,
@@ -257,6 +286,7 @@ def _assemble(
         },
         copy=False,
     )
+    _blank_problem_rows(results, bad)
     detail = pd.DataFrame(
         {
             "ship_rule": text(ship.labels),
@@ -281,6 +311,22 @@ def _assemble(
         as_of=as_of,
         rules_as_of=None if rules_as_of is None else pd.Timestamp(rules_as_of),
         rulebook=book,
-        problem_rows=int((problems != "").sum()),
+        problem_rows=int(bad.sum()),
         messages=ship.messages,
     )
+
+
+def _blank_problem_rows(results: pd.DataFrame, bad: np.ndarray) -> None:
+    """Every result cell but 数据问题 blank on the rows with a data problem."""
+    if not bad.any():
+        return
+    for name in results.columns:
+        if name == "problems":
+            continue
+        column = results[name]
+        if column.dtype.kind == "M":
+            results.loc[bad, name] = pd.NaT
+        elif column.dtype == object:
+            results.loc[bad, name] = None
+        else:
+            results.loc[bad, name] = pd.NA

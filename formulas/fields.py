@@ -64,6 +64,18 @@ _FIELD_LIST: Final[tuple[Field, ...]] = (
     Field(
         "paid_before_ruling", "已主动赔付", "bool", "the shop paid the damages before the ruling"
     ),
+    Field(
+        "order_stage",
+        "订单阶段",
+        "enum",
+        "lifecycle stage read from the export's order status (see ORDER_STAGES)",
+    ),
+    Field(
+        "already_paid",
+        "已赔付金额",
+        "money",
+        "late-shipment compensation the buyer was already paid for this order (fen)",
+    ),
 )
 
 FIELDS: Final[dict[str, Field]] = {f.name: f for f in _FIELD_LIST}
@@ -95,6 +107,19 @@ _PLATFORM_ALIASES: Final[dict[str, str]] = {
     "京东pop": "jd",
     "京东商城": "jd",
     "jingdong": "jd",
+}
+
+#: Lifecycle stages (``order_stage``) and what each means for the engine: ``unpaid``, ``closed``
+#: and ``refunded`` before a shipment need no shipment; ``shipped``, ``received`` and
+#: ``finished`` were shipped even when the export has no ship time; ``pending`` waits to ship.
+ORDER_STAGES: Final[dict[str, str]] = {
+    "pending": "待发货",
+    "unpaid": "未付款",
+    "closed": "已关闭",
+    "refunded": "已退款",
+    "shipped": "已发货",
+    "received": "已收货",
+    "finished": "已完成",
 }
 
 GOODS_TYPES: Final[dict[str, str]] = {

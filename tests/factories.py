@@ -486,6 +486,66 @@ def platform_export_rows(
     return header, rows
 
 
+#: The lifecycle columns of each real export (EXPORT-FORMATS §1–§5): case field → header, in
+#: the export's order. ``paid`` is the export's paid total (postage 0 here).
+LIFECYCLE_LAYOUTS: dict[str, dict[str, str]] = {
+    "taobao_report": {  # §1a 订单报表, 2021 model (延迟发货自动赔付金额, 发货时间)
+        "order_id": "订单编号", "buyer": "买家会员名", "paid": "买家实际支付金额",
+        "postage": "买家应付邮费", "status": "订单状态", "paid_at": "订单付款时间 ",
+        "confirmed_at": "确认收货时间", "already_paid": "延迟发货自动赔付金额",
+        "shipped_at": "发货时间", "coupon": "天猫卡券抵扣",
+    },
+    "qianniu_orders": {  # §1c 千牛 订单导出 (主动赔付金额)
+        "order_id": "订单编号", "paid": "买家实付金额", "postage": "买家应付邮费",
+        "status": "订单状态", "paid_at": "订单付款时间", "shipped_at": "发货时间",
+        "confirmed_at": "确认收货时间", "already_paid": "主动赔付金额",
+    },
+    "qianniu_suborders": {  # §1d 千牛 子订单导出
+        "sub_order_id": "子订单编号", "order_id": "主订单编号", "paid": "买家实付金额",
+        "status": "订单状态", "paid_at": "订单付款时间", "shipped_at": "发货时间",
+    },
+    "pdd": {  # §2, 2023 columns
+        "order_id": "订单号", "status": "订单状态", "paid": "用户实付金额(元)",
+        "postage": "邮费(元)", "paid_at": "支付时间", "shipped_at": "发货时间",
+        "confirmed_at": "确认收货时间",
+    },
+    "douyin": {  # §3, one row per sub-order
+        "order_id": "主订单编号", "sub_order_id": "子订单编号", "title": "选购商品",
+        "paid": "订单应付金额", "postage": "运费", "paid_at": "支付完成时间",
+        "status": "订单状态", "shipped_at": "发货时间", "confirmed_at": "订单完成时间",
+    },
+    "kuaishou": {  # §5
+        "order_id": "订单号", "paid_at": "订单支付时间", "status": "订单状态", "paid": "实付款",
+        "postage": "快递费", "shipped_at": "发货时间",
+    },
+    "jd": {  # §4 (no ship-time column in the real export)
+        "order_id": "订单号", "jd_price": "京东价", "paid": "应付金额", "status": "订单状态",
+        "postage": "运费金额", "paid_at": "付款确认时间", "confirmed_at": "订单完成时间",
+    },
+}  # fmt: skip
+
+
+def lifecycle_export_rows(cases: pd.DataFrame, export: str) -> tuple[list[str], list[Row]]:
+    """``(header, rows)`` of lifecycle ``cases`` (text columns as in ``tests/lifecycle/cases.csv``)
+    in ``export``'s real layout; times as text, ids as the exports write them.
+
+    >>> header, rows = lifecycle_export_rows(pd.DataFrame({"order_id": ["1"], "status": ["完成"],
+    ...     "paid": ["5.00"], "paid_at": ["2025-05-01 10:00"]}), "jd")
+    >>> header[:3], rows[0][:4]
+    (['订单号', '京东价', '应付金额'], ['1', '5.00', '5.00', '完成'])
+    """
+    layout = LIFECYCLE_LAYOUTS[export]
+    fixed = {"buyer": "tb123", "postage": "0.00", "coupon": "0.00", "title": "商品"}
+    rows: list[Row] = []
+    for record in cases.to_dict("records"):
+        values = {k: (None if pd.isna(v) or v == "" else str(v)) for k, v in record.items()}
+        values["jd_price"] = values.get("line_price") or values.get("paid")
+        if export == "douyin" and values.get("order_id"):
+            values["order_id"] = "\t" + str(values["order_id"])
+        rows.append([fixed.get(f, values.get(f)) if f in fixed else values.get(f) for f in layout])
+    return list(layout.values()), rows
+
+
 # --------------------------------------------------------------------------------------------
 # Workbooks
 

@@ -17,13 +17,13 @@ row and key.
 >>> [c.header for c in outcome.columns][:4]
 ['发货截止', '发货状态', '延迟小时', '违约金']
 >>> outcome.column("发货状态").values, outcome.column("违约金").values
-(['延迟发货', '超时未发货'], [5.0, None])
+(['延迟发货', None], [5.0, None])
 >>> outcome.column("发货截止").values[0]
 datetime.datetime(2024, 3, 3, 10, 0)
 >>> outcome.column("数据问题").values
 [None, '实付金额无法识别: abc；缺少实付金额，无法计算违约金']
 >>> outcome.summary.late, outcome.summary.damages_fen, outcome.summary.problem_rows
-(2, 500, 1)
+(1, 500, 1)
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import LATE, OVERDUE, EngineResult, compute
 from shoprules.formulas.rulebook import OverrideError, Rulebook, RuleFileError, load_rulebook
 
@@ -50,6 +51,7 @@ from .readers import (
     read_rows,
     read_violation_log,
 )
+from .to_ship import count_orders
 from .xlsx import OutputColumn
 
 __all__ = [
@@ -113,7 +115,7 @@ class RecomputeOutcome:
     def problem_list(self) -> list[tuple[int, str]]:
         """``(sheet row number, 数据问题 text)`` for every row with a problem."""
         problems = self.engine.results["problems"].fillna("").astype(str).to_numpy(dtype=object)
-        rows = np.flatnonzero(problems != "")
+        rows = np.flatnonzero([is_problem(text) for text in problems])
         numbers = self.row_numbers or list(range(1, len(problems) + 1))
         return [(int(numbers[i]), str(problems[i])) for i in rows]
 
@@ -189,16 +191,18 @@ def output_columns(results: pd.DataFrame) -> list[OutputColumn]:
     ]
 
 
-def summarize(results: pd.DataFrame) -> RecomputeSummary:
-    """Orders, late shipments, damages and platform deductions (fen), points, problem rows."""
+def summarize(results: pd.DataFrame, orders: pd.DataFrame | None = None) -> RecomputeSummary:
+    """Orders and late orders (distinct order ids when ``orders`` is given, else rows), damages
+    and platform deductions (fen), points, problem rows (notes 提示：… are not problems)."""
     status = results["ship_status"].astype(object)
+    late = status.isin([LATE, OVERDUE]).to_numpy()
     return RecomputeSummary(
-        orders=len(results),
-        late=int(status.isin([LATE, OVERDUE]).sum()),
+        orders=len(results) if orders is None else count_orders(orders),
+        late=int(late.sum()) if orders is None else count_orders(orders, late),
         damages_fen=int(pd.array(results["damages"], dtype="Int64").sum(skipna=True)),
         platform_fee_fen=int(pd.array(results["platform_fee"], dtype="Int64").sum(skipna=True)),
         points=int(pd.array(results["points"], dtype="Int64").sum(skipna=True)),
-        problem_rows=int((results["problems"].fillna("").astype(str) != "").sum()),
+        problem_rows=int(results["problems"].map(is_problem).sum()),
     )
 
 
@@ -421,7 +425,7 @@ def compute_output_columns(
     return RecomputeOutcome(
         engine=engine,
         columns=output_columns(engine.results),
-        summary=summarize(engine.results),
+        summary=summarize(engine.results, read_result.orders),
         read=read_result,
         row_numbers=list(read_result.row_numbers),
         messages=[*read_result.messages, *messages],

@@ -34,7 +34,7 @@ from .common import Platforms, add_problem, at, event, no_problems
 
 MISSING_AMOUNT: Final = "缺少实付金额，无法计算违约金"
 NEGATIVE_AMOUNT: Final = "实付金额为负数"
-EXCLUDED_GOODS: Final = "定制商品延迟发货不自动赔付（需买家投诉），未计算违约金"
+EXCLUDED_GOODS: Final = "提示：定制商品延迟发货不自动赔付（需买家投诉），未计算违约金"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ PENDING: Final = "待发货"
 OVERDUE: Final = "超时未发货"
 MISSING_START: Final = "缺少付款时间，无法判断发货时效"
 #: The rule judges on carrier pickup (揽收) but the row has only the ship time.
-NO_PICKUP: Final = "按发货时间判定：导出中没有揽收时间（规则以揽收时间为准）"
+NO_PICKUP: Final = "提示：按发货时间判定：导出中没有揽收时间（规则以揽收时间为准）"
 #: The same, once per platform, when none of its rows has a pickup time (the export has no
 #: 揽收时间 column): a note on every row would bury the real data problems.
 NO_PICKUP_COLUMN: Final = (

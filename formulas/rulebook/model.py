@@ -284,6 +284,9 @@ class Rulebook:
     overrides: tuple[AppliedOverride, ...] = field(default=())
     #: Combined caps on one buyer's orders of one paid day, by id (``taobao.same_buyer_same_day``).
     cap_groups: Mapping[str, Rule] = field(default_factory=dict)
+    #: The 即将超时 window before a ship-by deadline, hours (a shoprules setting, not a platform
+    #: rule; 「规则」表 ``warning_hours``).
+    warning_hours: float = 12.0
 
     def cap_group(self, platform: str) -> Rule | None:
         """The platform's same-buyer same-day cap, ``None`` when it has none."""

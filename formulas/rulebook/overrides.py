@@ -65,8 +65,13 @@ def apply_overrides(
     }
     applied: list[AppliedOverride] = []
     problems: list[str] = []
+    warning = book.warning_hours
     for key, value in overrides.items():
         try:
+            if str(key).strip() == "warning_hours":  # a setting, not a rule parameter
+                warning = _warning_hours(value)
+                applied.append(AppliedOverride("warning_hours", value, "", ()))
+                continue
             labels = _apply_override(tables, str(key).strip(), value)
         except OverrideError as error:
             problems.append(str(error))
@@ -80,7 +85,21 @@ def apply_overrides(
         timers=tables["timers"],
         violations=tables["violations"],
         overrides=book.overrides + tuple(applied),
+        warning_hours=warning,
     )
+
+
+def _warning_hours(value: object) -> float:
+    """The 即将超时 window (``warning_hours``): hours, more than 0 and at most 240."""
+    try:
+        hours = float(str(value).strip().removesuffix("h"))
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 240:
+        raise OverrideError(
+            f"warning_hours 应为 0–240 之间的小时数，而不是 {value!r}", key="warning_hours"
+        )
+    return hours
 
 
 def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object) -> tuple[str, ...]:

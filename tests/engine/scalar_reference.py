@@ -129,7 +129,9 @@ def compute_rows(
     return out
 
 
-def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict[str, Any]:
+def compute_row(  # noqa: C901
+    book: Rulebook, row: dict[str, Any], as_of: dt.datetime
+) -> dict[str, Any]:
     """All scalar results for one order row (times as ``datetime`` or ``None``, money in fen),
     before the same-day caps that group rows (see :func:`compute_rows`)."""
     platform = row.get("platform")
@@ -167,9 +169,16 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         late = stop > deadline
         out["ship_status"] = "延迟发货" if late else "按时发货"
         hours = (stop - deadline).total_seconds() / 3600 if late else 0.0
+    elif all(s is None for s in stops) and (
+        row.get("signed_at") is not None or row.get("confirmed_at") is not None
+    ):
+        # received without a ship time: shipped, lateness unknown (issue #11)
+        out.update(platform_fee=None, points=None)
+        return _returns(book, row, as_of, out)
     else:
         late = as_of > deadline
-        out["ship_status"] = "超时未发货" if late else "待发货"
+        soon = not late and deadline - as_of <= dt.timedelta(hours=12)
+        out["ship_status"] = "超时未发货" if late else "即将超时" if soon else "待发货"
         hours = (as_of - deadline).total_seconds() / 3600 if late else 0.0
     out["hours_late"] = int(hours * 10 + 0.5 + 1e-9) / 10
     damages: int | None = 0

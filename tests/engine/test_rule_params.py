@@ -167,7 +167,15 @@ def test_governed_by_chooses_which_rows_a_damages_rule_applies_to() -> None:
             "order_id": ["1"],
         }
     )
-    orders = pd.DataFrame({"order_id": ["1"], "platform": ["douyin"]})
+    # paid and shipped in time: a row with a data problem (no 付款时间) keeps only 数据问题
+    orders = pd.DataFrame(
+        {
+            "order_id": ["1"],
+            "platform": ["douyin"],
+            "paid_at": pd.to_datetime(["2023-01-01 10:00"]),
+            "shipped_at": pd.to_datetime(["2023-01-01 12:00"]),
+        }
+    )
     book = load_rulebook()
     as_of = pd.Timestamp("2024-02-01")
     by_event = compute(orders, as_of=as_of, rulebook=book, violation_log=log)

@@ -130,8 +130,10 @@ def test_jd_gbk_repeated_totals_are_not_added(tmp_path: Path) -> None:
     path.write_bytes(("\n".join([header, *rows]) + "\n").encode("gbk"))
     result = read_orders(path)
     assert result.platform == "jd"
-    # The order's 应付金额 932.45 counts once, on its first SKU row; never summed, never doubled.
-    assert result.orders["paid_amount"].tolist() == [93245, 0]
+    # The order's 应付金额 932.45 counts once: shared over its SKU rows by 京东价 × 订购数量
+    # (758 : 339) so that JD's per-item cap applies per item (issue #11); never doubled.
+    assert result.orders["paid_amount"].tolist() == [64430, 28815]
+    assert sum(result.orders["paid_amount"]) == 93245
     assert result.orders["postage"].tolist() == [0, 0]
     assert result.problems.tolist() == ["", ""]  # the repeated order id is normal for JD
     assert any("只计入每个订单的第一行" in m for m in result.messages)

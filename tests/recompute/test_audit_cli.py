@@ -24,7 +24,7 @@ def test_audit_writes_a_new_workbook_and_leaves_book_alone(book: Path) -> None:
     assert "审计表" in result.output
     assert hashlib.sha256(book.read_bytes()).hexdigest() == before
     sheets = openpyxl.load_workbook(out).sheetnames
-    assert sheets == ["概览", "明细", "扣分台账", "规则", "数据问题", "来源"]
+    assert sheets == ["概览", "待发货清单", "明细", "扣分台账", "规则", "数据问题", "来源"]
 
 
 def test_audit_default_path_and_refusals(book: Path) -> None:

@@ -22,10 +22,11 @@ from .overview import _write_overview
 from .problems import _write_problems
 from .rules_sheet import _write_rules
 from .source import AuditSource, _write_source, file_sha256, tool_version
+from .to_ship import _write_to_ship
 
-SHEETS: Final = ("概览", "明细", "扣分台账", "规则", "数据问题", "来源")
+SHEETS: Final = ("概览", "待发货清单", "明细", "扣分台账", "规则", "数据问题", "来源")
 #: The steps :func:`audit_book` reports to its ``progress`` callback, in order
-#: (:func:`export_audit` reports the last eight).
+#: (:func:`export_audit` reports every step from 准备明细 on).
 AUDIT_STEPS: Final = ("读取", "计算", "准备明细", *SHEETS, "保存")
 
 #: Called with each step's name as it starts (see :data:`AUDIT_STEPS`).
@@ -106,6 +107,10 @@ def export_audit(
         n=n,
     )
     formula_cells += summary_cells
+    step("待发货清单")
+    _write_to_ship(  # 行号: the order's rows on 明细 (header on row 1)
+        wb, sheets["待发货清单"], orders, res, pd.Timestamp(source.as_of), range(2, n + 2)
+    )
     step("明细")
     _write_table(wb, sheets["明细"], columns)
     _status_colours(wb, sheets["明细"], columns, n)

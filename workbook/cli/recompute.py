@@ -20,7 +20,14 @@ from .app import (
     summary_table,
 )
 
-__all__ = ["PROBLEMS_SHOWN", "print_outcome", "print_problems", "recompute", "run_recompute"]
+__all__ = [
+    "PROBLEMS_SHOWN",
+    "print_outcome",
+    "print_problems",
+    "print_ship_list",
+    "recompute",
+    "run_recompute",
+]
 
 PROBLEMS_SHOWN: Final = 20
 
@@ -67,6 +74,29 @@ def print_outcome(out: Console, outcome: Any, *, quiet_messages: bool = False) -
     backup = getattr(outcome.report, "backup", None)
     if backup:
         out.print(f"原文件备份: {backup}")
+
+
+def print_ship_list(out: Console, outcome: Any, as_of: pd.Timestamp) -> None:
+    """What must ship today and what is overdue, soonest first (one line per order)."""
+    from ..to_ship import OVERDUE_LABEL, ship_list
+
+    if outcome.read is None:
+        return
+    table = ship_list(outcome.read.orders, outcome.engine.results, as_of, outcome.row_numbers)
+    if table.empty:
+        return
+    overdue = int((table["状态"] == OVERDUE_LABEL).sum())
+    out.print(
+        f"[yellow]待发货清单[/]: 已超时 {overdue} 单，今天须发货 {len(table) - overdue} 单"
+        "（截止最早的在前）:"
+    )
+    for line in table.head(PROBLEMS_SHOWN).itertuples(index=False):
+        out.print(
+            f"  {line[0]} {line[1]} 截止 {pd.Timestamp(line[2]):%m-%d %H:%M} {line[3]}"
+            f"（剩余 {line[4]} 小时，第 {line[5]} 行）"
+        )
+    if len(table) > PROBLEMS_SHOWN:
+        out.print(f"  …… 另有 {len(table) - PROBLEMS_SHOWN} 单，见审计表「待发货清单」")
 
 
 def print_problems(out: Console, outcome: Any) -> None:
@@ -126,5 +156,6 @@ def recompute(
     )
     print_outcome(shown, outcome)
     shown.print(summary_table([(outcome.read.sheet or book.name, outcome.summary)], as_of=when))
+    print_ship_list(shown, outcome, when)
     print_problems(shown, outcome)
     raise typer.Exit(EXIT_PROBLEMS if outcome.summary.problem_rows else EXIT_OK)

@@ -60,6 +60,8 @@ DIRECT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "goods_type": ("商品类型",),
     "complaint_upheld": ("投诉成立", "投诉是否成立"),
     "paid_before_ruling": ("已主动赔付", "是否主动赔付"),
+    "order_stage": ("订单阶段", "订单状态", "交易状态"),
+    "already_paid": ("已赔付金额", "延迟发货自动赔付金额", "主动赔付金额"),
 }
 
 #: Headers holding the amount the buyer paid *including* postage; postage is subtracted.

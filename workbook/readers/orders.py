@@ -45,6 +45,8 @@ from .headers import (
     header_score,
     normalize_header,
 )
+from .line_amounts import split_by_weight
+from .order_status import classify_statuses
 from .refunds import join_refunds
 from .result import ReadResult, RowProblems
 
@@ -226,6 +228,8 @@ def read_rows(
     )
     problems.add(missing_platform, "平台无法识别（请添加「平台」列或使用 --platform）")
     orders["platform"] = platform_codes
+    if orders["order_stage"] is not None:
+        orders["order_stage"] = _stages(orders["order_stage"], platform_codes, messages)
 
     goods = orders["goods_type"]
     if goods is not None:
@@ -268,6 +272,7 @@ def read_rows(
                 f"京东导出的订单金额在每个商品行重复：只计入每个订单的第一行，"
                 f"其余 {int(repeat.sum())} 个商品行的实付金额与邮费记为 0（不重复计算）"
             )
+            _split_jd_lines(frame, position, orders, jd_rows.to_numpy(), messages)
 
     canonical = _assemble(orders, n)
     _check_contradictions(canonical, problems, detected, export[1] if export else None)
@@ -280,7 +285,9 @@ def read_rows(
     )
     if missing:
         messages.append("未找到的列: " + "、".join(missing))
-    extra_columns = [i for i in range(width) if i not in chosen.values() and headers[i]]
+    # the raw 订单状态 words stay visible next to the stage read from them
+    consumed = {i for name, i in chosen.items() if name != "order_stage"}
+    extra_columns = [i for i in range(width) if i not in consumed and headers[i]]
     extra = frame[extra_columns].copy() if extra_columns else None
     if extra is not None:
         extra.columns = [str(raw_headers[i]).strip() for i in extra_columns]
@@ -300,6 +307,45 @@ def read_rows(
         export_name=export[1] if export else None,
         extra=extra,
     )
+
+
+def _split_jd_lines(
+    frame: pd.DataFrame,
+    position: dict[str, int],
+    orders: dict[str, Any],
+    jd_rows: np.ndarray,
+    messages: list[str],
+) -> None:
+    """JD's per-item cap applies per item: the order's paid amount shared over its SKU rows by
+    京东价 × 订购数量 (when the export has both)."""
+    if "京东价" not in position or not isinstance(orders["paid_amount"], pd.Series):
+        return
+    price = parse_yuan(frame[position["京东价"]].reset_index(drop=True)).fen
+    weight = price.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    if "订购数量" in position:
+        quantity = pd.to_numeric(
+            frame[position["订购数量"]].reset_index(drop=True), errors="coerce"
+        )
+        weight = weight * quantity.fillna(1).to_numpy(dtype="float64")
+    weight[~jd_rows] = np.nan
+    split, changed = split_by_weight(
+        pd.Series(orders["order_id"], dtype=object), orders["paid_amount"], weight
+    )
+    if changed.any():
+        orders["paid_amount"] = split
+        messages.append(
+            f"京东多商品订单的实付金额按 京东价×订购数量 分摊到 {int(changed.sum())} 个商品行"
+            "（违约金上限按件计算）"
+        )
+
+
+def _stages(statuses: pd.Series, platforms: np.ndarray, messages: list[str]) -> np.ndarray:
+    """订单状态 words → lifecycle stages; unknown words are named once (they change nothing)."""
+    stages, unknown = classify_statuses(statuses, platforms)
+    if unknown.any():
+        words = "、".join(sorted({str(v).strip() for v in statuses[unknown]})[:8])
+        messages.append(f"订单状态未收录（按未知处理，不影响计算）: {words}")
+    return stages
 
 
 def _assemble(orders: dict[str, Any], n: int) -> pd.DataFrame:
