@@ -1,6 +1,9 @@
-"""``shoprules addin build | install | remove`` (a typer sub-app mounted by the main CLI).
+"""The ``shoprules`` console script: the workbook layer's commands plus ``shoprules addin build |
+install | remove``.
 
-Importing this module is cheap: no xlwings, no pandas.
+Imports run addin → workbook → formulas only: this module mounts :data:`addin_app` on
+:data:`shoprules.workbook.cli.app`. The ``addin`` commands import no xlwings (so ``shoprules
+--help`` works without it).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from pathlib import Path
 from typing import Annotated, Final
 
 import typer
+from shoprules.workbook.cli import app
 
 from . import build as _build
 from . import install as _install
+
+__all__ = ["addin_app", "app", "main"]
 
 EXIT_NOT_WINDOWS: Final = 2
 
@@ -76,3 +82,11 @@ def remove() -> None:
         typer.echo(f"已删除 / removed: {path}")
     if not removed:
         typer.echo("没有找到已安装的加载项 / nothing installed")
+
+
+app.add_typer(addin_app, name="addin")
+
+
+def main() -> None:
+    """Run the ``shoprules`` command line."""
+    app()

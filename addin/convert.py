@@ -345,10 +345,16 @@ def goods_types(values: pd.Series) -> Parsed:
 
 
 def violations(values: pd.Series, book: Rulebook, *, default: str | None = None) -> Parsed:
-    """Violation codes or Chinese names → codes (``延迟发货`` → ``late_shipment``); blank cells
-    take ``default`` when one is given."""
-    hint = "（可用代码如 late_shipment，或中文名如 延迟发货）"
-    parsed = _by_unique(values, "违规类型", book.violation_code, hint, blank_value=default)
+    """Violation codes or Chinese names → codes (``延迟发货`` → ``late_shipment``); a graded
+    name (``虚假交易-严重``) is kept for the points rules; blank cells take ``default`` when one
+    is given."""
+    hint = "（可用代码如 late_shipment，或中文名如 延迟发货、虚假交易-严重）"
+
+    def normalise(text: object) -> str | None:
+        code, grade = book.violation_and_grade(text)
+        return code if grade is None or code is None else str(text).strip()
+
+    parsed = _by_unique(values, "违规类型", normalise, hint, blank_value=default)
     if default is not None:
         return Parsed(parsed.values, np.zeros(len(values), dtype=bool), parsed.problems)
     return parsed

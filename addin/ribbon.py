@@ -1,10 +1,13 @@
 """Ribbon handlers of the 店铺罚则 tab: recompute the active order sheet, export the audit.
 
 A thin layer over the batch path: one bulk read of the active sheet through xlwings →
-:func:`shoprules.workbook.readers.read_rows` → :func:`shoprules.workbook.recompute.
-compute_output_columns` → one bulk write of the result block (values converted by
-:mod:`shoprules.addin.convert`, the same layer the UDFs use). Errors reach the user as a short
-Chinese message; the full traceback goes to the log file (:mod:`shoprules.addin.logs`).
+:func:`shoprules.workbook.readers.read_rows` → the pipeline's rows-in-memory entry
+(:func:`shoprules.workbook.pipeline.compute_output_columns`) → one bulk write of the result
+block (more only when the columns or rows are not side by side: a total row is left alone). The
+columns go where ``shoprules recompute`` puts them (:func:`shoprules.workbook.columns.
+place_columns`) with the same number formats (:data:`shoprules.workbook.columns.FORMATS`).
+Errors reach the user as a short Chinese message; the full traceback goes to the log file
+(:mod:`shoprules.addin.logs`).
 
 The add-in's button runs ``import shoprules.addin.ribbon; shoprules.addin.ribbon.main()`` (the
 xlwings template's ``RunMain`` callback imports the module named after the add-in file, which is
@@ -20,12 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from . import convert as cv
+from shoprules.workbook.clock import china_now
+from shoprules.workbook.errors import ShoprulesError
+
 from .logs import log_exception
+
+if TYPE_CHECKING:
+    from shoprules.workbook.pipeline import SideSheets
 
 __all__ = [
     "RecomputeDone",
@@ -37,14 +45,6 @@ __all__ = [
 ]
 
 TITLE: Final = "店铺罚则"
-_CHINA: Final = dt.timezone(dt.timedelta(hours=8))
-#: Excel number formats for the result columns, by :class:`OutputColumn` kind.
-NUMBER_FORMATS: Final[dict[str, str]] = {
-    "datetime": "yyyy-mm-dd hh:mm",
-    "money": "0.00",
-    "hours": "0.0",
-    "integer": "0",
-}
 
 
 class RecomputeDone:
@@ -78,10 +78,6 @@ def _caller(book: Any) -> Any:
     return xw.Book.caller()
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(_CHINA).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def _epoch1904(book: Any) -> bool:
     try:
         return bool(book.api.Date1904)
@@ -97,33 +93,92 @@ def _saved_path(book: Any) -> Path | None:
     return path if path.is_file() else None
 
 
-def _side_sheets(book: Any) -> tuple[Any, Any]:
+def _side_sheets(book: Any) -> SideSheets:
     """``规则`` overrides and ``违规记录`` from the saved file (the batch readers read files)."""
+    from shoprules.workbook.pipeline import SideSheets, read_side_sheets
+
     path = _saved_path(book)
     if path is None:
-        return None, None
-    from shoprules.workbook.readers import read_overrides, read_violation_log
-
-    names = {str(s.name) for s in book.sheets}
-    overrides = read_overrides(path) if "规则" in names else None
-    log = read_violation_log(path) if "违规记录" in names else None
-    return overrides, log
+        return SideSheets()
+    return read_side_sheets(path, [str(s.name) for s in book.sheets])
 
 
-def _result_start(header: Sequence[object], headers: Sequence[str], width: int) -> int:
-    """0-based column where the result block goes: over the previous results if the sheet has
-    them (the first result header), else just right of the data."""
-    cells = [str(h).strip() if h is not None else "" for h in header]
-    if headers[0] in cells:
-        return cells.index(headers[0])
-    used = [i for i, h in enumerate(cells) if h]
-    return (used[-1] + 1) if used else width
+def _blank(value: object) -> bool:
+    return value is None or value == ""
+
+
+def _last_used(rows: Sequence[Sequence[object]], left: int) -> int:
+    """1-based sheet column of the right-most value in ``rows`` (0 when there is none)."""
+    used = [max((i for i, v in enumerate(row) if not _blank(v)), default=-1) for row in rows]
+    last = max(used, default=-1)
+    return left + last if last >= 0 else 0
+
+
+def _runs(columns: Sequence[int]) -> list[list[int]]:
+    """Indices into ``columns`` grouped into runs of adjacent sheet columns (one write each).
+
+    >>> _runs([6, 7, 8, 2, 9])
+    [[0, 1, 2], [3], [4]]
+    """
+    runs: list[list[int]] = []
+    for k, column in enumerate(columns):
+        if runs and columns[runs[-1][-1]] + 1 == column:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
+def _row_runs(first: int, last: int, skip: Collection[int]) -> list[tuple[int, int]]:
+    """Sheet rows ``first``…``last`` without ``skip``, as ``(first, last)`` runs.
+
+    >>> _row_runs(2, 9, {5, 6})
+    [(2, 4), (7, 9)]
+    """
+    runs: list[tuple[int, int]] = []
+    for row in range(first, last + 1):
+        if row in skip:
+            continue
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+def _write_results(
+    sheet: Any,
+    header_row: int,
+    targets: Sequence[int],
+    headers: Sequence[str],
+    formats: Sequence[str],
+    columns: Sequence[Sequence[object]],
+    rows: Sequence[tuple[int, int]],
+) -> None:
+    """Number formats, then values: one bulk write per run of adjacent columns and rows (one in
+    all for the usual sheet). ``columns`` hold a value per sheet row below the header."""
+    for k, code in enumerate(formats):  # formats first: text stays text
+        for first, last in rows:
+            if last > header_row:
+                cells = sheet.range((max(first, header_row + 1), targets[k]), (last, targets[k]))
+                cells.number_format = code
+    for run in _runs(targets):
+        for first, last in rows:
+            block = [
+                [headers[k] if row == header_row else columns[k][row - header_row - 1] for k in run]
+                for row in range(first, last + 1)
+            ]
+            sheet.range((first, targets[run[0]])).value = block
 
 
 def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> RecomputeDone:
-    """Recompute the active sheet's result columns (SPEC §4) in place, in the open workbook."""
+    """Recompute the active sheet's result columns (SPEC §4) in place, in the open workbook:
+    the same values, number formats and column positions as ``shoprules recompute``; rows that
+    are not orders (a total, a note) are left as they are."""
+    from shoprules.workbook.columns import FORMATS, place_columns
+    from shoprules.workbook.order_rows import rows_not_orders
+    from shoprules.workbook.pipeline import compute_output_columns
     from shoprules.workbook.readers import read_rows
-    from shoprules.workbook.recompute import compute_output_columns
 
     book = _caller(book)
     app = book.app
@@ -137,14 +192,18 @@ def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> Recomput
             rows, epoch1904=_epoch1904(book), first_row_number=top, sheet=str(sheet.name)
         )
         app.status_bar = f"{TITLE}：计算 {len(read.orders)} 个订单…"
-        overrides, log = _side_sheets(book)
         outcome = compute_output_columns(
-            read, overrides=overrides, violation_log=log, as_of=as_of or _now()
+            read, overrides=_side_sheets(book), as_of=as_of or china_now()
         )
         app.status_bar = f"{TITLE}：写回结果…"
         headers = [c.header for c in outcome.columns]
         header_index = read.header_row - top
-        start = _result_start(rows[header_index], headers, len(rows[header_index]))
+        placement = place_columns(
+            rows[header_index],
+            headers,
+            last_used=_last_used(rows[header_index:], left),
+            first_column=left,
+        )
         last_row = top + len(rows) - 1  # through the used range: old results below are cleared
         data_rows = last_row - read.header_row
         by_row = {number - read.header_row - 1: i for i, number in enumerate(read.row_numbers)}
@@ -154,15 +213,20 @@ def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> Recomput
             for offset, i in by_row.items():
                 values[offset] = column.values[i]
             columns.append(values)
-        block = [headers, *cv.excel_block(columns, data_rows)]
-        first_col = left + start
-        sheet.range((read.header_row, first_col)).value = block  # one bulk write
-        for k, column in enumerate(outcome.columns):
-            number_format = NUMBER_FORMATS.get(column.kind)
-            if number_format and data_rows:
-                cells = sheet.range((read.header_row + 1, first_col + k), (last_row, first_col + k))
-                cells.number_format = number_format
-        return RecomputeDone(len(read.orders), first_col, outcome.summary, outcome.messages)
+        targets = [placement.columns[h] for h in headers]
+        _write_results(
+            sheet,
+            read.header_row,
+            targets,
+            headers,
+            [FORMATS[c.kind].code for c in outcome.columns],
+            columns,
+            _row_runs(read.header_row, last_row, set(rows_not_orders(read))),
+        )
+        for header, target in placement.appended.items():
+            width = FORMATS[outcome.column(header).kind].width
+            sheet.range((read.header_row, target)).column_width = width
+        return RecomputeDone(len(read.orders), min(targets), outcome.summary, outcome.messages)
     finally:
         app.status_bar = False
 
@@ -187,7 +251,7 @@ def export_audit(book: Any = None, *, as_of: dt.datetime | None = None) -> Path:
                 book.api.SaveCopyAs(str(copy))
             except Exception:  # no COM: audit the saved file as it is
                 copy = source
-            audit_book(copy, target, sheet=str(book.sheets.active.name), as_of=as_of or _now())
+            audit_book(copy, target, sheet=str(book.sheets.active.name), as_of=as_of or china_now())
     finally:
         book.app.status_bar = False
     return target
@@ -198,8 +262,10 @@ class UserMessage(Exception):
 
 
 def _report(book: Any, step: str, error: Exception) -> None:
-    if isinstance(error, UserMessage | ValueError | OSError):
+    if isinstance(error, UserMessage | ShoprulesError | ValueError | OSError):
         message = f"{step}失败：{error}"
+        if isinstance(error, ShoprulesError) and error.hint:
+            message += f"\n怎么办：{error.hint}"
         if not isinstance(error, UserMessage):
             message += f"\n\n详情见日志: {log_exception(step, error)}"
     else:

@@ -21,7 +21,6 @@ Off Windows, ``xw.func``/``xw.arg``/``xw.ret`` are no-ops and the functions are 
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import Any, Final
@@ -31,6 +30,7 @@ import pandas as pd
 import xlwings as xw
 from shoprules.formulas import api
 from shoprules.formulas.rulebook import load_rulebook
+from shoprules.workbook.clock import china_now
 
 from . import convert as cv
 from .logs import log_exception
@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 CATEGORY: Final = "店铺罚则"
-_CHINA: Final = dt.timezone(dt.timedelta(hours=8))
 _RANGE: Final[dict[str, Any]] = {"ndim": 2, "err_to_str": True}
 
 _DOC_PLATFORM: Final = (
@@ -69,7 +68,7 @@ _DOC_PROMISED: Final = "可选：承诺发货时间（有则优先于平台默�
 
 def _now() -> pd.Timestamp:
     """Now in China time (naive), to the second."""
-    return pd.Timestamp(dt.datetime.now(_CHINA).replace(tzinfo=None, microsecond=0))
+    return pd.Timestamp(china_now("second"))
 
 
 def _epoch1904(caller: Any, *columns: pd.Series) -> bool:

@@ -404,18 +404,15 @@ def _one_parameter(
         if parameter is None or pd.isna(parameter) or str(parameter).strip() == ""
         else str(parameter).strip()
     )
+    not_in_force = None
     for found in candidates:
         if found is None:
             continue
         version = found.at(when)
         if version is None:
-            return (
-                None,
-                None,
-                None,
-                None,
-                found.no_rule_message(),
-            )
+            # e.g. tmall.late_shipment: damages from 2016, points only from 2025-09-05
+            not_in_force = not_in_force or found.no_rule_message()
+            continue
         if wanted is None:
             return (
                 f"{found.name}：{version.describe()}",
@@ -429,6 +426,8 @@ def _one_parameter(
             return (value, version.label, version.source, version.confidence, None)
     if all(c is None for c in candidates):
         return (None, None, None, None, f"{NO_RULE}: {platform}.{code}")
+    if not_in_force is not None and all(c is None or c.at(when) is None for c in candidates):
+        return (None, None, None, None, not_in_force)
     return (
         None,
         None,

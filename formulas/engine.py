@@ -1,4 +1,5 @@
-"""The batch engine: canonical order columns in, the eleven result columns of SPEC §4 out.
+"""The batch engine: canonical order columns in, the thirteen result columns of SPEC §4 out
+(售后状态 is written 售后时效状态: exports have an input column of that name).
 
 Everything is computed column-wise: one vectorised pass per platform and rule version, never a
 loop over rows.
@@ -51,6 +52,10 @@ RESULT_HEADERS: Final[dict[str, str]] = {
     "return_by": "退货截止",
     "return_status": "退货状态",
     "freight": "运费承担",
+    "aftersale_by": "售后截止",
+    # Not 售后状态: PDD, Douyin and Kuaishou exports have their own 售后状态 (the refund status
+    # input), which a result column of that name would overwrite.
+    "aftersale_status": "售后时效状态",
     "problems": "数据问题",
 }
 
@@ -136,7 +141,7 @@ def compute(
     )  # fmt: skip
     order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
     charged = calc.points(
-        book, platform, order_ids, ship.late, times["paid_at"], as_of=as_of,
+        book, platform, order_ids, ship.late, ship.ship_by, as_of=as_of,
         complaint_upheld=upheld, paid_before_ruling=_flags(orders, "paid_before_ruling", n, False),
         violation_log=violation_log, rules_as_of=pin,
     )  # fmt: skip
@@ -148,9 +153,16 @@ def compute(
         book, platform, _column(orders, "refund_reason", n),
         _flags(orders, "free_shipping", n, False), times, rules_as_of=pin,
     )  # fmt: skip
+    after = calc.aftersale_columns(
+        book, platform, {k: v for k, v in times.items() if k in _AFTERSALE_EVENTS},
+        as_of=as_of, refund_status=_column(orders, "refund_status", n).to_numpy(dtype=object),
+        rules_as_of=pin,
+    )  # fmt: skip
 
-    problems = _problems(input_problems, known, times, (ship.problems, owed.problems, ret.problems))
-    return _assemble(ship, owed, charged, ret, paid, problems, known, book, as_of, pin)
+    problems = _problems(
+        input_problems, known, times, (ship.problems, owed.problems, ret.problems, after.problems)
+    )
+    return _assemble(ship, owed, charged, ret, paid, after, problems, known, book, as_of, pin)
 
 
 def _problems(
@@ -179,9 +191,18 @@ _TIMES: Final = (
     "paid_at",
     "signed_at",
     "refund_requested_at",
+    "seller_agreed_at",
+    "return_shipped_at",
     "shipped_at",
     "picked_up_at",
     "promised_ship_by",
+)
+#: The order times the after-sale timers count from or stop at (the export's columns).
+_AFTERSALE_EVENTS: Final = (
+    "refund_requested_at",
+    "seller_agreed_at",
+    "return_shipped_at",
+    "shipped_at",
 )
 
 
@@ -191,6 +212,7 @@ def _assemble(
     charged: calc.Points,
     ret: calc.Returns,
     paid: calc.Freight,
+    after: calc.AfterSale,
     problems: np.ndarray,
     known: np.ndarray,
     book: Rulebook,
@@ -220,6 +242,8 @@ def _assemble(
             "return_by": ret.return_by,
             "return_status": text(ret.status),
             "freight": text(paid.text),
+            "aftersale_by": after.deadline,
+            "aftersale_status": text(after.status),
             "problems": text(problems),
         },
         copy=False,
@@ -236,6 +260,7 @@ def _assemble(
             "track": text(charged.track),
             "return_rule": text(ret.labels),
             "fault": text(paid.fault),
+            "aftersale_rule": text(after.labels),
         },
         copy=False,
     )

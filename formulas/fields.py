@@ -46,6 +46,12 @@ _FIELD_LIST: Final[tuple[Field, ...]] = (
     Field("signed_at", "签收时间", "time", "buyer sign-for time"),
     Field("confirmed_at", "确认收货时间", "time", "buyer confirmed receipt"),
     Field("refund_requested_at", "退款申请时间", "time", "refund / return request time"),
+    Field(
+        "seller_agreed_at", "同意售后时间", "time", "seller agreed to the refund / return request"
+    ),
+    Field(
+        "return_shipped_at", "买家退货时间", "time", "buyer shipped the return (tracking filled)"
+    ),
     Field("refund_reason", "退款原因", "text", "refund reason as the buyer chose it"),
     Field("refund_status", "退款状态", "text", "refund status text"),
     Field("free_shipping", "包邮", "bool", "the item shipped free"),

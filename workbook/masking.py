@@ -211,7 +211,7 @@ def personal_kind(header: object) -> str | None:
 
 # --- value maskers ----------------------------------------------------------------------------
 _PHONE: Final = r"(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})"
-_LONG_DIGITS: Final = r"(\d{3})[\d\s-]{2,}?(\d{4})(?!\d)"
+_LONG_DIGITS: Final = r"(\d{3})[\d\s-]{2,}(\d{4})(?!\d)"
 _DISTRICT: Final = r"^(.{1,24}?(?:区|县|旗|市(?=.{0,3}(?:路|街|镇|乡|道))))"
 _CITY: Final = r"^(.{1,16}?(?:市|州|盟))"
 _PERSON_TITLE: Final = r"[\u4e00-\u9fff·]{2,4}"

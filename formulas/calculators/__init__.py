@@ -5,7 +5,7 @@ labels and problems. :func:`shoprules.formulas.engine.compute` calls them in ord
 
 from __future__ import annotations
 
-from .aftersale import TimerOutcome, aftersale
+from .aftersale import AfterSale, TimerOutcome, aftersale, aftersale_columns
 from .damages import Damages, damages
 from .freight import Freight, freight
 from .points import Points, points
@@ -13,6 +13,7 @@ from .returns import Returns, returns
 from .shipping import ShipDeadlines, Shipping, ship_deadlines, shipping
 
 __all__ = [
+    "AfterSale",
     "Damages",
     "Freight",
     "Points",
@@ -21,6 +22,7 @@ __all__ = [
     "Shipping",
     "TimerOutcome",
     "aftersale",
+    "aftersale_columns",
     "damages",
     "freight",
     "points",

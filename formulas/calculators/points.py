@@ -4,8 +4,8 @@ points ledger and campaign eligibility.
 >>> from shoprules.formulas.rulebook import load_rulebook
 >>> out = points(load_rulebook(), np.array(["taobao", "taobao"], dtype=object),
 ...              np.array(["1", "2"], dtype=object), np.array([True, True]),
-...              np.array(["2024-03-01", "2024-03-01"], dtype="datetime64[ns]"),
-...              complaint_upheld=np.array([True, False]), as_of=pd.Timestamp("2024-06-01"))
+...              np.array(["2019-03-01", "2019-03-01"], dtype="datetime64[ns]"),
+...              complaint_upheld=np.array([True, False]), as_of=pd.Timestamp("2019-06-01"))
 >>> out.points.tolist(), out.rule.tolist(), out.ledger["running_total"].tolist()
 ([3, 0], ['taobao.late_shipment@2016-07-21', ''], [3])
 """
@@ -45,7 +45,7 @@ def points(
     platform: Platforms | np.ndarray,
     order_ids: np.ndarray,
     late: np.ndarray,
-    paid_at: np.ndarray,
+    violated_at: np.ndarray,
     *,
     as_of: pd.Timestamp,
     complaint_upheld: np.ndarray | None = None,
@@ -54,11 +54,14 @@ def points(
     rules_as_of: object = None,
 ) -> Points:
     """Points of the ``late`` orders (conditions: complaint upheld, not paid before the
-    ruling), the log's entries, and the ledger over both. ``violation_log``: columns ``date``,
-    ``platform``, ``violation`` and optional ``order_id``, ``points``, ``track``, ``note``."""
+    ruling), the log's entries, and the ledger over both. ``violated_at``: when each order's
+    violation happened — for late shipment the ship-by deadline it missed; it dates the ledger
+    entry and chooses the rule version. ``violation_log``: columns ``date`` (the ruling),
+    ``platform``, ``violation`` (a name, graded as 「虚假交易-严重」 where the rule has grades) and
+    optional ``order_id``, ``points``, ``track``, ``grade``, ``note``."""
     platforms = Platforms.of(platform)
     platform = platforms.codes
-    paid_at = np.asarray(paid_at, dtype="datetime64[ns]")
+    violated_at = np.asarray(violated_at, dtype="datetime64[ns]")
     n = len(platform)
     upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
     paid_first = np.zeros(n, dtype=bool) if paid_before_ruling is None else paid_before_ruling
@@ -74,7 +77,7 @@ def points(
             book,
             platform[with_rule],
             np.full(with_rule.sum(), "late_shipment", dtype=object),
-            paid_at[with_rule],
+            violated_at[with_rule],
             upheld[with_rule],
             paid_first[with_rule],
             rules_as_of=rules_as_of,
@@ -86,7 +89,7 @@ def points(
     charged = total > 0
     events = pd.DataFrame(
         {
-            "date": paid_at[charged],
+            "date": violated_at[charged],
             "platform": platform[charged],
             "violation": "late_shipment",
             "points": total[charged],
@@ -118,7 +121,16 @@ def log_entries(log: pd.DataFrame, book: Rulebook) -> tuple[pd.DataFrame, np.nda
     rule applies to log entries when it is ``governed_by: event_time`` (the entry's date)."""
     dates = pd.to_datetime(log["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
     platform = log["platform"].to_numpy(dtype=object)
-    violation = log["violation"].map(lambda v: book.violation_code(v) or v).to_numpy(dtype=object)
+    raw = log["violation"]
+    coded = {v: book.violation_and_grade(v) for v in pd.unique(raw.dropna())}
+    violation = (
+        raw.map({v: c or v for v, (c, _) in coded.items()})
+        .where(raw.notna(), raw)
+        .to_numpy(dtype=object)
+    )
+    named = raw.map({v: g for v, (_, g) in coded.items()}).to_numpy(dtype=object)
+    grade = log["grade"].to_numpy(dtype=object) if "grade" in log else named
+    grade = np.where(pd.isna(grade), named, grade)
     keys = pd.Series(platform).astype(str) + "." + pd.Series(violation).astype(str)
     fees = np.zeros(len(log), dtype="int64")
     for key in pd.unique(keys):
@@ -143,6 +155,7 @@ def log_entries(log: pd.DataFrame, book: Rulebook) -> tuple[pd.DataFrame, np.nda
             "violation": violation,
             "points": given,
             "track": log.get("track", None),
+            "grade": grade,
             "order_id": log.get("order_id", None),
             "note": log.get("note", None),
         }

@@ -44,6 +44,7 @@ from .model import (
 )
 from .overrides import AppliedOverride, apply_overrides
 from .params import (
+    GRADES,
     TRACK_NAMES,
     Band,
     Bands,
@@ -53,18 +54,22 @@ from .params import (
     EveryA,
     Flat,
     FreightParams,
+    Grade,
     Node,
     NodeParams,
     Params,
     RateClamped,
     TimerParams,
     ViolationParams,
+    WindowCap,
+    YearEnd,
 )
 
 __all__ = [
     "CONFIDENCES",
     "FREIGHT_FAULTS",
     "GOVERNED_BY",
+    "GRADES",
     "NO_RULE",
     "RULE_FILES",
     "TIMER_STARTS",
@@ -81,6 +86,7 @@ __all__ = [
     "EveryA",
     "Flat",
     "FreightParams",
+    "Grade",
     "Node",
     "NodeParams",
     "NodeTrack",
@@ -95,6 +101,8 @@ __all__ = [
     "TimerParams",
     "Version",
     "ViolationParams",
+    "WindowCap",
+    "YearEnd",
     "apply_overrides",
     "governing_times",
     "load_rulebook",

@@ -22,6 +22,7 @@ from ..money import rate_to_bp, yuan_to_fen_exact
 from .errors import RuleFileError
 from .model import Campaign, NodeTrack, Rule, Rulebook, RuleMeta, Version
 from .params import (
+    GRADES,
     Band,
     Bands,
     CampaignParams,
@@ -30,12 +31,15 @@ from .params import (
     EveryA,
     Flat,
     FreightParams,
+    Grade,
     Node,
     NodeParams,
     Params,
     RateClamped,
     TimerParams,
     ViolationParams,
+    WindowCap,
+    YearEnd,
 )
 
 CONFIDENCES: Final = ("high", "medium", "low", "seed")
@@ -162,16 +166,28 @@ class _Checker:
                     f"{where}.since",
                     f"日期未递增 / dates not increasing: {since:%Y-%m-%d} after {out[-1].since:%Y-%m-%d}",
                 )
+            if out and out[-1].until is not None and since < out[-1].until:
+                raise self.fail(
+                    f"{where}.since",
+                    f"与上一版本重叠 / overlaps the previous version (until {out[-1].until:%Y-%m-%d})",
+                )
+            until = None
+            if entry.get("until") is not None:
+                until = self.date(entry["until"], f"{where}.until")
+                if until <= since:
+                    raise self.fail(
+                        f"{where}.until", "until 应晚于 since / until must be after since"
+                    )
             source, confidence, note = self.provenance(entry, where)
             params = parse(
                 {
                     k: v
                     for k, v in entry.items()
-                    if k not in ("since", "source", "confidence", "note")
+                    if k not in ("since", "until", "source", "confidence", "note")
                 },
                 where,
             )
-            out.append(Version(rule_id, since, params, source, confidence, note))
+            out.append(Version(rule_id, since, params, source, confidence, note, until=until))
         return tuple(out)
 
     def rule_id(self, key: object, path: str, *, allow_all: bool = False) -> str:
@@ -311,7 +327,17 @@ TIMER_STARTS: Final = (
     "seller_confirmed_return_at",
     "refund_succeeded_at",
 )
+#: After-sale stages by the event that starts them: timers of one stage combine by the earliest
+#: deadline, and the latest stage an order has reached is the one shown (售后截止 / 售后状态).
+AFTERSALE_STAGES: Final = (
+    ("refund_requested_at",),
+    ("seller_agreed_at",),
+    ("return_shipped_at", "return_signed_at"),
+    ("seller_confirmed_return_at",),
+    ("refund_succeeded_at",),
+)
 TIMER_STOPS: Final = (
+    "seller_agreed_at",
     "shipped_at",
     "picked_up_at",
     "refund_requested_at",
@@ -328,7 +354,10 @@ def _parse_timers(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
     for key, body in data.items():
         rule_id = check.rule_id(key, str(key), allow_all=True)
         body = check.mapping(
-            body, rule_id, required=("name", "start", "versions"), optional=("override", "outcome")
+            body,
+            rule_id,
+            required=("name", "start", "versions"),
+            optional=("override", "outcome", "applies"),
         )
         meta = RuleMeta(
             start=check.choice(body["start"], f"{rule_id}.start", TIMER_STARTS),
@@ -337,6 +366,9 @@ def _parse_timers(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
             else None,
             outcome=check.text(body["outcome"], f"{rule_id}.outcome")
             if "outcome" in body
+            else None,
+            applies=check.choice(body["applies"], f"{rule_id}.applies", ("not_shipped",))
+            if "applies" in body
             else None,
         )
 
@@ -398,20 +430,47 @@ def _parse_violations(
         body = check.mapping(body, f"rules.{rule_id}", required=("versions",))
 
         def parse(entry: dict[str, Any], where: str) -> ViolationParams:
-            check.mapping(entry, where, required=("track", "points", "condition"))
-            points = entry["points"]
-            if isinstance(points, bool) or not isinstance(points, int) or points < 0:
-                raise check.fail(
-                    f"{where}.points", "扣分应为非负整数 / points must be a non-negative integer"
+            condition = check.choice(
+                entry.get("condition"),
+                f"{where}.condition",
+                ("always", "complaint_upheld_and_not_paid_before_ruling"),
+            )
+            cap = None
+            if "window_cap" in entry:
+                spec = check.mapping(
+                    entry["window_cap"], f"{where}.window_cap", required=("days", "max_points")
                 )
+                cap = WindowCap(
+                    days=_count(check, spec["days"], f"{where}.window_cap.days"),
+                    max_points=_count(check, spec["max_points"], f"{where}.window_cap.max_points"),
+                )
+            if "grades" in entry:
+                check.mapping(
+                    entry, where, required=("grades", "condition"), optional=("window_cap",)
+                )
+                grades: dict[str, Grade] = {}
+                for grade, value in check.mapping(
+                    entry["grades"], f"{where}.grades", optional=GRADES
+                ).items():
+                    at = f"{where}.grades.{grade}"
+                    value = check.mapping(value, at, required=("track", "points"))
+                    grades[grade] = Grade(
+                        track=check.choice(value["track"], f"{at}.track", TRACKS),
+                        points=_points(check, value["points"], f"{at}.points"),
+                    )
+                if not grades:
+                    raise check.fail(f"{where}.grades", "至少一个情节 / at least one grade")
+                return ViolationParams(
+                    track="", points=0, condition=condition, grades=grades, window_cap=cap
+                )
+            check.mapping(
+                entry, where, required=("track", "points", "condition"), optional=("window_cap",)
+            )
             return ViolationParams(
                 track=check.choice(entry["track"], f"{where}.track", TRACKS),
-                points=points,
-                condition=check.choice(
-                    entry["condition"],
-                    f"{where}.condition",
-                    ("always", "complaint_upheld_and_not_paid_before_ruling"),
-                ),
+                points=_points(check, entry["points"], f"{where}.points"),
+                condition=condition,
+                window_cap=cap,
             )
 
         versions = check.versions(body["versions"], f"rules.{rule_id}.versions", rule_id, parse)
@@ -423,20 +482,31 @@ def _parse_violations(
 
 def _parse_nodes(
     check: _Checker, data: dict[str, Any]
-) -> tuple[dict[tuple[str, str], NodeTrack], dict[str, Campaign], dict[str, str]]:
+) -> tuple[
+    dict[tuple[str, str], NodeTrack],
+    dict[str, Campaign],
+    dict[str, str],
+    dict[str, dict[str, YearEnd]],
+]:
     tracks: dict[tuple[str, str], NodeTrack] = {}
     campaigns: dict[str, Campaign] = {}
     resets: dict[str, str] = {}
+    year_end: dict[str, dict[str, YearEnd]] = {}
     for platform, body in data.items():
         if platform not in PLATFORMS:
             raise check.fail(str(platform), f"未知平台 / unknown platform {platform!r}")
         body = check.mapping(
-            body, platform, required=("reset", "reset_source", "tracks"), optional=("campaign",)
+            body,
+            platform,
+            required=("reset", "reset_source", "tracks"),
+            optional=("campaign", "year_end"),
         )
         if body["reset"] != "12-31 24:00":
             raise check.fail(f"{platform}.reset", "只支持自然年清零 12-31 24:00")
         check.text(body["reset_source"], f"{platform}.reset_source")
         resets[platform] = body["reset"]
+        if "year_end" in body:
+            year_end[platform] = _parse_year_end(check, body["year_end"], f"{platform}.year_end")
         for track, track_body in check.mapping(
             body["tracks"], f"{platform}.tracks", optional=TRACKS
         ).items():
@@ -480,6 +550,8 @@ def _parse_nodes(
                     "counterfeit_never",
                     "checks_by_hand",
                     "total_points_until_reset",
+                    "every_B_year",
+                    "fake_transaction_days",
                 )
                 check.mapping(entry, at, optional=allowed)
                 return _parse_campaign(check, entry, at)
@@ -490,7 +562,30 @@ def _parse_nodes(
                     body["campaign"], f"{platform}.campaign", f"{platform}.campaign", parse_campaign
                 ),
             )
-    return tracks, campaigns, resets
+    return tracks, campaigns, resets, year_end
+
+
+def _points(check: _Checker, points: object, where: str) -> int:
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise check.fail(where, "扣分应为非负整数 / points must be a non-negative integer")
+    return points
+
+
+def _parse_year_end(check: _Checker, value: object, where: str) -> dict[str, YearEnd]:
+    out: dict[str, YearEnd] = {}
+    for track, spec in check.mapping(value, where, optional=TRACKS).items():
+        at = f"{where}.{track}"
+        spec = check.mapping(spec, at, optional=("sealed_at", "carry_from", "carry_as"))
+        if ("carry_from" in spec) != ("carry_as" in spec):
+            raise check.fail(at, "carry_from 与 carry_as 须同时出现")
+
+        def count(key: str, spec: dict[str, Any] = spec, at: str = at) -> int | None:
+            return _count(check, spec[key], f"{at}.{key}") if key in spec else None
+
+        out[track] = YearEnd(
+            sealed_at=count("sealed_at"), carry_from=count("carry_from"), carry_as=count("carry_as")
+        )
+    return out
 
 
 def _parse_node(check: _Checker, node: dict[str, Any], where: str) -> Node:
@@ -538,6 +633,8 @@ def _parse_campaign(check: _Checker, entry: dict[str, Any], at: str) -> Campaign
         counterfeit_never=count("counterfeit_never"),
         checks_by_hand=None if checks is None else tuple(checks),
         total_points_until_reset=count("total_points_until_reset"),
+        every_b_year=count("every_B_year"),
+        fake_transaction_days=count("fake_transaction_days"),
     )
 
 
@@ -620,7 +717,7 @@ def load_rulebook_from(folder: Path | resources.abc.Traversable) -> Rulebook:
     damages = _parse_damages(_Checker("damages.yaml"), data["damages"])
     timers = _parse_timers(_Checker("timers.yaml"), data["timers"])
     violations, names, aliases = _parse_violations(_Checker("violations.yaml"), data["violations"])
-    tracks, campaigns, resets = _parse_nodes(_Checker("nodes.yaml"), data["nodes"])
+    tracks, campaigns, resets, year_end = _parse_nodes(_Checker("nodes.yaml"), data["nodes"])
     freight, keywords = _parse_freight(_Checker("freight.yaml"), data["freight"])
     check = _Checker("damages.yaml")
     for rule in damages.values():
@@ -638,6 +735,7 @@ def load_rulebook_from(folder: Path | resources.abc.Traversable) -> Rulebook:
         resets=resets,
         freight_keywords=keywords,
         digest=digest.hexdigest()[:12],
+        year_end=year_end,
     )
 
 

@@ -12,6 +12,7 @@ lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .params import (
+    GRADES,
     CampaignParams,
     DamagesParams,
     FreightParams,
@@ -28,12 +30,18 @@ from .params import (
     Params,
     TimerParams,
     ViolationParams,
+    YearEnd,
 )
 
 if TYPE_CHECKING:
     from .overrides import AppliedOverride
 
 NO_RULE: Final = "无适用规则"
+_GRADE_BY_NAME: Final = {name: code for code, name in GRADES.items()}
+# 「虚假交易-严重」「虚假交易（情节特别严重）」「售假 一般」: a name, then a grade at the end.
+_GRADED: Final = re.compile(
+    r"^(?P<name>.+?)[\s\-－—_·:：/（(]*(?:情节)?(?P<grade>特别严重|严重|一般|轻微)(?:情节)?[)）]?$"
+)
 
 
 def governing_times(times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
@@ -62,6 +70,14 @@ def since_array(versions: Sequence[Version]) -> np.ndarray:
     return np.array([v.since.to_datetime64() for v in versions], dtype="datetime64[ns]")
 
 
+def until_array(versions: Sequence[Version]) -> np.ndarray:
+    """The exclusive ends of dated versions as ``datetime64[ns]`` (``NaT`` = open-ended)."""
+    return np.array(
+        [np.datetime64("NaT") if v.until is None else v.until.to_datetime64() for v in versions],
+        dtype="datetime64[ns]",
+    )
+
+
 @dataclass(frozen=True)
 class Version:
     """One dated version of a rule: its typed parameters and where they come from."""
@@ -73,6 +89,8 @@ class Version:
     confidence: str
     note: str | None = None
     overridden: tuple[str, ...] = ()
+    #: Exclusive end (the first instant the version is no longer in force); ``None`` = open.
+    until: pd.Timestamp | None = None
 
     @property
     def label(self) -> str:
@@ -96,6 +114,7 @@ class RuleMeta:
     start: str | None = None
     override: str | None = None
     outcome: str | None = None
+    applies: str | None = None  # timers: not_shipped (requests made before shipment only)
 
     def get(self, key: str, default: object = None) -> object:
         """Rule-file view (``meta.get("start")``)."""
@@ -115,11 +134,22 @@ class Dated:
     def since(self) -> np.ndarray:
         return since_array(self.versions)
 
+    @cached_property
+    def until(self) -> np.ndarray:
+        return until_array(self.versions)
+
     def select(self, times: np.ndarray, rules_as_of: object = None) -> np.ndarray:
-        """Index of the version in force at each time; -1 before the first version or for NaT.
+        """Index of the version in force at each time; -1 before the first version, for NaT and
+        at or after the ``until`` of the version that would apply (a rule that has ended).
 
         With ``rules_as_of`` every row takes the version in force at that instant."""
-        return version_index(self.since, governing_times(times, rules_as_of))
+        governing = governing_times(times, rules_as_of)
+        index = version_index(self.since, governing)
+        ends = self.until
+        if len(ends) and not np.isnat(ends).all():
+            end = ends[np.maximum(index, 0)]
+            index[(index >= 0) & ~np.isnat(end) & (governing >= end)] = -1
+        return index
 
     def index_at(self, time: object) -> int:
         """Index of the version in force at one time; -1 when none is."""
@@ -146,6 +176,12 @@ class Rule(Dated):
 
     def no_rule_message(self) -> str:
         """What a row outside every version of this rule shows (never a silent 0)."""
+        last = self.versions[-1]
+        if last.until is not None:
+            return (
+                f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效，"
+                f"{last.until:%Y-%m-%d} 起不再适用"
+            )
         return f"{NO_RULE}: {self.rule_id} 自 {self.versions[0].since:%Y-%m-%d} 起生效"
 
     def damages_params(self, index: int) -> DamagesParams:
@@ -217,12 +253,34 @@ class Rulebook:
     freight_keywords: Mapping[str, tuple[str, ...]]
     digest: str
     overrides: tuple[AppliedOverride, ...] = field(default=())
+    #: Per platform and track, what survives the year-end reset (tracks not listed: cleared).
+    year_end: Mapping[str, Mapping[str, YearEnd]] = field(default_factory=dict)
 
     def violation_code(self, text: object) -> str | None:
         """Violation code for a code or a Chinese name / alias; ``None`` when unknown."""
         if text is None:
             return None
         return self.violation_aliases.get(str(text).strip().lower().replace(" ", ""))
+
+    def violation_and_grade(self, text: object) -> tuple[str | None, str | None]:
+        """Violation code and grade (情节) of a 违规记录 entry such as 「虚假交易-严重」;
+        the grade is ``None`` when the entry names none.
+
+        >>> from shoprules.formulas.rulebook import load_rulebook
+        >>> book = load_rulebook()
+        >>> book.violation_and_grade("虚假交易-严重"), book.violation_and_grade("售假（情节特别严重）")
+        (('fake_transaction', 'serious'), ('counterfeit', 'especially_serious'))
+        >>> book.violation_and_grade("刷单"), book.violation_and_grade("严重")
+        (('fake_transaction', None), (None, None))
+        """
+        code = self.violation_code(text)
+        if code is not None or text is None:
+            return code, None
+        match = _GRADED.match(str(text).strip())
+        if match is None:
+            return None, None
+        code = self.violation_code(match["name"])
+        return (code, _GRADE_BY_NAME[match["grade"]]) if code is not None else (None, None)
 
     def all_rules(self) -> Iterable[Rule]:
         for table in (self.damages, self.timers, self.violations, self.freight):

@@ -364,13 +364,47 @@ class TimerParams(Params):
         }
 
 
+#: Grades of a violation (情节), in the platforms' words; a 违规记录 entry names one, e.g.
+#: 「虚假交易-严重」.
+GRADES: Final = {
+    "minor": "轻微",
+    "general": "一般",
+    "serious": "严重",
+    "especially_serious": "特别严重",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grade:
+    """Track and points of one grade (情节) of a graded violation."""
+
+    track: str
+    points: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowCap:
+    """At most ``max_points`` points in any ``days`` consecutive days (e.g. Tmall's ≤ 6 per 30)."""
+
+    days: int
+    max_points: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class ViolationParams(Params):
-    """Points of one violation, its track (A/B/C) and when they are charged."""
+    """Points of one violation, its track (A/B/C) and when they are charged; or, for a graded
+    violation, track and points per grade (情节) — a row without a grade gets none.
+
+    >>> ViolationParams(track="", points=0, grades={"general": Grade(track="A", points=12),
+    ...     "serious": Grade(track="B", points=48)}).describe()
+    '情节一般 一般违规 12 分；情节严重 严重违规 48 分'
+    """
 
     track: str
     points: int
     condition: str = "always"  # always | complaint_upheld_and_not_paid_before_ruling
+    grades: Mapping[str, Grade] | None = None
+    window_cap: WindowCap | None = None
 
     @property
     def conditional(self) -> bool:
@@ -378,15 +412,40 @@ class ViolationParams(Params):
         return self.condition == CONDITIONAL
 
     def describe(self) -> str:
-        track = TRACK_NAMES.get(self.track, self.track)
         extra = "（投诉成立且未在判定前赔付）" if self.condition != "always" else ""
+        if self.window_cap is not None:
+            extra += f"（{self.window_cap.days} 天内累计不超过 {self.window_cap.max_points} 分）"
+        if self.grades is not None:
+            return (
+                "；".join(
+                    f"情节{GRADES[g]} {TRACK_NAMES.get(v.track, v.track)} {v.points} 分"
+                    for g, v in self.grades.items()
+                )
+                + extra
+            )
+        track = TRACK_NAMES.get(self.track, self.track)
         return f"{track} {self.points} 分{extra}"
 
     def parameter(self, name: str) -> object | None:
+        if self.grades is not None and name.startswith("points."):
+            grade = self.grades.get(name.split(".", 1)[1])
+            return None if grade is None else grade.points
         return {"points": self.points, "track": self.track}.get(name)
 
     def as_mapping(self) -> dict[str, Any]:
-        return {"track": self.track, "points": self.points, "condition": self.condition}
+        out: dict[str, Any] = {"condition": self.condition}
+        if self.grades is not None:
+            out["grades"] = {
+                g: {"track": v.track, "points": v.points} for g, v in self.grades.items()
+            }
+        else:
+            out = {"track": self.track, "points": self.points, **out}
+        if self.window_cap is not None:
+            out["window_cap"] = {
+                "days": self.window_cap.days,
+                "max_points": self.window_cap.max_points,
+            }
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -471,11 +530,19 @@ class CampaignParams(Params):
     counterfeit_never: int | None = None
     checks_by_hand: tuple[str, ...] | None = None
     total_points_until_reset: int | None = None
+    every_b_year: int | None = None
+    fake_transaction_days: int | None = None
 
     def describe(self) -> str:
         parts = []
         if self.every_a is not None:
-            parts.append(f"一般违规每满 {self.every_a.points} 分 {self.every_a.days} 天内不得报名")
+            parts.append(
+                f"一般违规（虚假交易除外）每满 {self.every_a.points} 分 {self.every_a.days} 天内不得报名"
+            )
+        if self.every_b_year is not None:
+            parts.append(f"严重违规每满 {self.every_b_year} 分本自然年度内不得报名")
+        if self.fake_transaction_days is not None:
+            parts.append(f"虚假交易扣分后 {self.fake_transaction_days} 天内不得报名")
         if self.fake_transaction_never is not None:
             parts.append(f"虚假交易扣分 ≥ {self.fake_transaction_never} 永久不得报名")
         if self.counterfeit_year is not None:
@@ -498,7 +565,35 @@ class CampaignParams(Params):
             "counterfeit_never",
             "checks_by_hand",
             "total_points_until_reset",
+            "every_B_year",
+            "fake_transaction_days",
         ):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
+            attr = "every_b_year" if key == "every_B_year" else key
+            if getattr(self, attr) is not None:
+                out[key] = getattr(self, attr)
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearEnd:
+    """What one track keeps at the year-end reset (a track without one is cleared).
+
+    ``sealed_at``: a total at or above it is never cleared (the account is sealed).
+    ``carry_from`` / ``carry_as``: a year whose own new points reach ``carry_from`` opens the
+    next year at ``carry_as`` (once: a carried amount is not carried again).
+
+    >>> YearEnd(sealed_at=48, carry_from=24, carry_as=24).describe()
+    '达 48 分不清零；本年新增达 24 分以 24 分计入次年'
+    """
+
+    sealed_at: int | None = None
+    carry_from: int | None = None
+    carry_as: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.sealed_at is not None:
+            parts.append(f"达 {self.sealed_at} 分不清零")
+        if self.carry_from is not None:
+            parts.append(f"本年新增达 {self.carry_from} 分以 {self.carry_as} 分计入次年")
+        return "；".join(parts) or "清零"

@@ -70,7 +70,7 @@ def test_install_on_windows_uses_the_plan(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_mounted_in_the_main_cli() -> None:
-    from shoprules.workbook.cli import app
+    from shoprules.addin.cli import app
 
     result = CliRunner().invoke(app, ["addin", "--help"])
     assert result.exit_code == 0

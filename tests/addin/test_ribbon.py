@@ -118,8 +118,9 @@ def test_recompute_one_read_one_write_and_formats() -> None:
     assert block[1][3] == 5.0
     assert block[3][-1].startswith("实付金额无法识别: abc")
     formats = {fmt for *_, fmt in sheet.formats}
-    assert "yyyy-mm-dd hh:mm" in formats
+    assert "yyyy-mm-dd hh:mm:ss" in formats  # as the CLI writes dates (was yyyy-mm-dd hh:mm)
     assert "0.00" in formats
+    assert "@" in formats
     assert book.app.status[-1] is False  # the status bar is handed back to Excel
     assert any("计算" in str(s) for s in book.app.status)
     assert done.summary.orders == 3
@@ -227,3 +228,78 @@ def test_main_recomputes_then_exports(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert mode == "info"
     assert "已重算 3 个订单" in prompt
     assert "shop.audit.xlsx" in prompt
+
+
+def _sheet_after_ribbon(grid: list[list[Any]]) -> dict[tuple[int, int], tuple[Any, str | None]]:
+    """Run the ribbon on a fake sheet; every written cell → (value, number format)."""
+    book = FakeBook([list(r) for r in grid])
+    ribbon.recompute(book, as_of=AS_OF)
+    sheet = book.sheets.active
+    cells: dict[tuple[int, int], tuple[Any, str | None]] = {}
+    for (row, column), block in sheet.writes:
+        for i, values in enumerate(block):
+            for j, value in enumerate(values):
+                cells[(row + i, column + j)] = (value, None)
+    for (r0, c0), (r1, c1), fmt in sheet.formats:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                cells[(r, c)] = (cells.get((r, c), (None, None))[0], fmt)
+    return cells
+
+
+def _sheet_after_cli(
+    grid: list[list[Any]], tmp_path: Path
+) -> dict[tuple[int, int], tuple[Any, str | None]]:
+    """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+    from shoprules.workbook.recompute import recompute_book
+
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "订单"
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+    wb.save(path)
+    outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
+    columns = {column_index_from_string(x) for x in outcome.report.columns.values()}
+    ws = openpyxl.load_workbook(path)["订单"]
+    return {
+        (number, cell.column): (cell.value, cell.number_format)
+        for number, row in enumerate(ws.iter_rows(min_row=2), start=2)
+        for cell in row
+        if cell.column in columns
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["plain", "note right of the data below the header", "previous results moved", "total row"],
+)
+def test_ribbon_and_cli_write_the_same_cells(case: str, tmp_path: Path) -> None:
+    """Same values, number formats and positions from the ribbon and from the CLI (the ribbon
+    used to write dates as yyyy-mm-dd hh:mm and to place the block its own way)."""
+    grid = [list(r) + [None] * 4 for r in ROWS]
+    if case == "note right of the data below the header":
+        grid[4][7] = "备注：客户要求改地址"  # H5: the CLI appends after it, not over it
+    if case == "previous results moved":
+        grid[1][8] = "违约金"  # I2: an old 违约金 column is reused where it stands
+        grid[2][8] = 99.0
+    if case == "total row":
+        grid.append(["合计", None, 1100.0, None, None, None, None, None, None])  # left alone
+    cli = _sheet_after_cli(grid, tmp_path)
+    button = _sheet_after_ribbon(grid)
+    header_row = 2
+    for (row, column), (value, fmt) in cli.items():
+        if value is None and row != header_row and (row, column) not in button:
+            continue
+        got_value, got_fmt = button[(row, column)]
+        assert got_value == value, (row, column)
+        if row != header_row and value is not None:
+            assert got_fmt == fmt, (row, column)
+    written = {k for k, (v, _) in button.items() if v is not None}
+    assert written == {k for k, (v, _) in cli.items() if v is not None}

@@ -221,22 +221,30 @@ def test_return_deadline_and_status() -> None:
 def test_points_scalars_columns_and_names() -> None:
     assert u.SR_POINTS("发票问题", "天猫", D(2024, 3, 1)) == 6
     assert u.SR_POINTS("invoice_refusal", "tmall", D(2024, 3, 1)) == 6
-    result = flat(u.SR_POINTS(col("延迟发货", "xx", None, "泄露买家信息"), "淘宝", D(2024, 3, 1)))
+    # Issue #10: Taobao's fixed 3 late-shipment points ended 2019-08-26, hence a 2019 date.
+    result = flat(u.SR_POINTS(col("延迟发货", "xx", None, "泄露买家信息"), "淘宝", D(2019, 3, 1)))
     engine = api.violation_points(
-        pd.Series(["late_shipment"]), "taobao", pd.Timestamp(2024, 3, 1), False, None
+        pd.Series(["late_shipment"]), "taobao", pd.Timestamp(2019, 3, 1), False, None
     )
     assert result[0] == int(engine["points"][0])
     assert str(result[1]).startswith("#SR! 违规类型无法识别: xx")
     assert result[2] == ""
 
 
+def test_points_graded_names() -> None:
+    """Issue #10: 2026 Taobao points depend on the grade (情节) named with the violation."""
+    assert u.SR_POINTS("虚假交易-严重", "淘宝", D(2026, 5, 1)) == 48
+    assert u.SR_POINTS("售假-一般", "淘宝", D(2026, 6, 1)) == 0
+    assert str(u.SR_POINTS("虚假交易", "淘宝", D(2026, 5, 1))).startswith("#SR! 未注明情节")
+
+
 def test_points_paid_before_ruling_matches_engine() -> None:
     for paid in (True, False):
         engine = api.violation_points(
-            pd.Series(["late_shipment"]), "taobao", pd.Timestamp(2024, 3, 1), paid, None
+            pd.Series(["late_shipment"]), "taobao", pd.Timestamp(2019, 3, 1), paid, None
         )
         expected = engine["points"][0]
-        got = u.SR_POINTS("延迟发货", "淘宝", D(2024, 3, 1), paid)
+        got = u.SR_POINTS("延迟发货", "淘宝", D(2019, 3, 1), paid)
         assert got == ("" if pd.isna(expected) else int(expected))
 
 

@@ -36,6 +36,8 @@ def _version(rule: Rule | None, when: dt.datetime | None) -> Version | None:
     for version in rule.versions:
         if version.since.to_pydatetime() <= when:
             found = version
+    if found is not None and found.until is not None and when >= found.until.to_pydatetime():
+        return None
     return found
 
 
@@ -121,8 +123,14 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         else:
             damages = _amount(dver.params, base)
             damages += _out_of_stock(book, row, as_of, deadline, base, damages)
-        pver = _version(book.violations.get(f"{platform}.late_shipment"), paid)
-        if pver is not None and row.get("complaint_upheld") and not row.get("paid_before_ruling"):
+        # Points: the version in force when the violation happened (the missed deadline).
+        pver = _version(book.violations.get(f"{platform}.late_shipment"), deadline)
+        if (
+            pver is not None
+            and "points" in pver.params
+            and row.get("complaint_upheld")
+            and not row.get("paid_before_ruling")
+        ):
             out["points"] = pver.params["points"]
     out["damages"] = damages
     return _returns(book, row, as_of, out)

@@ -44,6 +44,8 @@ def test_result_columns_and_headers() -> None:
         "退货截止",
         "退货状态",
         "运费承担",
+        "售后截止",
+        "售后时效状态",
         "数据问题",
     ]
 
@@ -127,17 +129,19 @@ def test_douyin_deduction_goes_to_the_platform() -> None:
 def test_taobao_points_only_when_upheld_and_not_paid_first() -> None:
     out = compute(
         _orders(
-            platform=["taobao"] * 3,
-            paid_at=["2024-05-01 10:00"] * 3,
-            shipped_at=["2024-05-05 10:00"] * 3,
-            paid_amount=[10000] * 3,
-            complaint_upheld=[True, True, False],
-            paid_before_ruling=[False, True, False],
+            platform=["taobao"] * 4,
+            paid_at=[*["2019-05-01 10:00"] * 3, "2024-05-01 10:00"],
+            shipped_at=[*["2019-05-05 10:00"] * 3, "2024-05-05 10:00"],
+            paid_amount=[10000] * 4,
+            complaint_upheld=[True, True, False, True],
+            paid_before_ruling=[False, True, False, False],
         ),
         as_of=AS_OF,
     )
-    assert out.results["points"].tolist() == [3, 0, 0]
+    # Issue #10: the fixed 3 points ended 2019-08-26 (until); no fixed number after it.
+    assert out.results["points"].tolist() == [3, 0, 0, 0]
     assert out.ledger["points"].sum() == 3
+    assert out.ledger["date"].tolist() == [pd.Timestamp("2019-05-04 10:00")]  # missed deadline
 
 
 def test_violation_log_adds_points_fees_and_crosses_a_node() -> None:
@@ -282,3 +286,41 @@ def test_rules_as_of_with_mixed_platforms_and_late_rows() -> None:
         300,
     ]  # 2016 taobao 5% [1,30]; tmall 2020; pdd 3
     assert out["platform_fee"].tolist()[3] == 1000
+
+
+def test_late_shipment_points_are_dated_by_the_missed_deadline() -> None:
+    """Issue #10: the violation happens when the ship-by deadline passes, not at payment; the
+    ledger entry carries that date and the version in force then decides the points."""
+    out = compute(
+        _orders(
+            platform=["taobao", "taobao"],
+            paid_at=["2019-08-22 09:00", "2019-08-23 10:00"],  # 72 h → 08-25 09:00 / 08-26 10:00
+            shipped_at=["2019-08-30 10:00", "2019-08-30 10:00"],
+            paid_amount=[10000, 10000],
+            complaint_upheld=[True, True],
+        ),
+        as_of=AS_OF,
+    )
+    assert out.results["points"].tolist() == [3, 0]
+    assert out.ledger["date"].tolist() == [pd.Timestamp("2019-08-25 09:00")]
+    assert out.ledger["year"].tolist() == [2019]
+
+
+def test_aftersale_columns_from_the_export_times() -> None:
+    out = compute(
+        _orders(
+            platform=["taobao", "taobao", "tmall"],
+            paid_at=["2026-02-27 09:00"] * 3,
+            shipped_at=["2026-02-28 09:00"] * 3,
+            refund_requested_at=["2026-03-02 10:00", None, "2026-03-02 10:00"],
+            paid_amount=[1000] * 3,
+        ),
+        as_of=pd.Timestamp("2026-03-03 12:00"),
+    ).results
+    deadline = pd.Timestamp("2026-03-03 22:00")
+    assert out["aftersale_by"].tolist() == [deadline, pd.NaT, deadline]
+    assert out["aftersale_status"].tolist() == [
+        "淘宝 卖家处理退款申请（已发货）：处理中",
+        "",
+        "天猫 商家处理退款申请（已发货）：处理中",
+    ]

@@ -162,3 +162,44 @@ def test_overrides_apply_and_are_reported() -> None:
 def test_bad_overrides_rejected(key: str, value: object, message: str) -> None:
     with pytest.raises(OverrideError, match=message):
         load_rulebook().with_overrides({key: value})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("        until: 2019-08-26\n", "        until: 2016-07-21\n", "until must be after since"),
+        ("        until: 2026-04-21\n", "        until: 2026-04-22\n", "overlaps the previous"),
+        (
+            "          minor: {track: A, points: 0}",
+            "          petty: {track: A, points: 0}",
+            "petty",
+        ),
+        (
+            "          serious: {track: A, points: 48}",
+            "          serious: {track: D, points: 48}",
+            "D",
+        ),
+        ("window_cap: {days: 30, max_points: 6}", "window_cap: {days: 30}", "max_points"),
+    ],
+)
+def test_violation_versions_are_checked(rules_dir: Path, old: str, new: str, message: str) -> None:
+    _edit(rules_dir, "violations.yaml", old, new)
+    with pytest.raises(RuleFileError, match=message):
+        load_rulebook_from(rules_dir)
+
+
+def test_year_end_is_checked(rules_dir: Path) -> None:
+    _edit(
+        rules_dir,
+        "nodes.yaml",
+        "carry_from: 24, carry_as: 24, sealed_at",
+        "carry_from: 24, sealed_at",
+    )
+    with pytest.raises(RuleFileError, match="carry_as"):
+        load_rulebook_from(rules_dir)
+
+
+def test_a_version_ends_at_its_until() -> None:
+    rule = load_rulebook().violations["taobao.late_shipment"]
+    assert rule.at("2019-08-25 23:59:59") is not None
+    assert rule.at("2019-08-26") is None

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 from shoprules.formulas import api
+from shoprules.formulas.calculators import aftersale_columns
 from shoprules.formulas.money import yuan_to_fen_exact
+from shoprules.formulas.points import (
+    GRADE_MISSING,
+    campaign_bans,
+    campaign_eligibility,
+    node_periods,
+    points_ledger,
+)
 from shoprules.formulas.rulebook import load_rulebook
 from shoprules.formulas.timers import timer_deadlines
 
@@ -112,3 +122,181 @@ def test_every_version_has_cases_on_both_sides_of_its_date() -> None:
     assert not missing, "rule versions without a case on each side of their date:\n" + "\n".join(
         missing
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Points, the ledger, nodes and campaign bans
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() == "true"
+
+
+@pytest.mark.parametrize(
+    "case",
+    _rows("points.csv"),
+    ids=lambda c: f"{c['platform']}.{c['violation']}@{c['event_time']}",
+)
+def test_points_case(case: dict[str, str]) -> None:
+    out = api.violation_points(
+        case["violation"],
+        case["platform"],
+        pd.Timestamp(case["event_time"]),
+        _bool(case["paid_before_ruling"]),
+        _bool(case["complaint_upheld"]),
+    ).iloc[0]
+    if case["expected"]:
+        assert out["points"] == int(case["expected"]), case["why"]
+        assert out["track"] == case["track"]
+        assert out["rule"] == case["rule"]
+        assert out["problem"] is None
+    elif case["rule"]:
+        assert pd.isna(out["points"]), case["why"]
+        assert out["rule"] == case["rule"]
+        assert out["problem"] == GRADE_MISSING, case["why"]
+    else:
+        assert pd.isna(out["points"]), case["why"]
+        assert str(out["problem"]).startswith("无适用规则"), case["why"]
+
+
+def _ledger_cases() -> list[dict[str, Any]]:
+    with (CASES / "ledger.yaml").open(encoding="utf-8") as handle:
+        return list(yaml.safe_load(handle))
+
+
+def _cells(text: object) -> list[str]:
+    return [c.strip() for c in str(text).split("|")]
+
+
+def _end(text: str) -> pd.Timestamp | None:
+    return None if text == "permanent" else pd.Timestamp(text)
+
+
+def _events(case: dict[str, Any]) -> pd.DataFrame:
+    rows = [_cells(e) for e in case["events"]]
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime([r[0] for r in rows], format="mixed"),
+            "platform": [r[1] for r in rows],
+            "violation": [r[2] for r in rows],
+            "points": pd.to_numeric(pd.Series([r[3] or None for r in rows], dtype=object)),
+            "track": [r[4] or None for r in rows],
+        }
+    )
+
+
+@pytest.mark.parametrize("case", _ledger_cases(), ids=lambda c: c["name"])
+def test_ledger_case(case: dict[str, Any]) -> None:
+    book = load_rulebook()
+    ledger = points_ledger(_events(case), book)
+    assert ledger["problem"].isna().all(), ledger["problem"].dropna().tolist()
+    if "ledger" in case:
+        ordered = ledger.sort_values(["date", "track"], kind="stable")
+        got = [
+            (pd.Timestamp(d), t, int(p), int(r))
+            for d, t, p, r in ordered[["date", "track", "points", "running_total"]].itertuples(
+                index=False
+            )
+        ]
+        want = [
+            (pd.Timestamp(c[0]), c[1], int(c[2]), int(c[3])) for c in map(_cells, case["ledger"])
+        ]
+        assert got == want, case["name"]
+    if "nodes" in case:
+        nodes = node_periods(ledger, book).sort_values(["start", "node"], kind="stable")
+        got_nodes = [
+            (t, int(n), pd.Timestamp(s), None if p else pd.Timestamp(e))
+            for t, n, s, e, p in nodes[["track", "node", "start", "end", "permanent"]].itertuples(
+                index=False
+            )
+        ]
+        want_nodes = [
+            (c[0], int(c[1]), pd.Timestamp(c[2]), _end(c[3])) for c in map(_cells, case["nodes"])
+        ]
+        assert got_nodes == want_nodes, case["name"]
+    if "bans" in case:
+        bans = campaign_bans(ledger, book)
+        got_bans = sorted(
+            (pd.Timestamp(s), pd.Timestamp.max if p else pd.Timestamp(u))
+            for s, u, p in bans[["start", "until", "permanent"]].itertuples(index=False)
+        )
+        want_bans = sorted(
+            (pd.Timestamp(c[0]), _end(c[1]) or pd.Timestamp.max) for c in map(_cells, case["bans"])
+        )
+        assert got_bans == want_bans, case["name"]
+    for moment, platform, expected in map(_cells, case.get("eligible", [])):
+        eligibility = campaign_eligibility(ledger, book, pd.Timestamp(moment))
+        row = eligibility.set_index("platform").loc[platform]
+        assert row["eligible"] == expected, f"{case['name']} @ {moment}: {row['reasons']}"
+
+
+def _uncovered(name: str, boundaries: list[pd.Timestamp], times: list[pd.Timestamp]) -> list[str]:
+    """The moments (a second before and at each boundary) without a case on the same day and
+    on the same side of the boundary."""
+    return [
+        f"{name} {moment}"
+        for boundary in boundaries
+        for moment in (boundary - pd.Timedelta(seconds=1), boundary)
+        if not any(
+            t.normalize() == moment.normalize() and (t >= boundary) == (moment >= boundary)
+            for t in times
+        )
+    ]
+
+
+def test_points_kinds_have_cases_on_both_sides_of_every_date() -> None:
+    """Each violation version's start and end, and each node-track and campaign version's start,
+    has a case the second before and at it (points.csv; ledger.yaml events)."""
+    book = load_rulebook()
+    point_cases = [
+        (c["platform"], book.violation_and_grade(c["violation"])[0], pd.Timestamp(c["event_time"]))
+        for c in _rows("points.csv")
+    ]
+    ledger_events = [
+        (c[1], c[4], pd.Timestamp(c[0]))
+        for case in _ledger_cases()
+        for c in map(_cells, case["events"])
+    ]
+    missing = []
+    for rule in book.violations.values():
+        platform, code = rule.rule_id.split(".", 1)
+        bounds = [b for v in rule.versions for b in (v.since, v.until) if b is not None]
+        times = [t for p, v, t in point_cases if p == platform and v == code]
+        missing += _uncovered(rule.rule_id, bounds, times)
+    for (platform, track), nodes in book.node_tracks.items():
+        times = [t for p, tr, t in ledger_events if p == platform and tr == track]
+        missing += _uncovered(f"{platform}.nodes_{track}", [v.since for v in nodes.versions], times)
+    for platform, campaign in book.campaigns.items():
+        times = [t for p, _, t in ledger_events if p == platform]
+        missing += _uncovered(f"{platform}.campaign", [v.since for v in campaign.versions], times)
+    assert not missing, "versions without a case on each side of their date:\n" + "\n".join(missing)
+
+
+_AFTERSALE_EVENTS = (
+    "refund_requested_at",
+    "seller_agreed_at",
+    "return_shipped_at",
+    "return_signed_at",
+    "seller_confirmed_return_at",
+    "shipped_at",
+)
+
+
+@pytest.mark.parametrize("case", _rows("aftersale.csv"), ids=lambda c: c["why"])
+def test_aftersale_case(case: dict[str, str]) -> None:
+    events = {
+        name: pd.Series([_time(case[name])], dtype="datetime64[ns]").to_numpy()
+        for name in _AFTERSALE_EVENTS
+    }
+    out = aftersale_columns(
+        load_rulebook(),
+        pd.Series([case["platform"]]).to_numpy(dtype=object),
+        events,
+        as_of=pd.Timestamp(case["as_of"]),
+        refund_status=pd.Series([case["refund_status"] or None]).to_numpy(dtype=object),
+    )
+    expected = _time(case["expected_deadline"])
+    got = out.deadline[0]
+    assert (pd.isna(got) and expected is None) or pd.Timestamp(got) == expected, case["why"]
+    assert out.status[0] == case["expected_status"], case["why"]
+    assert out.problems[0] == ""

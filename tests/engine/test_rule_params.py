@@ -84,7 +84,7 @@ from shoprules.formulas.rulebook import (
         (NodeParams(every=Node(points=12, days=7, consequence="屏蔽")), "每满 12 分 → 屏蔽"),
         (
             CampaignParams(every_a=EveryA(points=12, days=90), total_points_until_reset=2),
-            "一般违规每满 12 分 90 天内不得报名；本年度扣分 ≥ 2 年底清零前不得报名",
+            "一般违规（虚假交易除外）每满 12 分 90 天内不得报名；本年度扣分 ≥ 2 年底清零前不得报名",
         ),
     ],
 )

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shoprules.workbook.masking import KIND_LABELS, mask_column, mask_frame, scrub
 
@@ -127,6 +127,7 @@ _VALUES = st.lists(_PIECES, min_size=1, max_size=5).map("".join)
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(sorted(KIND_LABELS)), st.lists(_VALUES, min_size=1, max_size=10))
+@example("phone", ["13000000000１３０ ００００ ００００"])  # a lazy digit-run match left 8 digits
 def test_masking_is_idempotent(kind: str, values: list[str]) -> None:
     once = mask_column(pd.Series(values, dtype=object), kind)
     twice = mask_column(once, kind)

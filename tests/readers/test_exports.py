@@ -219,6 +219,23 @@ def test_refund_export_joined_by_order_id(tmp_path: Path) -> None:
     assert any("1 行订单匹配" in m for m in result.messages)
 
 
+def test_refund_export_brings_the_after_sale_times(tmp_path: Path) -> None:
+    """Taobao 退款报表 买家退货时间 → return_shipped_at; Douyin 售后单 同意售后申请时间 →
+    seller_agreed_at (the after-sale timers count from them)."""
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes((TAOBAO_HEADER + "\r\n" + TAOBAO_ROW + "\r\n").encode("gbk"))
+    refunds = tmp_path / "refunds.csv"
+    refunds.write_text(
+        "订单编号,退款编号,退款的申请时间,同意售后申请时间,买家退货时间,退款状态\n"
+        '="35153131473293579",R1,2017-07-12 09:00:00,2017-07-12 10:00:00,'
+        "2017-07-13 08:00:00,待卖家收货\n",
+        encoding="utf-8",
+    )
+    row = read_orders(orders, refunds=refunds).orders.iloc[0]
+    assert row["seller_agreed_at"] == pd.Timestamp("2017-07-12 10:00")
+    assert row["return_shipped_at"] == pd.Timestamp("2017-07-13 08:00")
+
+
 def test_sheet_found_by_headers_and_side_sheets(tmp_path: Path) -> None:
     path = tmp_path / "shop.xlsx"
     book = xlsxwriter.Workbook(str(path))

@@ -58,3 +58,13 @@ def test_override_tuple_and_error() -> None:
     assert result.column("违约金").values[0] == 0.12  # 1.15 × 10% = 0.115 → 0.12 half-up
     with pytest.raises(UnusableInput, match="规则"):
         outcome(overrides={"tmall.late_shipment.speed": 1})
+
+
+def test_no_result_header_is_an_input_column() -> None:
+    """A result column named like an export's own column would overwrite it on write-back and be
+    read back as input next time (e.g. PDD's and Douyin's 售后状态)."""
+    from shoprules.formulas.engine import RESULT_HEADERS
+    from shoprules.workbook.readers.headers import DIRECT_ALIASES, normalize_header
+
+    inputs = {normalize_header(a) for aliases in DIRECT_ALIASES.values() for a in aliases}
+    assert not inputs & {normalize_header(h) for h in RESULT_HEADERS.values()}

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
-from shoprules.workbook import recompute
+from shoprules.workbook import pipeline, recompute
 from shoprules.workbook.cli import app
 from shoprules.workbook.xlsx import (
     OutputColumn,
@@ -122,14 +122,14 @@ def test_recompute_of_a_swapped_file_exits_2(
 ) -> None:
     book = order_book(tmp_path / "orders.xlsx")
     other = order_book(tmp_path / "other.xlsx", n=5)
-    read_orders = recompute.read_orders  # type: ignore[attr-defined]
+    read_orders = pipeline.read_orders  # type: ignore[attr-defined]
 
     def read_then_swap(*args: object, **kwargs: object) -> object:
         result = read_orders(*args, **kwargs)  # type: ignore[arg-type]
         os.replace(other, book)
         return result
 
-    monkeypatch.setattr(recompute, "read_orders", read_then_swap)
+    monkeypatch.setattr(pipeline, "read_orders", read_then_swap)
     swapped = other.read_bytes()
     code, output = cli("recompute", book, "--as-of", AS_OF)
     assert code == 2, output
@@ -145,16 +145,16 @@ _SLOW_RECOMPUTE = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import pandas as pd
-    from shoprules.workbook import recompute
+    from shoprules.workbook import pipeline, recompute
 
-    compute = recompute.compute_output_columns
+    compute = pipeline.compute_output_columns
 
     def slow(*args, **kwargs):
         Path(sys.argv[2]).write_text("computing")
         time.sleep(1.5)
         return compute(*args, **kwargs)
 
-    recompute.compute_output_columns = slow
+    pipeline.compute_output_columns = slow
     outcome = recompute.recompute_book(sys.argv[1], as_of=pd.Timestamp("2024-07-01 09:00"))
     print(outcome.summary.orders)
     """

@@ -11,8 +11,11 @@ from typing import Any, Final
 
 import xlsxwriter
 
+from ..columns import FORMATS
+
+#: sums and amounts in the audit show thousands separators (the result columns: FORMATS["money"])
 _MONEY: Final = "#,##0.00"
-_DATETIME: Final = "yyyy-mm-dd hh:mm:ss"
+_DATETIME: Final = FORMATS["datetime"].code
 _DATE: Final = "yyyy-mm-dd"
 
 
@@ -64,10 +67,10 @@ class _Book:
             "money": add({"num_format": _MONEY}),
             "datetime": add({"num_format": _DATETIME}),
             "date": add({"num_format": _DATE}),
-            "hours": add({"num_format": "0.0"}),
-            "integer": add({"num_format": "0"}),
+            "hours": add({"num_format": FORMATS["hours"].code}),
+            "integer": add({"num_format": FORMATS["integer"].code}),
             "percent": add({"num_format": "0.00%"}),
-            "text": add({"num_format": "@"}),
+            "text": add({"num_format": FORMATS["text"].code}),
             "formula": add({"num_format": _MONEY, "bg_color": "#FFF2CC"}),
             "wrap": add({"text_wrap": True, "valign": "top"}),
         }

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
-from shoprules.formulas.engine import EngineResult, compute
-from shoprules.formulas.rulebook import load_rulebook
+from shoprules.formulas.engine import EngineResult
 
+from ..clock import china_now
 from ..masking import scrub_text
 from .book import _Book, _write_table
 from .details import _detail_columns
@@ -130,71 +130,30 @@ def audit_book(
 ) -> AuditReport:
     """Read ``book`` (every order sheet, or ``sheet``), compute and write the audit to ``out``.
 
-    ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply.
+    ``book`` is only read. The ``规则`` sheet's overrides and the ``违规记录`` sheet apply, through
+    the same :mod:`~shoprules.workbook.pipeline` as ``recompute`` (a bad ``规则`` row raises
+    :class:`~shoprules.workbook.readers.UnusableInput`). ``created_at`` defaults to now in China
+    time.
     """
-    from ..readers import UnusableInput, read_overrides, read_rows, read_violation_log
-    from ..readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw
-    from ..readers.headers import header_score
+    from ..pipeline import compute_orders, read_order_sheets, read_side_sheets, sheet_names
 
     book = Path(book)
-    fmt, raw_sheets = load_raw(book)
-    if sheet is not None:
-        chosen = [s for s in raw_sheets if s.name == sheet]
-        if not chosen:
-            names = "、".join(str(s.name) for s in raw_sheets)
-            raise UnusableInput(f"找不到工作表「{sheet}」（有: {names}）")
-    else:
-        chosen = [
-            s
-            for s in raw_sheets
-            if s.name not in ORDER_SHEET_SKIP
-            and max((header_score(r) for r in s.rows[:HEADER_SCAN_LIMIT]), default=0) > 1
-        ]
-        if not chosen:
-            raise UnusableInput("没有找到订单工作表（前 20 行内需有 订单编号、付款时间 等表头）")
-    frames, problems, extras = [], [], []
-    for raw in chosen:
-        result = read_rows(raw.rows, platform=platform, epoch1904=raw.epoch1904, sheet=raw.name)
-        frames.append(result.orders)
-        problems.append(result.problems.reset_index(drop=True))
-        extra = (
-            result.extra.reset_index(drop=True)
-            if result.extra is not None
-            else pd.DataFrame(index=range(len(result.orders)))
-        )
-        extra.insert(0, "原始行号", result.row_numbers)
-        extra.insert(0, "工作表", raw.name or book.name)
-        extras.append(extra)
-    orders = pd.concat(frames, ignore_index=True)
-    input_problems = pd.concat(problems, ignore_index=True)
-    extra_columns = pd.concat(extras, ignore_index=True)
-    rulebook = load_rulebook()
-    is_workbook = fmt not in ("csv", "html")
-    if is_workbook:
-        values, notes = read_overrides(book)
-        if values:
-            rulebook = rulebook.with_overrides(values, notes)
-    log = read_violation_log(book) if is_workbook else None
-    if log is not None and "problem" in log:
-        log = log.loc[log["problem"].isna()].drop(columns=["problem"]).reset_index(drop=True)
+    read = read_order_sheets(book, sheet=sheet, platform=platform)
+    side = read_side_sheets(book, sheet_names(book, read.source_format))
     as_of = pd.Timestamp(as_of)
-    engine = compute(
-        orders,
-        as_of=as_of,
-        rulebook=rulebook,
-        rules_as_of=None if rules_as_of is None else pd.Timestamp(rules_as_of),
-        violation_log=log if log is not None and len(log) else None,
-        input_problems=input_problems,
+    engine, _ = compute_orders(
+        read.orders, read.problems, side, as_of=as_of, rules_as_of=rules_as_of
     )
+    orders, input_problems, extra_columns = read.orders, read.problems, read.extra
     source = AuditSource(
         file_name=book.name,
         sha256=file_sha256(book),
         rows_read=len(orders),
-        sheet=sheet if sheet is not None else "、".join(str(s.name) for s in chosen),
+        sheet=sheet if sheet is not None else "、".join(str(name) for name in read.sheets),
         as_of=as_of,
         rules_as_of=None if rules_as_of is None else pd.Timestamp(rules_as_of),
         tool_version=tool_version(),
-        created_at=created_at or dt.datetime.now().replace(microsecond=0),
+        created_at=created_at or china_now("second"),
     )
     return export_audit(
         out,

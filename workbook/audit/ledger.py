@@ -1,4 +1,5 @@
-"""扣分台账: the points ledger and campaign eligibility."""
+"""扣分台账: the points ledger (each node's measure from 处罚开始 to 处罚截止), campaign
+eligibility and the campaign bans behind it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
+from shoprules.formulas.points import campaign_bans
 from shoprules.formulas.rulebook import TRACK_NAMES
 
 from ..masking import scrub_phones
@@ -74,6 +76,13 @@ def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult, *, unmask: bool) 
             width=10,
         ),
         _Column(
+            "处罚开始",
+            "number",
+            _time_list(ledger["node_start"]) if len(ledger) and "node_start" in ledger else [],
+            "date",
+            width=11,
+        ),
+        _Column(
             "处罚截止",
             "number",
             _time_list(ledger["ends_at"]) if len(ledger) else [],
@@ -117,5 +126,29 @@ def _write_ledger(wb: _Book, sheet: Any, engine: EngineResult, *, unmask: bool) 
     ]
     _write_table(
         wb, sheet, elig_cols, first_row=start + 1, freeze=False, filter_=False, widths=False
+    )
+    bans = campaign_bans(ledger, engine.rulebook) if len(ledger) else pd.DataFrame()
+    start = start + len(elig) + 4
+    sheet.write_string(start, 0, "活动报名限制（每条限制自其日期起，跨年不清零）", wb.bold)
+    ban_cols = [
+        _Column(
+            "平台",
+            "text",
+            _text_list(bans["platform"].map(lambda p: PLATFORM_CHINESE.get(p, p)))
+            if len(bans)
+            else [],
+        ),
+        _Column("开始", "number", _time_list(bans["start"]) if len(bans) else [], "date"),
+        _Column("截止(不含)", "number", _time_list(bans["until"]) if len(bans) else [], "date"),
+        _Column(
+            "永久",
+            "text",
+            [("是" if v else "否") for v in bans["permanent"].tolist()] if len(bans) else [],
+        ),
+        _Column("原因", "text", _text_list(bans["reason"]) if len(bans) else []),
+        _Column("规则版本", "text", _text_list(bans["rule"]) if len(bans) else []),
+    ]
+    _write_table(
+        wb, sheet, ban_cols, first_row=start + 1, freeze=False, filter_=False, widths=False
     )
     return rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import ShoprulesError
 
-class UnusableInput(ValueError):
+
+class UnusableInput(ShoprulesError, ValueError):
     """The file cannot be read at all (exit code 2); the message says what to do."""

@@ -50,6 +50,8 @@ DIRECT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "signed_at": ("签收时间",),
     "confirmed_at": ("确认收货时间", "订单完成时间"),
     "refund_requested_at": ("退款申请时间", "退款的申请时间", "售后申请时间", "申请时间"),
+    "seller_agreed_at": ("同意售后时间", "同意售后申请时间", "同意退款时间"),
+    "return_shipped_at": ("买家退货时间", "退货发货时间"),
     "refund_reason": ("退款原因", "买家退款原因", "售后原因"),
     "refund_status": ("退款状态", "售后状态"),
     "free_shipping": ("包邮", "是否包邮"),

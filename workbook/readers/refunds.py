@@ -6,12 +6,18 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from shoprules.formulas.fields import PLATFORM_CHINESE
+from shoprules.formulas.fields import FIELDS, PLATFORM_CHINESE
 
 from .exports import REFUND_MARKERS
 from .result import ReadResult
 
-_REFUND_FIELDS: Final = ("refund_requested_at", "refund_reason", "refund_status")
+_REFUND_FIELDS: Final = (
+    "refund_requested_at",
+    "refund_reason",
+    "refund_status",
+    "seller_agreed_at",
+    "return_shipped_at",
+)
 
 
 def join_refunds(result: ReadResult, refunds: ReadResult) -> None:
@@ -45,9 +51,12 @@ def join_refunds(result: ReadResult, refunds: ReadResult) -> None:
     n = len(orders)
     found = pd.DataFrame(
         {
-            "refund_requested_at": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
-            "refund_reason": np.full(n, None, dtype=object),
-            "refund_status": np.full(n, None, dtype=object),
+            **{
+                name: np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+                if FIELDS[name].kind == "time"
+                else np.full(n, None, dtype=object)
+                for name in _REFUND_FIELDS
+            },
             "problem": np.full(n, "", dtype=object),
         }
     )
@@ -73,7 +82,9 @@ def join_refunds(result: ReadResult, refunds: ReadResult) -> None:
         own = orders[column]
         theirs = found[column]
         orders[column] = theirs.where(matched & theirs.notna().to_numpy(), own.to_numpy())
-    orders["refund_requested_at"] = orders["refund_requested_at"].astype("datetime64[ns]")
+    for column in _REFUND_FIELDS:
+        if FIELDS[column].kind == "time":
+            orders[column] = orders[column].astype("datetime64[ns]")
     refund_problem = found["problem"].fillna("").astype(str).to_numpy(dtype=object)
     flagged = matched & (refund_problem != "")
     if flagged.any():

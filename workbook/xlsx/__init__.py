@@ -9,9 +9,10 @@ symlinks, read-only files, stale temporary files), ``patch`` and ``new`` (the tw
 """
 
 from ..cells.excel import excel_serial
+from ..columns import ColumnKind
 from .atomic import backup_path, lock_file_for
 from .cells import column_index, column_letter, xml_text
-from .columns import ColumnKind, OutputColumn, PatchReport
+from .columns import OutputColumn, PatchReport
 from .errors import (
     CorruptWorkbook,
     SheetNotFound,

@@ -1,6 +1,7 @@
 """What is written: one result column (header, values, kind) and the report of a write.
 
-The kind picks the number format and, for appended columns, the width.
+The kind picks the number format and, for appended columns, the width
+(:data:`shoprules.workbook.columns.FORMATS`).
 """
 
 from __future__ import annotations
@@ -8,26 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
 
-ColumnKind = Literal["datetime", "money", "hours", "integer", "text"]
-
-#: number format per kind: (built-in numFmtId or None for a custom one, format code)
-_FORMATS: Final[dict[str, tuple[int | None, str]]] = {
-    "datetime": (None, "yyyy-mm-dd hh:mm:ss"),
-    "money": (2, "0.00"),
-    "hours": (None, "0.0"),
-    "integer": (1, "0"),
-    "text": (49, "@"),
-}
-#: column widths for appended columns (characters)
-_WIDTHS: Final[dict[str, str]] = {
-    "datetime": "19",
-    "money": "10",
-    "hours": "9",
-    "integer": "7",
-    "text": "22",
-}
+from ..columns import ColumnKind
 
 
 @dataclass(frozen=True)

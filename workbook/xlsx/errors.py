@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from ..errors import ShoprulesError
 
-class WorkbookLocked(OSError):
+
+class WorkbookLocked(ShoprulesError, OSError):
     """Excel has the workbook open (its ``~$`` owner file is beside it)."""
 
+    default_hint = "在 Excel/WPS 中保存并关闭该工作簿后重试"
 
-class CorruptWorkbook(ValueError):
+
+class CorruptWorkbook(ShoprulesError, ValueError):
     """The file is not a readable xlsx/xlsm (truncated, damaged, or another format)."""
 
 
-class SheetNotFound(ValueError):
+class SheetNotFound(ShoprulesError, ValueError):
     """The workbook has no (work)sheet of that name."""
 
 
-class WorkbookNotWritable(OSError):
+class WorkbookNotWritable(ShoprulesError, OSError):
     """The folder or the file cannot be written (read-only folder, no permission, disk full)."""
 
 

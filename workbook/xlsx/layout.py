@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..columns import place_columns
 from .columns import OutputColumn
 from .parts import _Parts, _prefix, _shared_strings
 from .sheetxml import (
@@ -157,23 +158,13 @@ def _plan(
     found, used, style, last_row, guess = _scan(
         archive, parts, header_row, headers, prefix, full=full
     )
-    targets: dict[str, int] = {}
-    new_headers: dict[str, int] = {}
-    next_free = max([used, *found.values()]) + 1
-    for header in headers:
-        if header in found:
-            targets[header] = found[header]
-        else:
-            targets[header] = new_headers[header] = next_free
-            next_free += 1
-    if next_free - 1 > 16384:
-        raise ValueError("结果列超出 Excel 的最大列 XFD")
+    placement = place_columns({c: h for h, c in found.items()}, headers, last_used=used)
     return _Plan(
         header_row,
         rows,
         columns,
-        targets,
-        new_headers,
+        placement.columns,
+        placement.appended,
         style,
         parts.date1904,
         prefix,

@@ -28,18 +28,10 @@ from typing import Any
 
 import xlsxwriter
 
+from ..columns import FORMATS
 from .cells import column_letter
 from .columns import OutputColumn, PatchReport
 from .errors import WorkbookNotWritable
-
-_FORMATS = {
-    "datetime": "yyyy-mm-dd hh:mm:ss",
-    "money": "0.00",
-    "hours": "0.0",
-    "integer": "0",
-    "text": "@",
-}
-_WIDTHS = {"datetime": 19, "money": 10, "hours": 9, "integer": 7, "text": 22}
 
 
 def write_new_workbook(
@@ -130,12 +122,12 @@ def _write(
         ws = book.add_worksheet(_sheet_name(sheet))
         bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
         plain_date = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        formats = {kind: book.add_format({"num_format": code}) for kind, code in _FORMATS.items()}
+        formats = {kind: book.add_format({"num_format": f.code}) for kind, f in FORMATS.items()}
         for c, value in enumerate(header):
             ws.write_string(0, c, "" if value is None else str(value), bold)
         for offset, column in enumerate(columns):
             ws.write_string(0, width + offset, column.header, bold)
-            ws.set_column(width + offset, width + offset, _WIDTHS[column.kind])
+            ws.set_column(width + offset, width + offset, FORMATS[column.kind].width)
             report.columns[column.header] = column_letter(width + offset + 1)
         report.appended = [c.header for c in columns]
         for r, row in enumerate(rows, start=1):

@@ -52,9 +52,10 @@ from typing import IO
 
 from defusedxml import ElementTree as SafeET
 
+from ..columns import FORMATS
 from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
 from .cells import column_letter
-from .columns import _FORMATS, OutputColumn, PatchReport
+from .columns import OutputColumn, PatchReport
 from .errors import CorruptWorkbook, WorkbookChanged, WorkbookLocked, WorkbookNotWritable
 from .guard import (
     LOCK_TIMEOUT,
@@ -326,7 +327,7 @@ def _validate(
     if len(set(headers)) != len(headers) or any(not h.strip() for h in headers):
         raise ValueError(f"列标题不能为空或重复: {headers}")
     for column in columns:
-        if column.kind not in _FORMATS:
+        if column.kind not in FORMATS:
             raise ValueError(f"列「{column.header}」的类型未知: {column.kind!r}")
         if len(column.values) != len(row_numbers):
             raise ValueError(

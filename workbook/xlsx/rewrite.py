@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from ..columns import FORMATS
 from .cells import _encode_column, column_index, column_letter, xml_text
-from .columns import _WIDTHS, PatchReport
+from .columns import PatchReport
 from .layout import _Plan, _Restart
 from .sheetxml import (
     _CELL_R,
@@ -365,7 +366,7 @@ def _patch_head(head: bytes, plan: _Plan, prefix: bytes, first: int, last: int) 
             covered.update(range(int(low.group(1)), min(int(high.group(1)), 16384) + 1))
     kinds = {c.header: c.kind for c in plan.columns}
     added = [
-        (column, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, column, column, _WIDTHS[kinds[h]].encode()))
+        (column, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, column, column, str(FORMATS[kinds[h]].width).encode()))
         for h, column in sorted(plan.new_headers.items(), key=lambda item: item[1])
         if column not in covered
     ]  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Final
 
 from defusedxml import ElementTree as SafeET
 
-from .columns import _FORMATS
+from ..columns import FORMATS
 from .errors import CorruptWorkbook
 from .parts import _local, _prefix
 
@@ -41,7 +41,7 @@ def _append_styles(styles_xml: bytes, kinds: list[str]) -> tuple[bytes, dict[str
     new_xfs: list[bytes] = []
     xf_ids: dict[str, int] = {}
     for kind in kinds:
-        builtin, code = _FORMATS[kind]
+        builtin, code = FORMATS[kind].builtin_id, FORMATS[kind].code
         if builtin is not None:
             fmt_id = builtin
         elif code in fmt_codes:
@@ -115,8 +115,8 @@ def _our_styles(styles_xml: bytes) -> list[str]:
     border with one of the result number formats — the ones this module appends, and the same
     formats after Excel or openpyxl re-saved the book and renumbered them."""
     root = SafeET.fromstring(styles_xml)
-    ids = {str(builtin) for builtin, _ in _FORMATS.values() if builtin is not None}
-    codes = {code for builtin, code in _FORMATS.values() if builtin is None}
+    ids = {str(f.builtin_id) for f in FORMATS.values() if f.builtin_id is not None}
+    codes = {f.code for f in FORMATS.values() if f.builtin_id is None}
     for element in root:
         if _local(element.tag) == "numFmts":
             ids |= {f.get("numFmtId") or "" for f in element if f.get("formatCode") in codes}

@@ -1,0 +1,130 @@
+"""``shoprules recompute``: write the result columns into an order workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from .app import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    console,
+    input_errors,
+    now_or,
+    parse_when,
+    progress,
+    summary_table,
+)
+
+__all__ = ["PROBLEMS_SHOWN", "print_outcome", "print_problems", "recompute", "run_recompute"]
+
+PROBLEMS_SHOWN: Final = 20
+
+
+def run_recompute(
+    out_console: Console,
+    book: Path,
+    *,
+    sheet: str | None,
+    platform: str | None,
+    as_of: pd.Timestamp,
+    rules_as_of: pd.Timestamp | None,
+    out: Path | None,
+    keep_backup: bool = True,
+) -> Any:
+    """Recompute one sheet, translating every expected failure into a message and exit code 2."""
+    from ..recompute import recompute_book
+
+    label = f"{book.name}" + (f" [{sheet}]" if sheet else "")
+    with input_errors(out_console, book), progress(out_console, label) as stage:
+        return recompute_book(
+            book,
+            sheet=sheet,
+            platform=platform,
+            as_of=as_of,
+            rules_as_of=rules_as_of,
+            out=out,
+            stage=stage,
+            keep_backup=keep_backup,
+        )
+
+
+def print_outcome(out: Console, outcome: Any, *, quiet_messages: bool = False) -> None:
+    """The messages, where the columns went, and the backup."""
+    read = outcome.read
+    where = f"「{read.sheet}」" if read is not None and read.sheet else ""
+    if not quiet_messages:
+        for message in outcome.messages:
+            out.print(f"  · {message}")
+    action = "已写回" if outcome.in_place else "已写入"
+    letters = list(getattr(outcome.report, "columns", {}).values())
+    span = f"，{letters[0]}–{letters[-1]} 列" if len(letters) > 1 else ""
+    out.print(f"{action} {outcome.output} {where}（{len(outcome.columns)} 个结果列{span}）")
+    backup = getattr(outcome.report, "backup", None)
+    if backup:
+        out.print(f"原文件备份: {backup}")
+
+
+def print_problems(out: Console, outcome: Any) -> None:
+    """The first rows with a problem (the rest are counted)."""
+    problems = outcome.problem_list()
+    if not problems:
+        return
+    out.print(f"[yellow]{len(problems)} 行数据有问题[/]（结果留空，原因写在「数据问题」列）:")
+    for row, text in problems[:PROBLEMS_SHOWN]:
+        out.print(f"  第 {row} 行: {text}")
+    if len(problems) > PROBLEMS_SHOWN:
+        out.print(f"  …… 另有 {len(problems) - PROBLEMS_SHOWN} 行，见「数据问题」列")
+
+
+def recompute(
+    book: Annotated[Path, typer.Argument(help="订单工作簿或平台导出文件（.xlsx/.xlsm/.xls/.csv）")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="订单工作表名（默认自动寻找）")
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="平台: taobao/淘宝 tmall/天猫 pdd/拼多多 douyin/抖音 kuaishou/快手 jd/京东",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help='按此时间判断状态，"YYYY-MM-DD HH:MM"（默认现在，中国时间）'),
+    ] = None,
+    rules_as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--rules-as-of", help="所有行统一按此日期有效的规则计算（默认按每行自己的时间）"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--out", help="写到另一个文件（默认原地写回；CSV/.xls 写到 BOOK.shoprules.xlsx）"
+        ),
+    ] = None,
+) -> None:
+    """重算订单表：在数据右侧写入 发货截止 … 数据问题 十三列 / recompute the result columns.
+
+    退出码 / exit codes: 0 正常；1 部分行有数据问题（已列出）；2 输入无法使用（未写入任何文件）。
+    """
+    shown = console()
+    when = now_or(as_of, "--as-of")
+    pinned = parse_when(rules_as_of, "--rules-as-of")
+    shown.print(
+        f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}"
+        + (f"；规则统一按 {pinned:%Y-%m-%d} 版本" if pinned is not None else "")
+    )
+    outcome = run_recompute(
+        shown, book, sheet=sheet, platform=platform, as_of=when, rules_as_of=pinned, out=out
+    )
+    print_outcome(shown, outcome)
+    shown.print(summary_table([(outcome.read.sheet or book.name, outcome.summary)], as_of=when))
+    print_problems(shown, outcome)
+    raise typer.Exit(EXIT_PROBLEMS if outcome.summary.problem_rows else EXIT_OK)

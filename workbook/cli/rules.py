@@ -1,0 +1,116 @@
+"""``shoprules rules``: the rules in force (or every version) with their sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from .app import EXIT_OK, EXIT_UNUSABLE, china_now, console, parse_when
+
+__all__ = ["rules"]
+
+
+def _platform_code(out: Console, platform: str | None) -> str | None:
+    """The platform code of ``--platform`` (None: every platform); exit 2 when unknown."""
+    from shoprules.formulas.fields import PLATFORM_CHINESE, normalize_platform
+
+    if not platform:
+        return None
+    code = normalize_platform(platform)
+    if code is None:
+        out.print(
+            f"[bold red]错误[/]: 平台名称无法识别: {platform}（可用 "
+            + "、".join(f"{k}/{v}" for k, v in PLATFORM_CHINESE.items())
+            + "）"
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
+    return code
+
+
+def _rule_lines(
+    rules_of_kind: Mapping[str, Any], code: str | None, when: pd.Timestamp | None
+) -> tuple[list[str], int]:
+    """The lines for one kind of rule, and how many versions they show."""
+    lines: list[str] = []
+    shown = 0
+    for rule_id, rule in rules_of_kind.items():
+        if code is not None and rule.platform() not in (code, "all"):
+            continue
+        if when is None:
+            versions = list(rule.versions)
+        else:
+            version = rule.at(when)
+            versions = [version] if version is not None else []
+        if not versions:
+            continue
+        lines.append(f"[bold]{rule_id}[/] {rule.name}")
+        for version in versions:
+            lines.append(
+                f"  {version.since:%Y-%m-%d} 起: {version.describe()}"
+                f"（可信度 {version.confidence}）"
+            )
+            lines.append(f"    来源: {version.source}")
+            if version.note:
+                lines.append(f"    注: {version.note}")
+            shown += 1
+    return lines, shown
+
+
+def _print_nodes(out: Console, book: Any, code: str | None, when: pd.Timestamp | None) -> None:
+    from shoprules.formulas.fields import PLATFORM_CHINESE
+
+    out.print("\n[bold underline]扣分节点[/]")
+    for (node_platform, _track), node in book.node_tracks.items():
+        if code is not None and node_platform != code:
+            continue
+        version = node.versions[-1] if when is None else node.at(when)
+        if version is None:
+            continue
+        steps = version.describe()
+        out.print(
+            f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}[/]"
+            f"（{version.since:%Y-%m-%d} 起，可信度 {version.confidence}）: {steps}\n"
+            f"    来源: {version.source}"
+        )
+
+
+def rules(
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="只看一个平台（taobao/淘宝 …）")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="显示该日期有效的版本（默认今天）；all 显示全部历史版本"),
+    ] = None,
+) -> None:
+    """列出生效的规则及出处 / print the rules in force with their sources."""
+    from shoprules.formulas.rulebook import load_rulebook
+
+    out = console()
+    every_version = as_of is not None and as_of.strip().lower() in ("all", "全部")
+    when = None if every_version else parse_when(as_of, "--as-of") or pd.Timestamp(china_now())
+    code = _platform_code(out, platform)
+    book = load_rulebook()
+    title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
+    out.print(f"[bold]{title}[/]（规则库 {book.digest[:12]}）")
+    shown = 0
+    for heading, rules_of_kind in (
+        ("违约金 / 平台扣款", book.damages),
+        ("时限", book.timers),
+        ("违规扣分", book.violations),
+        ("退货运费", book.freight),
+    ):
+        lines, count = _rule_lines(rules_of_kind, code, when)
+        shown += count
+        if lines:
+            out.print(f"\n[bold underline]{heading}[/]")
+            for line in lines:
+                out.print(line)
+    if not shown:
+        out.print(f"{title}: 没有生效的规则")
+        raise typer.Exit(EXIT_OK)
+    _print_nodes(out, book, code, when)
