@@ -142,7 +142,7 @@ def test_out_of_range_overrides_exit_2_naming_the_key(
     )
     code, output = recompute(path)
     assert code == 2
-    assert key in output
+    assert f"「规则」表第 3 行，参数 {key}" in output
     assert reason in output
     assert "内部错误" not in output
 

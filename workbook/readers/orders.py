@@ -205,6 +205,13 @@ def read_rows(
         messages.append(
             f"淘宝与天猫的导出格式相同{hint}，已按淘宝计算；天猫店请使用 --platform tmall"
         )
+    same_format = {given, detected} == {"taobao", "tmall"}  # one export format for both
+    if given is not None and detected is not None and given != detected and not same_format:
+        messages.append(
+            f"注意：--platform 指定为{PLATFORM_CHINESE.get(given, given)}，但表头看起来是"
+            f"「{export[1] if export else detected}」（{PLATFORM_CHINESE.get(detected, detected)}）。"
+            "已按指定的平台计算，请确认平台无误"
+        )
     if platform and given is None:
         raise UnusableInput(
             f"平台名称无法识别: {platform}（可用 {'、'.join(PLATFORM_CHINESE.values())}）"
