@@ -74,7 +74,7 @@ def test_out_option_gets_every_sheet_and_leaves_the_book(tmp_path: Path) -> None
 
 
 def test_platform_that_contradicts_the_export_warns(tmp_path: Path) -> None:
-    header = [
+    header: list[object] = [
         "商品",
         "订单号",
         "订单状态",
