@@ -51,8 +51,11 @@ def order_sheet_names(path: str | Path) -> tuple[str, list[str]]:
     from .readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw, sniff_format
     from .readers.headers import header_score
 
-    with Path(path).open("rb") as handle:
-        fmt = sniff_format(handle.read(8192))
+    try:
+        with Path(path).open("rb") as handle:
+            fmt = sniff_format(handle.read(8192))
+    except OSError:
+        return "", []  # recompute_book says what is wrong with the path
     if fmt not in ("xlsx", "xls"):
         return fmt, []  # CSV / HTML: one table, not loaded twice
     fmt, sheets = load_raw(Path(path))

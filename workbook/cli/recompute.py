@@ -181,8 +181,11 @@ def _order_sheets(shown: Console, book: Path) -> tuple[bool, list[str | None]]:
 
 def _new_workbook_format(book: Path) -> bool:
     """Whether ``book``'s results go to a new workbook (an .xls), judged by its first bytes."""
-    with book.open("rb") as handle:
-        return handle.read(4) != b"PK\x03\x04"
+    try:
+        with book.open("rb") as handle:
+            return handle.read(4) != b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _per_sheet(out: Path | None, book: Path, sheet: str) -> Path:
