@@ -3,6 +3,7 @@ per-row Python loop over the same rows, side by side in one run.
 
     uv run python bench/bench_engine.py            # 1,000,000 rows vectorised; loop on 100,000
     uv run python bench/bench_engine.py --loop-rows 1000000
+    uv run python bench/bench_engine.py --recent   # paid 2023-06 … 2026-06: the 2025–2026 tiers and caps
 
 The loop is the independent scalar implementation of the same rules (ship-by deadline, status,
 hours late, damages with out-of-stock stacking, points, 7-day window, freight) that the
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared 
 from shoprules.formulas.engine import compute
 from shoprules.formulas.rulebook import load_rulebook
 
-from tests.engine.scalar_reference import compute_row
+from tests.engine.scalar_reference import compute_rows
 from tests.factories import bulk_orders
 
 
@@ -37,17 +38,26 @@ def loop_compute(orders: pd.DataFrame, as_of: dt.datetime) -> list[dict[str, obj
         {k: (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
         for r in records
     ]
-    return [compute_row(book, row, as_of) for row in rows]
+    return compute_rows(book, rows, as_of)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--loop-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--recent",
+        action="store_true",
+        help="orders two years later (2023-06 … 2026-06, as of 2026-07-01): tiers and same-day caps",
+    )
     args = parser.parse_args()
-    as_of = pd.Timestamp("2024-07-01")
+    as_of = pd.Timestamp("2026-07-01" if args.recent else "2024-07-01")
     load_rulebook()
     orders = bulk_orders(args.rows, seed=7)
+    if args.recent:
+        for name in ("paid_at", "shipped_at", "signed_at", "refund_requested_at"):
+            orders[name] = orders[name] + pd.Timedelta(days=730)
+        orders["buyer_id"] = "b" + (orders.index % 5000).astype(str)
     subset = orders.iloc[: args.loop_rows].reset_index(drop=True)
 
     t0 = time.perf_counter()

@@ -82,14 +82,29 @@ def damages(
     violation: Column,
     event_time: Column,
     *,
+    promise_hours: Column | None = None,
+    goods_type: Column | None = None,
+    case: str | None = None,
     rulebook: Rulebook | None = None,
 ) -> pd.DataFrame:
     """Damages per row. Columns: ``fen`` (Int64), ``rule`` (``taobao.late_shipment@2022-07-18``),
-    ``receiver`` (``buyer``/``platform``), ``problem``."""
+    ``receiver`` (``buyer``/``platform``), ``problem``.
+
+    Tiered versions read ``promise_hours`` (promised ship window; blank = the default 48 h) and
+    ``goods_type``; per-case versions read ``case`` (e.g. ``no_pickup_24h``; default: the
+    version's ``default_case``).
+    """
     book = rulebook or load_rulebook()
-    amount_s, platform_s, violation_s, time_s = _broadcast(
-        amount_fen, platform, violation, event_time
+    amount_s, platform_s, violation_s, time_s, hours_s, goods_s = _broadcast(
+        amount_fen,
+        platform,
+        violation,
+        event_time,
+        np.nan if promise_hours is None else promise_hours,
+        "normal" if goods_type is None else goods_type,
     )
+    hours = pd.to_numeric(hours_s, errors="coerce").to_numpy(dtype="float64")
+    goods = goods_s.where(goods_s.notna(), "normal").to_numpy(dtype=object)
     n = len(amount_s)
     amount = pd.array(amount_s, dtype="Int64")
     plat, viol, when = _objects(platform_s), _objects(violation_s), _times(time_s)
@@ -112,7 +127,10 @@ def damages(
                 f"{NO_RULE}: {PLATFORM_CHINESE.get(p, p)}没有「{book.violation_names.get(v, v)}」的赔付规则"
             )
             continue
-        part = _damages.rule_damages(found, amount[rows].to_numpy(dtype="int64"), when[rows])
+        part = _damages.rule_damages(
+            found, amount[rows].to_numpy(dtype="int64"), when[rows],
+            promise_h=hours[rows], goods=goods[rows], case=case,
+        )  # fmt: skip
         applied = part.version >= 0
         idx = np.flatnonzero(rows)
         fen[idx[applied]] = part.fen[applied]

@@ -36,10 +36,19 @@ def version_amounts(params: DamagesParams, base_fen: np.ndarray) -> np.ndarray:
 
 
 def rule_damages(
-    rule: Rule, base_fen: np.ndarray, governing: np.ndarray, rules_as_of: object = None
+    rule: Rule,
+    base_fen: np.ndarray,
+    governing: np.ndarray,
+    rules_as_of: object = None,
+    *,
+    promise_h: np.ndarray | None = None,
+    goods: np.ndarray | None = None,
+    case: str | None = None,
 ) -> DamagesColumn:
     """Damages of one rule (one platform and violation) over columns of bases and times
-    (``governing``: the rule's ``governed_by`` time of each row; ``rules_as_of`` pins it)."""
+    (``governing``: the rule's ``governed_by`` time of each row; ``rules_as_of`` pins it;
+    ``promise_h``: the promised ship window in hours, ``goods``: goods types, ``case``: the
+    violation's case, for the kinds keyed by them)."""
     base = np.asarray(base_fen, dtype="int64")
     governing = governing_times(governing, rules_as_of)
     version = rule.select(governing)
@@ -53,7 +62,12 @@ def rule_damages(
         if not rows.any():
             continue
         params = rule.damages_params(index)
-        fen[rows] = params.amounts(base[rows])
+        fen[rows] = params.amounts(
+            base[rows],
+            promise_h=None if promise_h is None else promise_h[rows],
+            goods=None if goods is None else goods[rows],
+            case=case,
+        )
         labels[rows] = ver.label
         receivers[rows] = params.receiver
     missing = (version < 0) & ~np.isnat(governing)

@@ -137,7 +137,8 @@ def compute(
     amount = _column(orders, "paid_amount", n).astype("Int64")
     owed = calc.damages(
         book, platform, amount.array, ship.late, times, as_of=as_of,
-        complaint_upheld=upheld, rules_as_of=pin,
+        complaint_upheld=upheld, rules_as_of=pin, goods=goods,
+        buyer=_column(orders, "buyer_id", n).to_numpy(dtype=object),
     )  # fmt: skip
     order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
     charged = calc.points(
@@ -160,7 +161,10 @@ def compute(
     )  # fmt: skip
 
     problems = _problems(
-        input_problems, known, times, (ship.problems, owed.problems, ret.problems, after.problems)
+        input_problems,
+        known,
+        times,
+        (ship.problems, ship.notes, owed.problems, ret.problems, after.problems),
     )
     return _assemble(ship, owed, charged, ret, paid, after, problems, known, book, as_of, pin)
 

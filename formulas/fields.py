@@ -39,6 +39,7 @@ _FIELD_LIST: Final[tuple[Field, ...]] = (
         "paid_amount", "实付金额", "money", "item's actually paid amount, postage excluded (fen)"
     ),
     Field("postage", "邮费", "money", "postage paid by the buyer (fen)"),
+    Field("buyer_id", "买家会员名", "text", "buyer account (groups same-buyer same-day caps)"),
     Field("paid_at", "付款时间", "time", "payment time"),
     Field("promised_ship_by", "承诺发货时间", "time", "promised ship-by time (beats the default)"),
     Field("shipped_at", "发货时间", "time", "time the seller shipped / uploaded tracking"),

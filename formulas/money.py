@@ -52,6 +52,18 @@ def apply_rate_floor_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarr
     return (product // (BP_PER_UNIT * 100)) * 100
 
 
+def apply_rate_half_up_yuan(base_fen: np.ndarray, rate_bp: np.ndarray) -> np.ndarray:
+    """``base × rate`` rounded half-up to whole yuan, in fen (Douyin: 四舍五入取整, 7.5 → 8).
+
+    Exact integer arithmetic, half-up (not banker's): 250 yuan × 1% = 2.5 → 3 yuan.
+
+    >>> apply_rate_half_up_yuan(np.array([15000, 25000, 15000]), np.array([500, 100, 100])).tolist()
+    [800, 300, 200]
+    """
+    product = np.asarray(base_fen, dtype="int64") * np.asarray(rate_bp, dtype="int64")
+    return ((product + BP_PER_UNIT * 50) // (BP_PER_UNIT * 100)) * 100
+
+
 def rate_to_bp(rate: float | str | Decimal) -> int:
     """A rate such as ``0.05`` or ``"5%"`` → integer basis points (500); rejects finer rates.
 

@@ -33,6 +33,13 @@ class Deadlines:
     problems: np.ndarray
 
 
+#: Why a goods type that needs its promised time has no deadline without one.
+PROMISE_MISSING: Final = {
+    "presale": "预售/定制商品缺少承诺发货时间",
+    "custom": "定制商品未约定发货时间：不按默认发货时限判定（以买家首次要求交付起算，导出中没有）",
+}
+
+
 def _add(starts: np.ndarray, duration: Duration) -> np.ndarray:
     if duration.unit == "wd":
         return add_working_days(starts, int(duration.n))
@@ -85,7 +92,7 @@ def timer_deadlines(
             if not mask.any():
                 continue
             if duration.unit == "promised":
-                problems[mask] = "预售/定制商品缺少承诺发货时间"
+                problems[mask] = PROMISE_MISSING.get(goods_code, PROMISE_MISSING["presale"])
                 continue
             deadline[mask] = _add(aligned[mask], duration)
             outside = mask & np.isnat(deadline) & ~np.isnat(start)

@@ -30,7 +30,7 @@ Row = list[object]
 # Canonical order frames (the engine's input columns)
 
 #: "Now" for the audit orders: after every packaged rule version.
-AUDIT_AS_OF = pd.Timestamp("2025-12-31 12:00")
+AUDIT_AS_OF = pd.Timestamp("2026-11-30 12:00")
 
 # Base amounts (fen) at rounding boundaries: base × rate_bp ends in exactly 5000 for 5 %, 10 %
 # and 30 %; floor-to-yuan edges for 10 % and 25 %; the clamp edges; binary-unfriendly yuan.
@@ -44,8 +44,11 @@ BOUNDARY_FEN = np.array(
 )  # fmt: skip
 
 GOODS = np.array(
-    ["normal", "normal", "normal", "direct_supply", "direct_mail", "presale"], dtype=object
+    ["normal", "normal", "normal", "direct_supply", "direct_mail", "presale", "custom"],
+    dtype=object,
 )
+#: Buyer ids (blank, padded and repeated ones) so the same-buyer same-day caps group rows.
+BUYERS = np.array([None, "", " b1 ", "b1", "b2", "b3", "b4", "买家5"], dtype=object)
 REFUND_REASONS = np.array(
     [None, "质量问题", "不喜欢", "其他原因", "填错地址", "拒收", "两件包邮退一件", "seller", "尺码不合适"],
     dtype=object,
@@ -53,10 +56,13 @@ REFUND_REASONS = np.array(
 
 
 def rule_version_dates() -> list[pd.Timestamp]:
-    """Every damages and timer version's ``since`` in the packaged rulebook, sorted, once each."""
+    """Every damages and timer version's ``since`` (and the day after its ``until``) in the
+    packaged rulebook, sorted, once each."""
     book = load_rulebook()
-    dates = [v.since for rule in book.damages.values() for v in rule.versions]
-    dates += [v.since for rule in book.timers.values() for v in rule.versions]
+    versions = [
+        v for table in (book.damages, book.timers) for r in table.values() for v in r.versions
+    ]
+    dates = [v.since for v in versions] + [v.ends for v in versions if v.ends is not None]
     return sorted(set(dates))
 
 
@@ -65,7 +71,7 @@ def rule_edge_orders(n: int, seed: int, platforms: Sequence[str] = PLATFORMS) ->
     version's ``since``; missing values, negative amounts and odd refund reasons included.
 
     >>> rule_edge_orders(3, seed=1).shape
-    (3, 15)
+    (3, 16)
     """
     rng = np.random.default_rng(seed)
     base_days = np.array([(s - pd.Timestamp("1970-01-01")).days for s in rule_version_dates()])
@@ -107,6 +113,7 @@ def rule_edge_orders(n: int, seed: int, platforms: Sequence[str] = PLATFORMS) ->
             "refund_requested_at": requested,
             "refund_reason": REFUND_REASONS[rng.integers(0, len(REFUND_REASONS), n)],
             "goods_type": GOODS[rng.integers(0, len(GOODS), n)],
+            "buyer_id": BUYERS[rng.integers(0, len(BUYERS), n)],
             "free_shipping": flags(0.5, 0.1),
             "returnable": flags(0.9, 0.1),
             "complaint_upheld": flags(0.5, 0.2),
@@ -264,7 +271,7 @@ def udf_inputs(
 #: A shop's own order sheet: the headers the recompute tests use, every value as text.
 SHOP_HEADER = [
     "订单编号", "平台", "商品标题", "实付金额", "付款时间", "发货时间", "签收时间", "退款申请时间",
-    "退款原因",
+    "退款原因", "揽收时间",
 ]  # fmt: skip
 
 #: The same sheet with postage and buyer columns (the recompute benchmark).
@@ -301,12 +308,13 @@ CN_PLATFORMS = ["淘宝", "天猫", "拼多多", "抖音", "快手", "京东"]
 def shop_rows() -> list[Row]:
     """Four clean orders (layout ``shop``): on time, late (Taobao 150 元 → 7.50), unshipped past
     the deadline as of 2024-07-01 09:00, and a return inside the window; one row with a
-    formula-looking title."""
+    formula-looking title. 揽收时间 is given (Taobao judges on pickup; without it 数据问题 notes
+    the fallback to 发货时间)."""
     return [
-        ["1001", "淘宝", "T恤", "99.00", "2024-06-01 10:00", "2024-06-02 10:00", "2024-06-04 09:00", "", ""],
-        ["1002", "淘宝", "=1+1", "150.00", "2024-06-01 10:00", "2024-06-04 12:00", "", "", ""],
-        ["1003", "天猫", "雪平锅", "1.15", "2024-06-20 10:00", "", "", "", ""],
-        ["1004", "拼多多", "拖鞋", "19.90", "2024-06-10 10:00", "2024-06-10 20:00", "2024-06-12 15:00", "2024-06-14 10:00", "质量问题"],
+        ["1001", "淘宝", "T恤", "99.00", "2024-06-01 10:00", "2024-06-02 10:00", "2024-06-04 09:00", "", "", "2024-06-02 10:00"],
+        ["1002", "淘宝", "=1+1", "150.00", "2024-06-01 10:00", "2024-06-04 12:00", "", "", "", "2024-06-04 12:00"],
+        ["1003", "天猫", "雪平锅", "1.15", "2024-06-20 10:00", "", "", "", "", ""],
+        ["1004", "拼多多", "拖鞋", "19.90", "2024-06-10 10:00", "2024-06-10 20:00", "2024-06-12 15:00", "2024-06-14 10:00", "质量问题", "2024-06-10 20:00"],
     ]  # fmt: skip
 
 

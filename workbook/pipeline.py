@@ -9,9 +9,9 @@ row and key.
 
 >>> import pandas as pd
 >>> from shoprules.workbook.readers import read_rows
->>> rows = [["订单编号", "平台", "实付金额", "付款时间", "发货时间"],
-...         ["1", "淘宝", "100", "2024-03-01 10:00", "2024-03-04 10:00"],
-...         ["2", "淘宝", "abc", "2024-03-01 10:00", ""]]
+>>> rows = [["订单编号", "平台", "实付金额", "付款时间", "发货时间", "揽收时间"],
+...         ["1", "淘宝", "100", "2024-03-01 10:00", "2024-03-04 09:00", "2024-03-04 10:00"],
+...         ["2", "淘宝", "abc", "2024-03-01 10:00", "", ""]]
 >>> outcome = compute_output_columns(read_rows(rows), overrides={}, violation_log=None,
 ...                                  as_of=pd.Timestamp("2024-03-05 12:00"))
 >>> [c.header for c in outcome.columns][:4]

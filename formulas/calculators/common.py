@@ -55,16 +55,20 @@ def add_problem(problems: np.ndarray, mask: np.ndarray, message: object) -> None
     >>> p.tolist()
     ['a', 'a；b']
     """
-    if not mask.any():
+    idx = np.flatnonzero(mask)
+    if not len(idx):
         return
     given = np.asarray(message, dtype=object)
-    messages = (
-        given
-        if given.ndim and len(given) == mask.sum()
-        else np.broadcast_to(given, problems.shape)[mask]
+    per_row = bool(given.ndim) and len(given) == len(idx)
+    current = problems[idx]
+    has = current != ""
+    # Rows without a problem yet take the message as is (no string work for them).
+    problems[idx[~has]] = (
+        given[~has] if per_row else given.item() if not given.ndim else given[idx[~has]]
     )
-    current = problems[mask]
-    problems[mask] = np.where(current == "", messages, current + "；" + messages.astype(str))
+    if has.any():
+        messages = given[has] if per_row else np.broadcast_to(given, problems.shape)[idx[has]]
+        problems[idx[has]] = current[has] + "；" + messages.astype(str)
 
 
 def at(idx: np.ndarray, n: int, mask: np.ndarray) -> np.ndarray:

@@ -1,7 +1,9 @@
-"""Damages and platform deductions for late shipment, plus out-of-stock damages stacked on them.
+"""Damages and platform deductions for late shipment, plus out-of-stock damages stacked on them,
+and the same-buyer same-day cap over both.
 
 Each damages rule chooses its version by the time its ``governed_by`` names (``paid_at`` for
 order rows); the out-of-stock timer counts from its ``start`` event (the ship-by deadline).
+Tiered versions are keyed by the promised ship window (ship-by deadline − payment, in hours).
 
 >>> from shoprules.formulas.rulebook import load_rulebook
 >>> paid = np.array(["2023-03-01T10:00"] * 2, dtype="datetime64[ns]")
@@ -27,11 +29,12 @@ import pandas as pd
 from ..damages import rule_damages
 from ..fields import PLATFORM_CHINESE
 from ..rulebook import NO_RULE, Rule, Rulebook
-from ..timers import first_present, timer_deadlines
+from ..timers import first_present, hours_between, timer_deadlines
 from .common import Platforms, add_problem, at, event, no_problems
 
 MISSING_AMOUNT: Final = "缺少实付金额，无法计算违约金"
 NEGATIVE_AMOUNT: Final = "实付金额为负数"
+EXCLUDED_GOODS: Final = "定制商品延迟发货不自动赔付（需买家投诉），未计算违约金"
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,19 @@ def damages(
     as_of: pd.Timestamp,
     complaint_upheld: np.ndarray | None = None,
     rules_as_of: object = None,
+    goods: np.ndarray | None = None,
+    buyer: np.ndarray | None = None,
 ) -> Damages:
     """Damages of the ``late`` rows (shipped late or overdue). ``amount``: paid amount in fen
     (``Int64``); ``events``: time columns by name (``paid_at``, ``ship_by``, ``shipped_at``,
-    ``picked_up_at``); ``complaint_upheld`` gates out-of-stock damages that require it."""
+    ``picked_up_at``); ``complaint_upheld`` gates out-of-stock damages that require it;
+    ``goods``: goods types (tiers, exclusions); ``buyer``: buyer ids (same-day caps)."""
     platforms = Platforms.of(platform)
     n = len(platforms.codes)
     masks = platforms.masks
     has_deadline = ~np.isnat(events["ship_by"])
+    promise_h = hours_between(events["ship_by"], events["paid_at"])
+    goods = None if goods is None else np.asarray(goods, dtype=object)
     amount = pd.array(amount, dtype="Int64")
     base = amount.fillna(0).to_numpy(dtype="int64")
     has_amount = ~np.asarray(amount.isna(), dtype=bool)
@@ -94,9 +102,11 @@ def damages(
             rule_text[rows] = f"{NO_RULE}: {PLATFORM_CHINESE[code]}延迟发货赔付未收录"
             continue
         part = rule_damages(
-            rule, np.maximum(base[rows], 0), _governing(rule, events)[rows], rules_as_of
-        )
-        applied = part.version >= 0
+            rule, np.maximum(base[rows], 0), _governing(rule, events)[rows], rules_as_of,
+            promise_h=promise_h[rows], goods=None if goods is None else goods[rows],
+        )  # fmt: skip
+        excluded = _excluded(rule, part.version, None if goods is None else goods[rows])
+        applied = (part.version >= 0) & ~excluded
         to_buyer = applied & (part.receivers == "buyer")
         to_platform = applied & (part.receivers == "platform")
         needs_amount = to_buyer & ~has_amount[rows]
@@ -108,24 +118,108 @@ def damages(
         rule_text[idx[to_platform]] = part.labels[to_platform] + "（平台扣款）；买家赔付规则未收录"
         known[idx[to_platform | ~applied | needs_amount]] = False
         rule_text[idx[~applied]] = part.problems[~applied]
+        known[idx[excluded]] = False
+        rule_text[idx[excluded]] = part.labels[excluded]
         add_problem(problems, at(idx, n, needs_amount), MISSING_AMOUNT)
+        add_problem(problems, at(idx, n, excluded), EXCLUDED_GOODS)
     add_problem(problems, negative, NEGATIVE_AMOUNT)
     known &= ~negative
 
     upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
+    context = _Context(promise_h, goods)
     for code, platform_rows in masks.items():
         _out_of_stock(
             book, code, platform_rows & late & known, base, events, upheld, late_fen,
-            oos_fen, oos_rule, pd.Timestamp(as_of).to_datetime64(), rules_as_of,
+            oos_fen, oos_rule, pd.Timestamp(as_of).to_datetime64(), rules_as_of, context,
         )  # fmt: skip
     stacked = oos_fen > 0
     fen[stacked] += oos_fen[stacked]
     rule_text[stacked] = rule_text[stacked] + " + " + oos_rule[stacked]
+    for code, platform_rows in masks.items():
+        cap = book.cap_group(code)
+        if cap is not None:
+            _cap_same_buyer_day(
+                cap, platform_rows & late & known & (fen > 0), events["paid_at"], buyer,
+                promise_h, fen, late_fen, oos_fen, rule_text, rules_as_of,
+            )  # fmt: skip
 
     column = pd.array(np.where(known | ~late, fen, 0), dtype="Int64")
     column[late & ~known] = pd.NA
     column[~has_deadline] = pd.NA
     return Damages(column, fee, rule_text, late_fen, late_rule, oos_fen, oos_rule, problems)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Per-row facts tiered versions read: promised ship window (hours) and goods types."""
+
+    promise_h: np.ndarray
+    goods: np.ndarray | None
+
+
+def _excluded(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
+    """Rows whose version does not pay their goods type automatically (``excluded_goods``)."""
+    out = np.zeros(len(version), dtype=bool)
+    if goods is None:
+        return out
+    for index in range(len(rule.versions)):
+        params = rule.damages_params(index)
+        if params.excluded_goods:
+            out |= (version == index) & np.isin(goods, params.excluded_goods)
+    return out
+
+
+def _cap_same_buyer_day(
+    cap: Rule,
+    rows: np.ndarray,
+    paid_at: np.ndarray,
+    buyer: np.ndarray | None,
+    promise_h: np.ndarray,
+    fen: np.ndarray,
+    late_fen: np.ndarray,
+    oos_fen: np.ndarray,
+    rule_text: np.ndarray,
+    rules_as_of: object,
+) -> None:
+    """Cap the damages of one buyer's orders paid on one day (同一买卖双方付款时间在同一自然日内
+    的多笔交易合并计算); rows without a buyer id are capped alone. Within a group the rows keep
+    their amounts in row order until the cap is used up; the cut comes off out of stock first."""
+    version = np.full(len(rows), -1)
+    version[rows] = cap.select(paid_at[rows], rules_as_of)
+    rows = rows & (version >= 0)
+    if not rows.any():
+        return
+    idx = np.flatnonzero(rows)
+    if buyer is None:
+        who = np.full(len(idx), -1, dtype="int64")
+    else:
+        ids = pd.Series(buyer[idx], dtype=object).astype("string").str.strip()
+        ids = ids.mask(ids == "")
+        who = pd.factorize(ids, use_na_sentinel=True)[0].astype("int64")
+    who = np.where(who >= 0, who, -1 - idx)  # no buyer id: a group of one
+    day = paid_at[idx].astype("datetime64[D]").astype("int64")
+    group = pd.factorize(who * 1_000_000 + day)[0]
+    params = [cap.cap_params(i) for i in range(len(cap.versions))]
+    limit = np.array([p.max_fen for p in params], dtype="int64")[version[idx]]
+    raised = np.array(
+        [p.max_fen if p.raised_max_fen is None else p.raised_max_fen for p in params],
+        dtype="int64",
+    )[version[idx]]
+    widen = pd.Series((oos_fen[idx] > 0) & (promise_h[idx] > 48)).groupby(group).transform("max")
+    limit = np.where(widen.to_numpy(dtype=bool), raised, limit)
+    own = fen[idx]
+    before = pd.Series(own).groupby(group).cumsum().to_numpy() - own
+    allowed = np.clip(limit - before, 0, own)
+    cut = own - allowed
+    if not cut.any():
+        return
+    oos_cut = np.minimum(cut, oos_fen[idx])
+    fen[idx] = allowed
+    oos_fen[idx] -= oos_cut
+    late_fen[idx] -= cut - oos_cut
+    hit = cut > 0
+    labels = np.array([f"{v.label} 合并封顶" for v in cap.versions], dtype=object)
+    rule_text[idx[hit]] = rule_text[idx[hit]] + "，" + labels[version[idx[hit]]]
 
 
 def _out_of_stock(
@@ -140,6 +234,7 @@ def _out_of_stock(
     oos_rule: np.ndarray,
     now: np.datetime64,
     rules_as_of: object,
+    context: _Context,
 ) -> None:
     """Out of stock on top of late shipment: the timer ``<platform>.out_of_stock_after`` (from
     its start, the ship-by deadline) passed with none of its stop events."""
@@ -163,7 +258,11 @@ def _out_of_stock(
         & ~np.isnat(after.deadline)
         & (np.isnat(stop) & (now > after.deadline) | (stop > after.deadline))
     )
-    part = rule_damages(rule, np.maximum(base[rows], 0), governing, rules_as_of)
+    part = rule_damages(
+        rule, np.maximum(base[rows], 0), governing, rules_as_of,
+        promise_h=context.promise_h[rows],
+        goods=None if context.goods is None else context.goods[rows],
+    )  # fmt: skip
     applies = still_missing & (part.version >= 0)
     for index, ver in enumerate(rule.versions):
         params = rule.damages_params(index)

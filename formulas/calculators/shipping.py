@@ -30,6 +30,8 @@ LATE: Final = "延迟发货"
 PENDING: Final = "待发货"
 OVERDUE: Final = "超时未发货"
 MISSING_START: Final = "缺少付款时间，无法判断发货时效"
+#: The rule judges on carrier pickup (揽收) but the row has only the ship time.
+NO_PICKUP: Final = "按发货时间判定：导出中没有揽收时间（规则以揽收时间为准）"
 #: The events a ship-by timer may name (start, override, stop); absent columns count as blank.
 EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 
@@ -38,13 +40,15 @@ EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 class ShipDeadlines:
     """Per row: the deadline (``NaT`` when none), the version label, the time the shipment
     met it (``stop``, ``NaT`` when not yet), whether it must come strictly ``before`` the
-    deadline, and the problem text (``""`` when fine)."""
+    deadline, the problem text (``""`` when fine) and notes on how the row was judged (``""``
+    when as the rule says; e.g. on the ship time where the rule wants the pickup time)."""
 
     ship_by: np.ndarray
     labels: np.ndarray
     stop: np.ndarray
     before: np.ndarray
     problems: np.ndarray
+    notes: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Shipping:
     hours_late: np.ndarray
     late: np.ndarray
     problems: np.ndarray
+    notes: np.ndarray
 
 
 def _empty(n: int) -> np.ndarray:
@@ -101,6 +106,7 @@ def ship_deadlines(
     labels = np.full(n, None, dtype=object)
     before = np.zeros(n, dtype=bool)
     problems = no_problems(n)
+    notes = no_problems(n)
     known = np.zeros(n, dtype=bool)
     no_start = np.zeros(n, dtype=bool)
 
@@ -132,8 +138,11 @@ def ship_deadlines(
             params = rule.timer_params(index)
             stop[idx[vrows]] = first_present(*(mine[s][vrows] for s in params.stop))
             before[idx[vrows]] = params.in_time == "before"
+            if params.stop[:1] == ("picked_up_at",) and "shipped_at" in params.stop:
+                fallback = vrows & np.isnat(mine["picked_up_at"]) & ~np.isnat(mine["shipped_at"])
+                add_problem(notes, at(idx, n, fallback), NO_PICKUP)
     add_problem(problems, known & no_start, MISSING_START)
-    return ShipDeadlines(ship_by, labels, stop, before, problems)
+    return ShipDeadlines(ship_by, labels, stop, before, problems, notes)
 
 
 def shipping(
@@ -165,5 +174,6 @@ def shipping(
     hours[late_shipped] = round_hours(hours_between(stop[late_shipped], ship_by[late_shipped]))
     hours[overdue] = round_hours(hours_between(np.full(overdue.sum(), now), ship_by[overdue]))
     return Shipping(
-        ship_by, found.labels, stop, status, hours, late_shipped | overdue, found.problems
-    )
+        ship_by, found.labels, stop, status, hours, late_shipped | overdue, found.problems,
+        found.notes,
+    )  # fmt: skip

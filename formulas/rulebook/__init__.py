@@ -1,6 +1,7 @@
 """The rulebook: dated, sourced rule data, loaded strictly from the packaged ``rules/*.yaml``.
 
-Every value has ``since`` (effective date), ``source`` and ``confidence``; parameters are typed
+Every value has ``since`` (effective date; ``until``, the last day in force, once it ended),
+``source``, ``checked`` (when the source was last read) and ``confidence``; parameters are typed
 (:mod:`.params`). The version applied to a row is chosen by that row's governing time with the
 one lookup :meth:`Rule.select` (a vectorised ``searchsorted``; ``rules_as_of`` pins it).
 
@@ -8,11 +9,13 @@ one lookup :meth:`Rule.select` (a vectorised ``searchsorted``; ``rules_as_of`` p
 >>> book = load_rulebook()
 >>> rule = book.damages["taobao.late_shipment"]
 >>> [v.label for v in rule.versions]
-['taobao.late_shipment@2016-07-21', 'taobao.late_shipment@2022-07-18']
+['taobao.late_shipment@2016-07-21', 'taobao.late_shipment@2019-08-26', 'taobao.late_shipment@2022-07-18', 'taobao.late_shipment@2025-09-05']
 >>> rule.select(np.array(["2017-05-01", "2023-01-01", "2010-01-01"], dtype="datetime64[ns]")).tolist()
-[0, 1, -1]
->>> rule.versions[1].describe(), rule.meta.governed_by
-('5% [5.00, 30.00] 元，赔给买家', 'paid_at')
+[0, 2, -1]
+>>> rule.versions[2].describe(), rule.versions[2].span, rule.meta.governed_by
+('5% [5.00, 30.00] 元，赔给买家', '2022-07-18 至 2025-09-04', 'paid_at')
+>>> rule.versions[3].describe()
+'按承诺发货时效分档：承诺≤48h → 1% [3, 30]；其余 → 5% [5, 30]，赔给买家'
 >>> book.violation_code("延迟发货"), book.violation_code("fake_shipment"), book.violation_code("?")
 ('late_shipment', 'fake_shipment', None)
 """

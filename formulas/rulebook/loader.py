@@ -1,13 +1,15 @@
 """The strict YAML loader: rule files in, a validated :class:`Rulebook` of typed parameters out.
 
-It rejects unknown keys, duplicate keys, malformed or non-increasing dates and values without a
-source or confidence, naming the file and the key.
+It rejects unknown keys, duplicate keys, malformed or non-increasing dates, versions that end
+before they start or overlap the next, and versions without a source (a URL, a platform rule id or
+the seed file), a ``checked`` date or a confidence, naming the file and the key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
@@ -23,9 +25,12 @@ from .errors import RuleFileError
 from .model import Campaign, NodeTrack, Rule, Rulebook, RuleMeta, Version
 from .params import (
     GRADES,
+    ROUNDINGS,
     Band,
     Bands,
+    ByCase,
     CampaignParams,
+    CapParams,
     DamagesParams,
     Duration,
     EveryA,
@@ -35,7 +40,9 @@ from .params import (
     Node,
     NodeParams,
     Params,
+    PromiseTiered,
     RateClamped,
+    Tier,
     TimerParams,
     ViolationParams,
     WindowCap,
@@ -48,6 +55,17 @@ TRACKS: Final = ("A", "B", "C")
 #: The order times a damages rule can be governed by (``governed_by``): ``paid_at`` for order
 #: rows, ``event_time`` for entries of the violation log (违规记录) dated by their own date.
 GOVERNED_BY: Final = ("paid_at", "event_time")
+#: Damages bases: the item's paid amount (postage excluded), or the order's paid total after
+#: coupons (Douyin 「订单实际支付金额」); order rows carry one amount, read as either.
+BASES: Final = ("item_paid", "order_paid")
+#: A version's ``source`` must name where it can be read again: a URL or domain, a platform rule
+#: id (淘宝/天猫 ruleId, 抖店 article id or rule number) or the seed file.
+_SOURCE: Final = re.compile(
+    r"https?://|\b[a-z0-9-]+\.(?:com|cn|net|org|hk)\b|ruleId\s*\d+|\bseed\b|"
+    r"\b[a-zA-Z][A-Za-z0-9]{11}\b|\b\d{6,}\b"
+)
+#: Keys every version may carry besides its parameters.
+_VERSION_KEYS: Final = ("since", "until", "source", "confidence", "note", "checked", "read_at")
 
 # ---------------------------------------------------------------------------------------------
 # Strict YAML loading
@@ -140,10 +158,18 @@ class _Checker:
 
     def provenance(self, entry: dict[str, Any], path: str) -> tuple[str, str, str | None]:
         source = self.text(entry.get("source"), f"{path}.source")
+        if not _SOURCE.search(source):
+            raise self.fail(
+                f"{path}.source",
+                "来源应为网址、平台规则编号或种子文件名 / source must be a URL, a platform rule id "
+                f"or the seed file, got {source!r}",
+            )
         confidence = self.choice(entry.get("confidence"), f"{path}.confidence", CONFIDENCES)
         note = entry.get("note")
         if note is not None:
             note = self.text(note, f"{path}.note")
+        if "read_at" in entry:
+            self.text(entry["read_at"], f"{path}.read_at")
         return source, confidence, note
 
     def versions(
@@ -178,16 +204,16 @@ class _Checker:
                     raise self.fail(
                         f"{where}.until", "until 应晚于 since / until must be after since"
                     )
+            if "checked" not in entry:
+                raise self.fail(where, "缺少键 / missing key(s): checked")
+            checked = self.date(entry["checked"], f"{where}.checked")
             source, confidence, note = self.provenance(entry, where)
-            params = parse(
-                {
-                    k: v
-                    for k, v in entry.items()
-                    if k not in ("since", "until", "source", "confidence", "note")
-                },
-                where,
+            params = parse({k: v for k, v in entry.items() if k not in _VERSION_KEYS}, where)
+            out.append(
+                Version(
+                    rule_id, since, params, source, confidence, note, until=until, checked=checked
+                )
             )
-            out.append(Version(rule_id, since, params, source, confidence, note, until=until))
         return tuple(out)
 
     def rule_id(self, key: object, path: str, *, allow_all: bool = False) -> str:
@@ -202,9 +228,14 @@ class _Checker:
         return key
 
 
-def _parse_damages(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
+def _parse_damages(
+    check: _Checker, data: dict[str, Any]
+) -> tuple[dict[str, Rule], dict[str, Rule]]:
     rules: dict[str, Rule] = {}
+    caps = _parse_caps(check, data.get("cap_groups", {}))
     for key, body in data.items():
+        if key == "cap_groups":
+            continue
         rule_id = check.rule_id(key, str(key))
         body = check.mapping(
             body, rule_id, required=("name", "violation", "governed_by", "versions")
@@ -212,65 +243,7 @@ def _parse_damages(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
         governed_by = check.choice(body["governed_by"], f"{rule_id}.governed_by", GOVERNED_BY)
 
         def parse(entry: dict[str, Any], where: str) -> DamagesParams:
-            kind = check.choice(
-                entry.get("kind"), f"{where}.kind", ("rate_clamped", "flat", "bands")
-            )
-            common = (
-                "kind",
-                "receiver",
-                "rounding",
-                "stacks_on",
-                "stack_max",
-                "requires_complaint",
-            )
-            if kind == "rate_clamped":
-                check.mapping(
-                    entry,
-                    where,
-                    required=("kind", "rate", "min", "max", "base", "receiver"),
-                    optional=(*common,),
-                )
-            elif kind == "flat":
-                check.mapping(
-                    entry, where, required=("kind", "amount", "receiver"), optional=common
-                )
-            else:
-                check.mapping(entry, where, required=("kind", "bands", "receiver"), optional=common)
-            requires = entry.get("requires_complaint", False)
-            if not isinstance(requires, bool):
-                raise check.fail(f"{where}.requires_complaint", "应为 true/false")
-            shared: dict[str, Any] = {
-                "receiver": check.choice(
-                    entry["receiver"], f"{where}.receiver", ("buyer", "platform")
-                ),
-                "rounding": check.choice(
-                    entry.get("rounding", "fen_half_up"),
-                    f"{where}.rounding",
-                    ("fen_half_up", "floor_yuan"),
-                ),
-                "stacks_on": check.text(entry["stacks_on"], f"{where}.stacks_on")
-                if "stacks_on" in entry
-                else None,
-                "stack_max_fen": check.yuan(entry["stack_max"], f"{where}.stack_max")
-                if "stack_max" in entry
-                else None,
-                "requires_complaint": requires,
-            }
-            if kind == "rate_clamped":
-                low = check.yuan(entry["min"], f"{where}.min")
-                high = check.yuan(entry["max"], f"{where}.max")
-                if low > high:
-                    raise check.fail(f"{where}.min", "下限大于上限 / min above max")
-                return RateClamped(
-                    rate_bp=check.rate(entry["rate"], f"{where}.rate"),
-                    min_fen=low,
-                    max_fen=high,
-                    base=check.choice(entry["base"], f"{where}.base", ("item_paid",)),
-                    **shared,
-                )
-            if kind == "flat":
-                return Flat(amount_fen=check.yuan(entry["amount"], f"{where}.amount"), **shared)
-            return Bands(bands=_parse_bands(check, entry["bands"], f"{where}.bands"), **shared)
+            return _parse_damages_version(check, entry, where, caps)
 
         versions = check.versions(body["versions"], f"{rule_id}.versions", rule_id, parse)
         meta = RuleMeta(
@@ -280,7 +253,195 @@ def _parse_damages(check: _Checker, data: dict[str, Any]) -> dict[str, Rule]:
         rules[rule_id] = Rule(
             rule_id, "damages", check.text(body["name"], f"{rule_id}.name"), meta, versions
         )
-    return rules
+    return rules, caps
+
+
+_KIND_KEYS: Final = {
+    "rate_clamped": ("rate", "min", "max", "base"),
+    "flat": ("amount",),
+    "bands": ("bands",),
+    "promise_tiered": ("tiers", "base"),
+    "by_case": ("cases", "default_case", "base"),
+}
+
+
+def _parse_damages_version(
+    check: _Checker, entry: dict[str, Any], where: str, caps: dict[str, Rule]
+) -> DamagesParams:
+    kind = check.choice(entry.get("kind"), f"{where}.kind", tuple(_KIND_KEYS))
+    common = (
+        "kind",
+        "receiver",
+        "rounding",
+        "stacks_on",
+        "stack_max",
+        "requires_complaint",
+        "excluded_goods",
+        "cap_group",
+    )
+    check.mapping(entry, where, required=("kind", "receiver", *_KIND_KEYS[kind]), optional=common)
+    requires = entry.get("requires_complaint", False)
+    if not isinstance(requires, bool):
+        raise check.fail(f"{where}.requires_complaint", "应为 true/false")
+    if "cap_group" in entry and entry["cap_group"] not in caps:
+        raise check.fail(f"{where}.cap_group", f"未知的合并封顶组 {entry['cap_group']!r}")
+    shared: dict[str, Any] = {
+        "receiver": check.choice(entry["receiver"], f"{where}.receiver", ("buyer", "platform")),
+        "rounding": check.choice(
+            entry.get("rounding", "fen_half_up"), f"{where}.rounding", ROUNDINGS
+        ),
+        "stacks_on": check.text(entry["stacks_on"], f"{where}.stacks_on")
+        if "stacks_on" in entry
+        else None,
+        "stack_max_fen": check.yuan(entry["stack_max"], f"{where}.stack_max")
+        if "stack_max" in entry
+        else None,
+        "requires_complaint": requires,
+        "excluded_goods": _goods_list(check, entry.get("excluded_goods", []), where),
+    }
+    if kind == "rate_clamped":
+        band = _clamped(check, entry, where)
+        return RateClamped(
+            rate_bp=band.rate_bp or 0,
+            min_fen=band.min_fen or 0,
+            max_fen=band.max_fen or 0,
+            base=check.choice(entry["base"], f"{where}.base", BASES),
+            **shared,
+        )
+    if kind == "flat":
+        return Flat(amount_fen=check.yuan(entry["amount"], f"{where}.amount"), **shared)
+    if kind == "bands":
+        return Bands(bands=_parse_bands(check, entry["bands"], f"{where}.bands"), **shared)
+    if kind == "by_case":
+        cases = check.mapping(entry["cases"], f"{where}.cases")
+        parsed = {
+            str(name): _clamped(
+                check,
+                check.mapping(spec, f"{where}.cases.{name}", required=("rate", "min", "max")),
+                f"{where}.cases.{name}",
+            )
+            for name, spec in cases.items()
+        }
+        default = check.choice(entry["default_case"], f"{where}.default_case", tuple(parsed))
+        return ByCase(
+            cases=parsed,
+            default_case=default,
+            base=check.choice(entry["base"], f"{where}.base", BASES),
+            **shared,
+        )
+    return PromiseTiered(
+        tiers=_parse_tiers(check, entry["tiers"], f"{where}.tiers"),
+        base=check.choice(entry["base"], f"{where}.base", BASES),
+        **shared,
+    )
+
+
+def _goods_list(check: _Checker, value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise check.fail(where, "商品类型应为列表 / goods must be a list")
+    return tuple(check.choice(g, where, GOODS_TYPES) for g in value)
+
+
+def _clamped(check: _Checker, entry: dict[str, Any], where: str) -> Band:
+    low = check.yuan(entry["min"], f"{where}.min")
+    high = check.yuan(entry["max"], f"{where}.max")
+    if low > high:
+        raise check.fail(f"{where}.min", "下限大于上限 / min above max")
+    return Band(
+        from_fen=0, rate_bp=check.rate(entry["rate"], f"{where}.rate"), min_fen=low, max_fen=high
+    )
+
+
+def _hours(check: _Checker, value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise check.fail(where, "应为非负小时数 / expected hours")
+    return float(value)
+
+
+def _parse_tiers(check: _Checker, value: object, path: str) -> tuple[Tier, ...]:
+    if not isinstance(value, list) or not value:
+        raise check.fail(path, "应为非空列表 / expected a non-empty list")
+    tiers: list[Tier] = []
+    for i, spec in enumerate(value):
+        where = f"{path}[{i}]"
+        spec = check.mapping(
+            spec,
+            where,
+            optional=("promise_over_h", "promise_max_h", "goods", "amount", "rate", "min", "max"),
+        )
+        over = (
+            _hours(check, spec["promise_over_h"], f"{where}.promise_over_h")
+            if "promise_over_h" in spec
+            else None
+        )
+        top = (
+            _hours(check, spec["promise_max_h"], f"{where}.promise_max_h")
+            if "promise_max_h" in spec
+            else None
+        )
+        goods = _goods_list(check, spec.get("goods", []), f"{where}.goods")
+        if "amount" in spec:
+            if {"rate", "min", "max"} & set(spec):
+                raise check.fail(where, "amount 与 rate/min/max 不能同时出现")
+            tier = Tier(
+                promise_over_h=over,
+                promise_max_h=top,
+                goods=goods,
+                amount_fen=check.yuan(spec["amount"], f"{where}.amount"),
+            )
+        else:
+            check.mapping(
+                spec,
+                where,
+                required=("rate", "min", "max"),
+                optional=("promise_over_h", "promise_max_h", "goods"),
+            )
+            band = _clamped(check, spec, where)
+            tier = Tier(
+                promise_over_h=over,
+                promise_max_h=top,
+                goods=goods,
+                rate_bp=band.rate_bp,
+                min_fen=band.min_fen or 0,
+                max_fen=band.max_fen or 0,
+            )
+        tiers.append(tier)
+    last = tiers[-1]
+    if last.promise_over_h is None and last.promise_max_h is None and not last.goods:
+        return tuple(tiers)
+    raise check.fail(
+        f"{path}[{len(tiers) - 1}]",
+        "最后一档应覆盖其余全部订单 / the last tier must cover every row",
+    )
+
+
+def _parse_caps(check: _Checker, value: object) -> dict[str, Rule]:
+    """``cap_groups``: dated combined caps (同一买家同一付款日), one id per platform."""
+    caps: dict[str, Rule] = {}
+    for key, body in check.mapping(value, "cap_groups").items():
+        rule_id = check.rule_id(key, f"cap_groups.{key}")
+        body = check.mapping(body, f"cap_groups.{rule_id}", required=("name", "versions"))
+
+        def parse(entry: dict[str, Any], where: str) -> CapParams:
+            check.mapping(entry, where, required=("max",), optional=("raised_max",))
+            return CapParams(
+                max_fen=check.yuan(entry["max"], f"{where}.max"),
+                raised_max_fen=check.yuan(entry["raised_max"], f"{where}.raised_max")
+                if "raised_max" in entry
+                else None,
+            )
+
+        versions = check.versions(
+            body["versions"], f"cap_groups.{rule_id}.versions", rule_id, parse
+        )
+        caps[rule_id] = Rule(
+            rule_id,
+            "cap_groups",
+            check.text(body["name"], f"cap_groups.{rule_id}.name"),
+            RuleMeta(governed_by="paid_at"),
+            versions,
+        )
+    return caps
 
 
 def _parse_bands(check: _Checker, value: object, path: str) -> tuple[Band, ...]:
@@ -714,7 +875,7 @@ def load_rulebook_from(folder: Path | resources.abc.Traversable) -> Rulebook:
             )
         data[name], raw = _read_yaml(file, f"{name}.yaml")
         digest.update(raw)
-    damages = _parse_damages(_Checker("damages.yaml"), data["damages"])
+    damages, caps = _parse_damages(_Checker("damages.yaml"), data["damages"])
     timers = _parse_timers(_Checker("timers.yaml"), data["timers"])
     violations, names, aliases = _parse_violations(_Checker("violations.yaml"), data["violations"])
     tracks, campaigns, resets, year_end = _parse_nodes(_Checker("nodes.yaml"), data["nodes"])
@@ -735,6 +896,7 @@ def load_rulebook_from(folder: Path | resources.abc.Traversable) -> Rulebook:
         resets=resets,
         freight_keywords=keywords,
         digest=digest.hexdigest()[:12],
+        cap_groups=caps,
         year_end=year_end,
     )
 

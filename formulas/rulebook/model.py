@@ -8,6 +8,9 @@ lookup every calculator uses (:meth:`Dated.select`: :func:`governing_times` then
 [0, 1, -1, -1]
 >>> version_index(since, governing_times(times, pd.Timestamp("2022-07-18"))).tolist()
 [1, 1, 1, 1]
+>>> ends = np.array(["2017-01-01", "NaT"], dtype="datetime64[ns]")  # the first ends 2016-12-31
+>>> version_index(since, times, ends).tolist()
+[-1, 1, -1, -1]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pandas as pd
 from .params import (
     GRADES,
     CampaignParams,
+    CapParams,
     DamagesParams,
     FreightParams,
     NodeParams,
@@ -56,12 +60,18 @@ def governing_times(times: np.ndarray, rules_as_of: object = None) -> np.ndarray
     return np.full(len(times), pd.Timestamp(rules_as_of).to_datetime64(), dtype="datetime64[ns]")
 
 
-def version_index(since: np.ndarray, governing: np.ndarray) -> np.ndarray:
+def version_index(
+    since: np.ndarray, governing: np.ndarray, ends: np.ndarray | None = None
+) -> np.ndarray:
     """Index of the version in force at each governing time (``searchsorted`` on the effective
-    dates); -1 before the first version or for ``NaT``."""
+    dates); -1 before the first version, for ``NaT``, and at or after the version's ``ends``
+    (the instant after its ``until`` day; ``NaT`` = open-ended)."""
     governing = np.asarray(governing, dtype="datetime64[ns]")
     index = np.searchsorted(since, governing, side="right") - 1
     index[np.isnat(governing)] = -1
+    if ends is not None and len(ends):
+        end = ends[np.maximum(index, 0)]
+        index[(index >= 0) & ~np.isnat(end) & (governing >= end)] = -1
     return index
 
 
@@ -91,6 +101,20 @@ class Version:
     overridden: tuple[str, ...] = ()
     #: Exclusive end (the first instant the version is no longer in force); ``None`` = open.
     until: pd.Timestamp | None = None
+    #: When the source was last read against the platform's text.
+    checked: pd.Timestamp | None = None
+
+    @property
+    def ends(self) -> pd.Timestamp | None:
+        """The first instant no longer in force (``until``, exclusive)."""
+        return self.until
+
+    @property
+    def span(self) -> str:
+        """``'2016-07-21 起'`` or ``'2016-07-21 至 2019-08-25'`` (the last day in force)."""
+        if self.until is None:
+            return f"{self.since:%Y-%m-%d} 起"
+        return f"{self.since:%Y-%m-%d} 至 {self.until - pd.Timedelta(days=1):%Y-%m-%d}"
 
     @property
     def label(self) -> str:
@@ -199,6 +223,11 @@ class Rule(Dated):
         assert isinstance(params, ViolationParams), self.rule_id
         return params
 
+    def cap_params(self, index: int) -> CapParams:
+        params = self.versions[index].params
+        assert isinstance(params, CapParams), self.rule_id
+        return params
+
     def freight_params(self, index: int) -> FreightParams:
         params = self.versions[index].params
         assert isinstance(params, FreightParams), self.rule_id
@@ -253,6 +282,13 @@ class Rulebook:
     freight_keywords: Mapping[str, tuple[str, ...]]
     digest: str
     overrides: tuple[AppliedOverride, ...] = field(default=())
+    #: Combined caps on one buyer's orders of one paid day, by id (``taobao.same_buyer_same_day``).
+    cap_groups: Mapping[str, Rule] = field(default_factory=dict)
+
+    def cap_group(self, platform: str) -> Rule | None:
+        """The platform's same-buyer same-day cap, ``None`` when it has none."""
+        return self.cap_groups.get(f"{platform}.same_buyer_same_day")
+
     #: Per platform and track, what survives the year-end reset (tracks not listed: cleared).
     year_end: Mapping[str, Mapping[str, YearEnd]] = field(default_factory=dict)
 
@@ -283,11 +319,33 @@ class Rulebook:
         return (code, _GRADE_BY_NAME[match["grade"]]) if code is not None else (None, None)
 
     def all_rules(self) -> Iterable[Rule]:
-        for table in (self.damages, self.timers, self.violations, self.freight):
+        for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             yield from table.values()
 
+    def all_versions(self) -> Iterator[Version]:
+        """Every version of every kind: rules, same-day caps, point nodes, campaign settings."""
+        for rule in self.all_rules():
+            yield from rule.versions
+        for track in self.node_tracks.values():
+            yield from track.versions
+        for campaign in self.campaigns.values():
+            yield from campaign.versions
+
+    def stale(self, today: object, days: int) -> list[Version]:
+        """Versions whose source was last checked more than ``days`` days before ``today``
+        (oldest first; a version without a ``checked`` date is always stale).
+
+        >>> from shoprules.formulas.rulebook import load_rulebook
+        >>> book = load_rulebook()
+        >>> book.stale("2026-12-01", 100_000), len(book.stale("2200-01-01", 1)) == len(list(book.all_versions()))
+        ([], True)
+        """
+        limit = pd.Timestamp(today).normalize() - pd.Timedelta(days=days)
+        old = [v for v in self.all_versions() if v.checked is None or v.checked < limit]
+        return sorted(old, key=lambda v: (v.checked or pd.Timestamp.min, v.label))
+
     def find(self, rule_id: str) -> Rule | None:
-        for table in (self.damages, self.timers, self.violations, self.freight):
+        for table in (self.damages, self.cap_groups, self.timers, self.violations, self.freight):
             if rule_id in table:
                 return table[rule_id]
         return None

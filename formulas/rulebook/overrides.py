@@ -2,7 +2,7 @@
 
 >>> from shoprules.formulas.rulebook import load_rulebook
 >>> book = load_rulebook().with_overrides({"taobao.late_shipment@2022-07-18.max": 40})
->>> book.damages["taobao.late_shipment"].versions[1].params.max_fen, book.overrides[0].versions
+>>> book.damages["taobao.late_shipment"].versions[2].params.max_fen, book.overrides[0].versions
 (4000, ('taobao.late_shipment@2022-07-18*',))
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -19,7 +19,16 @@ from ..fields import GOODS_TYPES
 from ..money import rate_to_bp, yuan_to_fen_exact
 from .errors import OverrideError
 from .model import Rule, Rulebook
-from .params import Duration, Flat, Params, RateClamped, TimerParams, ViolationParams
+from .params import (
+    ByCase,
+    Duration,
+    Flat,
+    Params,
+    PromiseTiered,
+    RateClamped,
+    TimerParams,
+    ViolationParams,
+)
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,24 @@ def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object)
     return tuple(labels)
 
 
+def _with_tier_param(params: PromiseTiered | ByCase, param: str, value: object) -> Params:
+    """``rate``/``min``/``max`` replaced in every rate tier (or case) of a version."""
+    field = {"rate": "rate_bp", "min": "min_fen", "max": "max_fen"}[param]
+    number = rate_to_bp(value) if param == "rate" else yuan_to_fen_exact(value)  # type: ignore[arg-type]
+    changes: dict[str, Any] = {field: number}
+    if isinstance(params, PromiseTiered):
+        tiers = tuple(
+            t if t.amount_fen is not None else replace(t, **changes) for t in params.tiers
+        )
+        return replace(params, tiers=tiers)
+    return replace(params, cases={k: replace(b, **changes) for k, b in params.cases.items()})
+
+
 def _with_param(params: Params, param: str, value: object) -> Params:
-    """``params`` with one parameter replaced (the value as typed on the 规则 sheet)."""
+    """``params`` with one parameter replaced (the value as typed on the 规则 sheet); on a
+    tiered or per-case version, ``rate``/``min``/``max`` replace it in every rate tier or case."""
+    if param in ("rate", "min", "max") and isinstance(params, PromiseTiered | ByCase):
+        return _with_tier_param(params, param, value)
     if param == "rate":
         if not isinstance(params, RateClamped):
             raise ValueError("该版本不是按比例计算")

@@ -20,7 +20,12 @@ from typing import Any, Final
 
 import numpy as np
 
-from ..money import apply_rate_floor_yuan, apply_rate_half_up, fen_to_yuan_text
+from ..money import (
+    apply_rate_floor_yuan,
+    apply_rate_half_up,
+    apply_rate_half_up_yuan,
+    fen_to_yuan_text,
+)
 
 TRACK_NAMES: Final = {"A": "一般违规", "B": "严重违规", "C": "售假违规"}
 _DURATION: Final = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>h|d|wd)$")
@@ -119,10 +124,18 @@ class Params:
 # Damages
 
 
+#: Rounding modes: to the fen half-up (default), floored to whole yuan (Kuaishou, PDD 25 %),
+#: half-up to whole yuan (Douyin 2026: 「按四舍五入规则取整」).
+ROUNDINGS: Final = ("fen_half_up", "floor_yuan", "yuan_half_up")
+_ROUNDING_TEXT: Final = {"floor_yuan": "，取整到元", "yuan_half_up": "，四舍五入到元"}
+
+
 def _rate(base: np.ndarray, rate_bp: int, rounding: str) -> np.ndarray:
     rates = np.full(base.shape, rate_bp, dtype="int64")
     if rounding == "floor_yuan":
         return apply_rate_floor_yuan(base, rates)
+    if rounding == "yuan_half_up":
+        return apply_rate_half_up_yuan(base, rates)
     return apply_rate_half_up(base, rates)
 
 
@@ -131,14 +144,25 @@ class DamagesParams(Params):
     """Settings every damages version has; the subclasses add how the amount is computed."""
 
     receiver: str  # buyer | platform
-    rounding: str = "fen_half_up"  # fen_half_up | floor_yuan
+    rounding: str = "fen_half_up"  # see ROUNDINGS
     stacks_on: str | None = None
     stack_max_fen: int | None = None
     requires_complaint: bool = False
+    #: Goods types the rule does not pay automatically (Taobao 2025: 「除定制等特殊情形外」).
+    excluded_goods: tuple[str, ...] = ()
 
     kind: str = field(init=False, default="")
 
-    def amounts(self, base_fen: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+    def amounts(
+        self,
+        base_fen: np.ndarray,
+        *,
+        promise_h: np.ndarray | None = None,
+        goods: np.ndarray | None = None,
+        case: str | None = None,
+    ) -> np.ndarray:  # pragma: no cover - overridden
+        """Amounts in fen per base (``promise_h``: promised ship window in hours, ``goods``:
+        goods types, ``case``: the violation's case; only the kinds that need them read them)."""
         raise NotImplementedError
 
     def _amount_text(self) -> str:  # pragma: no cover - overridden
@@ -147,7 +171,7 @@ class DamagesParams(Params):
     def describe(self) -> str:
         """``'5% [5.00, 30.00] 元，赔给买家'`` (取整到元 where the amount is floored)."""
         text = self._amount_text()
-        floor = "，取整到元" if self.rounding == "floor_yuan" else ""
+        floor = _ROUNDING_TEXT.get(self.rounding, "")
         who = _RECEIVERS.get(self.receiver, "")
         return f"{text}{floor}，{who}" if who else text + floor
 
@@ -161,6 +185,8 @@ class DamagesParams(Params):
         if self.stack_max_fen is not None:
             out["stack_max"] = self.stack_max_fen
         out["requires_complaint"] = self.requires_complaint
+        if self.excluded_goods:
+            out["excluded_goods"] = self.excluded_goods
         return out
 
 
@@ -179,7 +205,7 @@ class RateClamped(DamagesParams):
     base: str = "item_paid"
     kind: str = field(init=False, default="rate_clamped")
 
-    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+    def amounts(self, base_fen: np.ndarray, **_: object) -> np.ndarray:
         raw = _rate(np.asarray(base_fen, dtype="int64"), self.rate_bp, self.rounding)
         return np.clip(raw, self.min_fen, self.max_fen)
 
@@ -234,7 +260,7 @@ class Flat(DamagesParams):
     amount_fen: int
     kind: str = field(init=False, default="flat")
 
-    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+    def amounts(self, base_fen: np.ndarray, **_: object) -> np.ndarray:
         return np.full(np.shape(base_fen), self.amount_fen, dtype="int64")
 
     def check(self) -> None:
@@ -296,7 +322,7 @@ class Bands(DamagesParams):
     bands: tuple[Band, ...]
     kind: str = field(init=False, default="bands")
 
-    def amounts(self, base_fen: np.ndarray) -> np.ndarray:
+    def amounts(self, base_fen: np.ndarray, **_: object) -> np.ndarray:
         base = np.asarray(base_fen, dtype="int64")
         starts = np.array([b.from_fen for b in self.bands], dtype="int64")
         which = np.searchsorted(starts, base, side="right") - 1
@@ -325,6 +351,188 @@ class Bands(DamagesParams):
             "bands": tuple(b.as_mapping() for b in self.bands),
             **self._tail(),
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tier:
+    """One tier of a :class:`PromiseTiered` version: the rows it covers (promised ship window
+    above ``promise_over_h`` and at most ``promise_max_h`` hours, goods types ``goods``; a
+    missing bound means any) and their amount (fixed, or a clamped rate)."""
+
+    promise_over_h: float | None = None
+    promise_max_h: float | None = None
+    goods: tuple[str, ...] = ()
+    amount_fen: int | None = None
+    rate_bp: int | None = None
+    min_fen: int = 0
+    max_fen: int = 0
+
+    def covers(self, promise_h: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
+        """The rows this tier covers (a NaN window counts as the default 48 h)."""
+        hours = np.where(np.isnan(promise_h), 48.0, promise_h)
+        out = np.ones(len(hours), dtype=bool)
+        if self.promise_over_h is not None:
+            out &= hours > self.promise_over_h
+        if self.promise_max_h is not None:
+            out &= hours <= self.promise_max_h
+        if self.goods:
+            out &= (
+                np.isin(np.asarray(goods, dtype=object), self.goods) if goods is not None else False
+            )
+        return out
+
+    def condition_text(self) -> str:
+        """``'48 < 承诺 ≤ 240 h 预售/定制'`` (``'其余'`` for the catch-all)."""
+        parts = []
+        if self.promise_over_h is not None and self.promise_max_h is not None:
+            parts.append(f"{self.promise_over_h:g}<承诺≤{self.promise_max_h:g}h")
+        elif self.promise_over_h is not None:
+            parts.append(f"承诺>{self.promise_over_h:g}h")
+        elif self.promise_max_h is not None:
+            parts.append(f"承诺≤{self.promise_max_h:g}h")
+        if self.goods:
+            parts.append("/".join(_GOODS_NAMES.get(g, g) for g in self.goods))
+        return " ".join(parts) or "其余"
+
+    def text(self) -> str:
+        if self.amount_fen is not None:
+            return f"{self.condition_text()} → {_yuan(self.amount_fen)} 元"
+        return (
+            f"{self.condition_text()} → {(self.rate_bp or 0) / 100:g}% "
+            f"[{_yuan(self.min_fen)}, {_yuan(self.max_fen)}]"
+        )
+
+    def as_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.promise_over_h is not None:
+            out["promise_over_h"] = self.promise_over_h
+        if self.promise_max_h is not None:
+            out["promise_max_h"] = self.promise_max_h
+        if self.goods:
+            out["goods"] = self.goods
+        if self.amount_fen is not None:
+            out["amount"] = self.amount_fen
+        else:
+            out.update(rate=self.rate_bp or 0, min=self.min_fen, max=self.max_fen)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseTiered(DamagesParams):
+    """The first tier covering a row applies (tiers keyed by the promised ship window and goods
+    type; the last tier covers every row). Vectorised with ``np.select``.
+
+    >>> tiered = PromiseTiered(tiers=(Tier(promise_max_h=48, amount_fen=0),
+    ...     Tier(promise_max_h=240, rate_bp=100, min_fen=200, max_fen=5000),
+    ...     Tier(rate_bp=100, min_fen=300, max_fen=5000)), receiver="buyer", rounding="yuan_half_up")
+    >>> tiered.amounts(np.array([15000, 25000, 15000]), promise_h=np.array([24.0, 72, 360])).tolist()
+    [0, 300, 300]
+    """
+
+    tiers: tuple[Tier, ...]
+    base: str = "item_paid"
+    kind: str = field(init=False, default="promise_tiered")
+
+    def amounts(
+        self,
+        base_fen: np.ndarray,
+        *,
+        promise_h: np.ndarray | None = None,
+        goods: np.ndarray | None = None,
+        **_: object,
+    ) -> np.ndarray:
+        base = np.asarray(base_fen, dtype="int64")
+        hours = (
+            np.full(base.shape, np.nan)
+            if promise_h is None
+            else np.asarray(promise_h, dtype="float64")
+        )
+        choices = []
+        for tier in self.tiers:
+            if tier.amount_fen is not None:
+                choices.append(np.full(base.shape, tier.amount_fen, dtype="int64"))
+            else:
+                raw = _rate(base, tier.rate_bp or 0, self.rounding)
+                choices.append(np.clip(raw, tier.min_fen, tier.max_fen))
+        conditions = [tier.covers(hours, goods) for tier in self.tiers]
+        return np.select(conditions, choices, default=0).astype("int64")
+
+    def _amount_text(self) -> str:
+        return "按承诺发货时效分档：" + "；".join(tier.text() for tier in self.tiers)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "tiers": tuple(t.as_mapping() for t in self.tiers),
+            "base": self.base,
+            **self._tail(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ByCase(DamagesParams):
+    """A clamped rate per case of the violation (e.g. fake shipment: no pickup within 24 h vs
+    empty parcel); ``default_case`` where the case is not known.
+
+    >>> ByCase(cases={"no_pickup_24h": Band(from_fen=0, rate_bp=500, min_fen=500, max_fen=10000),
+    ...               "other": Band(from_fen=0, rate_bp=3000, min_fen=500, max_fen=50000)},
+    ...        default_case="other", receiver="buyer").amounts(np.array([200000]), case="no_pickup_24h").tolist()
+    [10000]
+    """
+
+    cases: Mapping[str, Band]
+    default_case: str
+    base: str = "item_paid"
+    kind: str = field(init=False, default="by_case")
+
+    def amounts(self, base_fen: np.ndarray, *, case: str | None = None, **_: object) -> np.ndarray:
+        band = self.cases[case or self.default_case]
+        raw = _rate(np.asarray(base_fen, dtype="int64"), band.rate_bp or 0, self.rounding)
+        return np.clip(raw, band.min_fen, band.max_fen)
+
+    def _amount_text(self) -> str:
+        return "按情形：" + "；".join(
+            f"{name} {(b.rate_bp or 0) / 100:g}% [{_yuan(b.min_fen or 0)}, {_yuan(b.max_fen or 0)}]"
+            for name, b in self.cases.items()
+        )
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "cases": {k: v.as_mapping() for k, v in self.cases.items()},
+            "default_case": self.default_case,
+            "base": self.base,
+            **self._tail(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapParams(Params):
+    """A combined cap on the damages of one buyer's orders paid on one day (同一买卖双方付款时间
+    在同一自然日内的多笔交易合并计算); ``raised_max_fen`` where a group includes out of stock
+    on a promise over 48 h (Taobao 第十五条二（一）).
+
+    >>> CapParams(max_fen=10000, raised_max_fen=50000).describe()
+    '同一买家同一付款日合计 ≤ 100 元（承诺>48h 且含缺货 ≤ 500 元）'
+    """
+
+    max_fen: int
+    raised_max_fen: int | None = None
+
+    def describe(self) -> str:
+        text = f"同一买家同一付款日合计 ≤ {_yuan(self.max_fen)} 元"
+        if self.raised_max_fen is not None:
+            text += f"（承诺>48h 且含缺货 ≤ {_yuan(self.raised_max_fen)} 元）"
+        return text
+
+    def parameter(self, name: str) -> object | None:
+        return self.max_fen / 100 if name == "max" else None
+
+    def as_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"max": self.max_fen}
+        if self.raised_max_fen is not None:
+            out["raised_max"] = self.raised_max_fen
+        return out
 
 
 # ---------------------------------------------------------------------------------------------

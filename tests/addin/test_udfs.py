@@ -90,17 +90,17 @@ def test_damages_no_rule_is_visible() -> None:
 
 
 def test_damages_rule_version_by_event_time_dates_serials_text() -> None:
-    before, after = D(2022, 7, 1), D(2022, 8, 1)  # taobao min 1 → 5 on 2022-07-18
+    before, after = D(2019, 8, 1), D(2019, 9, 1)  # taobao min 1 → 5 on 2019-08-26
     serial_before = (before - D(1899, 12, 30)).days
     assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", before) == 1.0
     assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", after) == 5.0
     assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", float(serial_before)) == 1.0
-    assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", "2022/7/1 10:00") == 1.0
-    assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", "2022年8月1日") == 5.0
+    assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", "2019/8/1 10:00") == 1.0
+    assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", "2019年9月1日") == 5.0
     assert (
         u.SR_DAMAGES(10.0, "淘宝", "延迟发货", "2022-13-01") == "#SR! 事件时间无法识别: 2022-13-01"
     )
-    # The same serial read in the 1904 system is four years later: the 2022-07-18 version.
+    # The same serial read in the 1904 system is four years later: a 5-yuan-minimum version.
     assert (
         u.SR_DAMAGES(10.0, "淘宝", "延迟发货", float(serial_before - 1462), caller_1904(True))
         == 1.0

@@ -41,22 +41,41 @@ def _version(rule: Rule | None, when: dt.datetime | None) -> Version | None:
     return found
 
 
-def _amount(params: Any, base: int) -> int:
+def _round(product: int, rounding: str) -> int:
+    """``product`` is fen × basis points."""
+    if rounding == "floor_yuan":
+        return (product // 1_000_000) * 100
+    if rounding == "yuan_half_up":
+        return ((product + 500_000) // 1_000_000) * 100
+    return (product + 5000) // 10000
+
+
+def _tier(params: Any, promise_h: float | None, goods: str) -> dict[str, Any]:
+    hours = 48.0 if promise_h is None else promise_h
+    for tier in params["tiers"]:
+        if "promise_over_h" in tier and not hours > tier["promise_over_h"]:
+            continue
+        if "promise_max_h" in tier and not hours <= tier["promise_max_h"]:
+            continue
+        if "goods" in tier and goods not in tier["goods"]:
+            continue
+        return {"from": 0, **tier}
+    raise AssertionError("the last tier covers every row")
+
+
+def _amount(params: Any, base: int, promise_h: float | None = None, goods: str = "normal") -> int:
     if params["kind"] == "flat":
         return int(params["amount"])
     if params["kind"] == "rate_clamped":
         bands = [{"from": 0, "rate": params["rate"], "min": params["min"], "max": params["max"]}]
+    elif params["kind"] == "promise_tiered":
+        bands = [_tier(params, promise_h, goods)]
     else:
         bands = list(params["bands"])
     band = [b for b in bands if b["from"] <= base][-1]
     if "amount" in band:
         return int(band["amount"])
-    product = base * band["rate"]
-    value = (
-        (product // 1_000_000) * 100
-        if params["rounding"] == "floor_yuan"
-        else (product + 5000) // 10000
-    )
+    value = _round(base * band["rate"], params["rounding"])
     return int(min(max(value, band["min"]), band["max"]))
 
 
@@ -68,8 +87,51 @@ def _add(start: dt.datetime, text: str) -> dt.datetime:
     return start + dt.timedelta(days=float(text[:-1]))
 
 
+def compute_rows(
+    book: Rulebook, rows: list[dict[str, Any]], as_of: dt.datetime
+) -> list[dict[str, Any]]:
+    """:func:`compute_row` for every row, then the same-buyer same-day caps across rows: in
+    row order, each group (platform, buyer, payment day; a row without a buyer id alone) keeps
+    its rows' damages until the cap is used up."""
+    out = [compute_row(book, row, as_of) for row in rows]
+    used: dict[tuple[Any, ...], int] = {}
+    for i, (row, result) in enumerate(zip(rows, out, strict=True)):
+        damages = result["damages"]
+        if not damages:
+            continue
+        cap = _version(
+            book.cap_groups.get(f"{row['platform']}.same_buyer_same_day"), row["paid_at"]
+        )
+        if cap is None:
+            continue
+        buyer = row.get("buyer_id")
+        buyer = str(buyer).strip() if buyer is not None and str(buyer).strip() else None
+        key = (row["platform"], buyer if buyer is not None else ("row", i), row["paid_at"].date())
+        result["_group"] = key
+        result["_cap"] = cap
+    groups: dict[tuple[Any, ...], bool] = {}
+    for result in out:
+        if "_group" in result and result["_widen"]:
+            groups[result["_group"]] = True
+    for result in out:
+        if "_group" not in result:
+            continue
+        key, params = result.pop("_group"), result.pop("_cap").params
+        limit = params["max"]
+        if groups.get(key) and "raised_max" in params:
+            limit = params["raised_max"]
+        before = used.get(key, 0)
+        allowed = max(min(result["damages"], limit - before), 0)
+        used[key] = before + result["damages"]
+        result["damages"] = allowed
+    for result in out:
+        result.pop("_widen", None)
+    return out
+
+
 def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict[str, Any]:
-    """All scalar results for one order row (times as ``datetime`` or ``None``, money in fen)."""
+    """All scalar results for one order row (times as ``datetime`` or ``None``, money in fen),
+    before the same-day caps that group rows (see :func:`compute_rows`)."""
     platform = row.get("platform")
     paid = row.get("paid_at")
     out: dict[str, Any] = {
@@ -79,6 +141,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         "damages": None,
         "platform_fee": 0,
         "points": 0,
+        "_widen": False,
     }
     ship_rule = book.timers.get(f"{platform}.ship_by")
     version = _version(ship_rule, paid)
@@ -95,6 +158,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
     out["ship_by"] = deadline
     if deadline is None or version is None:
         return _returns(book, row, as_of, out)
+    promise_h = None if paid is None else (deadline - paid).total_seconds() / 3600
     stops = [row.get(name) for name in version.params["stop"]]
     stop = next((s for s in stops if s is not None), None)
     if stop is not None and stop > as_of:
@@ -118,11 +182,13 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         elif dver.params["receiver"] == "platform":
             out["platform_fee"] = _amount(dver.params, max(base or 0, 0))
             damages = None
-        elif base is None or base < 0:
+        elif base is None or base < 0 or goods in dver.params.get("excluded_goods", ()):
             damages = None
         else:
-            damages = _amount(dver.params, base)
-            damages += _out_of_stock(book, row, as_of, deadline, base, damages)
+            damages = _amount(dver.params, base, promise_h, goods)
+            oos = _out_of_stock(book, row, as_of, deadline, base, damages, promise_h, goods)
+            damages += oos
+            out["_widen"] = oos > 0 and promise_h is not None and promise_h > 48
         # Points: the version in force when the violation happened (the missed deadline).
         pver = _version(book.violations.get(f"{platform}.late_shipment"), deadline)
         if (
@@ -143,6 +209,8 @@ def _out_of_stock(
     deadline: dt.datetime,
     base: int,
     late_part: int,
+    promise_h: float | None,
+    goods: str,
 ) -> int:
     """Out-of-stock damages stacked on a late shipment's ``late_part`` (0 when none applies)."""
     platform, paid = row.get("platform"), row.get("paid_at")
@@ -159,7 +227,7 @@ def _out_of_stock(
         oos_version.params["requires_complaint"] and not row.get("complaint_upheld")
     ):
         return 0
-    oos = _amount(oos_version.params, base)
+    oos = _amount(oos_version.params, base, promise_h, goods)
     if "stack_max" in oos_version.params:
         oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
     return oos

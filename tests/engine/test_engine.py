@@ -180,7 +180,8 @@ def test_rules_as_of_pins_the_version() -> None:
         paid_amount=[1000],
     )
     assert compute(orders, as_of=AS_OF).results.loc[0, "damages"] == 500
-    pinned = compute(orders, as_of=AS_OF, rules_as_of=pd.Timestamp("2020-01-01")).results
+    # 2019-01-01: the seed's 5% [1,30] era (2019-08-26 brought 10% [5,100]).
+    pinned = compute(orders, as_of=AS_OF, rules_as_of=pd.Timestamp("2019-01-01")).results
     assert pinned.loc[0, "damages"] == 100
     assert pinned.loc[0, "ship_by"] == pd.Timestamp("2024-05-04 10:00")  # 72 h in the 2016 version
 
@@ -281,10 +282,10 @@ def test_rules_as_of_with_mixed_platforms_and_late_rows() -> None:
     )
     out = compute(orders, as_of=AS_OF, rules_as_of=pd.Timestamp("2021-06-01")).results
     assert out["damages"].tolist()[:3] == [
-        100,
+        500,
         500,
         300,
-    ]  # 2016 taobao 5% [1,30]; tmall 2020; pdd 3
+    ]  # taobao 2019-08-26 10% [5,100]; tmall 2020; pdd 3
     assert out["platform_fee"].tolist()[3] == 1000
 
 

@@ -54,20 +54,20 @@ def test_packaged_rulebook_loads() -> None:
         ),
         (
             "damages.yaml",
-            "    - since: 2022-07-18\n      kind: rate_clamped\n      rate: 5%",
-            "    - since: 2022-13-18\n      kind: rate_clamped\n      rate: 5%",
+            "    - since: 2022-07-18\n      until: 2025-09-05\n      kind: rate_clamped",
+            "    - since: 2022-13-18\n      until: 2025-09-05\n      kind: rate_clamped",
             "damages.yaml",
         ),
         (
             "damages.yaml",
-            "    - since: 2022-07-18\n      kind: rate_clamped\n      rate: 5%",
-            "    - since: 2016-01-01\n      kind: rate_clamped\n      rate: 5%",
+            "    - since: 2022-07-18\n      until: 2025-09-05\n      kind: rate_clamped",
+            "    - since: 2016-01-01\n      until: 2025-09-05\n      kind: rate_clamped",
             "dates not increasing",
         ),
         (
             "damages.yaml",
-            "    - since: 2022-07-18\n      kind: rate_clamped\n      rate: 5%",
-            "    - since: '2022/07/18'\n      kind: rate_clamped\n      rate: 5%",
+            "    - since: 2022-07-18\n      until: 2025-09-05\n      kind: rate_clamped",
+            "    - since: '2022/07/18'\n      until: 2025-09-05\n      kind: rate_clamped",
             "expected a date",
         ),
         (
@@ -93,6 +93,42 @@ def test_packaged_rulebook_loads() -> None:
             "      rate: 5%\n      min: 1",
             "      rate: 150%\n      min: 1",
             "0%–100%",
+        ),
+        (
+            "damages.yaml",
+            "      until: 2019-08-26\n      checked: 2026-12-01\n",
+            "      until: 2019-08-26\n",
+            "taobao.late_shipment.versions[0]: 缺少键 / missing key(s): checked",
+        ),
+        (
+            "damages.yaml",
+            "      until: 2019-08-26\n",
+            "      until: 2015-08-25\n",
+            "until must be after since",
+        ),
+        (
+            "damages.yaml",
+            "      until: 2019-08-26\n",
+            "      until: 2019-08-27\n",
+            "overlaps the previous version",
+        ),
+        (
+            "damages.yaml",
+            '      rounding: yuan_half_up\n      receiver: buyer\n      source: "【商家-发货超时】',
+            '      rounding: yuan_round\n      receiver: buyer\n      source: "【商家-发货超时】',
+            "douyin.late_shipment.versions[1].rounding",
+        ),
+        (
+            "damages.yaml",
+            "        - {rate: 5%, min: 5, max: 30}\n",
+            "        - {promise_over_h: 48, rate: 5%, min: 5, max: 30}\n",
+            "the last tier must cover every row",
+        ),
+        (
+            "timers.yaml",
+            'source: "seed 000_8be332c6f9dd8e25.txt (天猫客服规则: 72小时内发货)"',
+            'source: "天猫客服规则: 72小时内发货"',
+            "source must be a URL, a platform rule id or the seed file",
         ),
         (
             "timers.yaml",
@@ -141,7 +177,9 @@ def test_overrides_apply_and_are_reported() -> None:
         {"taobao.late_shipment.max": 40, "pdd.ship_by.duration.direct_mail": "6d"},
         {"taobao.late_shipment.max": "活动期"},
     )
-    assert [v.params["max"] for v in book.damages["taobao.late_shipment"].versions] == [4000, 4000]
+    versions = book.damages["taobao.late_shipment"].versions
+    assert [v.params["max"] for v in versions[:3]] == [4000, 4000, 4000]
+    assert [t["max"] for t in versions[3].params["tiers"]] == [4000, 4000]  # every rate tier
     assert str(book.timers["pdd.ship_by"].versions[-1].params["durations"]["direct_mail"]) == "6d"
     assert book.overrides[0].note == "活动期"
     assert (

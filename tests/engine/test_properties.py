@@ -13,6 +13,7 @@ from shoprules.formulas.damages import rule_damages, version_amounts
 from shoprules.formulas.engine import compute
 from shoprules.formulas.points import points_ledger
 from shoprules.formulas.rulebook import DamagesParams, Rule, Version, load_rulebook
+from shoprules.formulas.rulebook.params import PromiseTiered
 
 BOOK = load_rulebook()
 RATE_RULES = [(rule, v) for rule in BOOK.damages.values() for v in rule.versions]
@@ -45,11 +46,34 @@ def test_damages_within_bounds_and_exact(
             exact = Decimal(base) * Decimal(params["rate"]) / Decimal(10_000)
             if params["rounding"] == "fen_half_up":
                 expected = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            elif params["rounding"] == "yuan_half_up":
+                expected = int((exact / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
             else:
                 expected = int(exact // 100) * 100
             assert fen == min(max(expected, params["min"]), params["max"])
     if params["kind"] == "flat":
         assert (out == params["amount"]).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([rv for rv in RATE_RULES if rv[1].params["kind"] == "promise_tiered"]),
+    st.lists(st.tuples(amounts, st.floats(0, 2000)), min_size=1, max_size=50),
+)
+def test_tiered_damages_within_the_tier_bounds(
+    rule_version: tuple[Rule, Version], rows: list[tuple[int, float]]
+) -> None:
+    """Tiered damages are never negative and never above the largest cap of their tiers."""
+    _, version = rule_version
+    params = version.params
+    assert isinstance(params, PromiseTiered)
+    bases = np.array([b for b, _ in rows])
+    hours = np.array([h for _, h in rows])
+    out = params.amounts(bases, promise_h=hours)
+    caps = [t.amount_fen if t.amount_fen is not None else t.max_fen for t in params.tiers]
+    assert (out >= 0).all()
+    assert (out <= max(caps)).all()
+    assert (out[bases == 0] <= max(t.min_fen for t in params.tiers)).all()
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,7 +95,11 @@ def test_version_chosen_is_the_latest_in_force(
     result = rule_damages(rule, np.full(len(times), base), column)
     for when, index in zip(times, result.version, strict=True):
         in_force = [i for i, v in enumerate(rule.versions) if v.since <= pd.Timestamp(when)]
-        assert index == (in_force[-1] if in_force else -1)
+        latest = in_force[-1] if in_force else -1
+        ended = latest >= 0 and rule.versions[latest].until is not None
+        if ended and pd.Timestamp(when) >= rule.versions[latest].ends:
+            latest = -1  # the latest version ended (until) and nothing follows yet
+        assert index == latest
 
 
 platforms = st.sampled_from(["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"])

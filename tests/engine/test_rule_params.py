@@ -117,7 +117,18 @@ def test_one_version_lookup_both_sides_of_a_date_and_pinned() -> None:
     assert rule.select(times).tolist() == [0, 1, -1]
     assert rule.select(times, rules_as_of=pd.Timestamp("2017-01-01")).tolist() == [0, 0, 0]
     assert rule.select(times, rules_as_of=pd.Timestamp("2015-01-01")).tolist() == [-1, -1, -1]
-    assert rule.at(since).label == "taobao.late_shipment@2022-07-18"  # type: ignore[union-attr]
+    assert rule.at(since).label == "taobao.late_shipment@2019-08-26"  # type: ignore[union-attr]
+
+
+def test_an_ended_version_with_no_successor_is_no_rule() -> None:
+    """``until`` is the last day in force: the next second has no rule (never a silent 0)."""
+    rule = load_rulebook().damages["douyin.tracking_timeout"]
+    times = np.array(
+        ["2026-07-08T23:59:59", "2026-07-09T00:00:00", "2025-05-12T23:59:59"],
+        dtype="datetime64[ns]",
+    )
+    assert rule.select(times).tolist() == [0, -1, -1]
+    assert "2026-07-09 起不再适用" in rule.no_rule_message()
 
 
 def test_rules_as_of_pins_every_calculator_the_same_way() -> None:

@@ -93,7 +93,7 @@ def test_rerun_finds_moved_result_columns(tmp_path: Path) -> None:
     assert got[""].count("违约金") == 1
     assert got["违约金"] == [0, 7.5, 5, 0]
     ws = openpyxl.load_workbook(path)["订单"]
-    assert [c.value for c in ws["K"]][1:] == ["keep"] * 4
+    assert [c.value for c in ws["L"]][1:] == ["keep"] * 4
 
 
 def test_problem_rows_exit_1_and_are_listed(tmp_path: Path) -> None:
@@ -171,9 +171,10 @@ def test_formula_text_stays_text(tmp_path: Path) -> None:
 
 
 def test_rules_as_of_pins_the_version(book: Path) -> None:
-    run("recompute", book, "--as-of", AS_OF, "--rules-as-of", "2020-01-01")
+    run("recompute", book, "--as-of", AS_OF, "--rules-as-of", "2019-01-01")
     got = results(book)
-    # Taobao in 2020: 72 h window, so the 74 h shipment is 2 h late; 5% of 150 = 7.50 within [1,30]
+    # Taobao in 2019 (before 2019-08-26): 72 h window, so the 74 h shipment is 2 h late; 5% of
+    # 150 = 7.50 within [1,30]
     assert got["违约金依据"][1] == "taobao.late_shipment@2016-07-21"
     assert got["延迟小时"][1] == 2.0
 
@@ -270,8 +271,23 @@ def test_rules_command_all_versions_and_bad_platform() -> None:
     code, output = run("rules", "--platform", "taobao", "--as-of", "all")
     assert code == 0
     assert "taobao.late_shipment" in output
-    assert "2016-07-21 起" in output
+    assert "2016-07-21 至 2019-08-25" in output  # an ended version shows its last day
+    assert "2025-09-05 起" in output
+    assert "核对 2026-12-01" in output  # every version shows when its source was checked
     assert run("rules", "--platform", "ebay")[0] == 2
+
+
+def test_rules_command_stale_lists_versions_not_checked_for_days() -> None:
+    code, output = run("rules", "--stale", "5", "--as-of", "2026-12-01")
+    assert code == 0
+    assert "超过 5 天未核对出处的版本" in output
+    assert "all.return_window@2016-07-21" in output  # checked 2026-11-23
+    assert "taobao.late_shipment@2025-09-05" not in output  # checked 2026-12-01
+    code, output = run("rules", "--stale", "5", "--as-of", "2026-12-01", "--platform", "淘宝")
+    assert "all.return_window" not in output
+    assert "taobao.insurance_payout@2022-10-29" in output
+    _, output = run("rules", "--stale", "30", "--as-of", "2026-12-01")
+    assert ": 0 个" in output
 
 
 def test_html_saved_as_xls_goes_to_a_new_workbook(tmp_path: Path) -> None:

@@ -15,12 +15,25 @@ from shoprules.formulas.rulebook import TRACK_NAMES, Rulebook
 
 from ..masking import mask_frame
 from .book import _Column
-from .formulas import _fill, _version_amounts, _version_formula
+from .formulas import _capped_parts, _RowsContext, _version_amounts
 from .rules_sheet import _RULES_FIRST_ROW, _damages, _damages_versions
 from .values import _bool_text, _col, _number_list, _text_list, _time_list, _yuan_list
 
 POSITION_COLUMNS: Final = ("工作表", "原始行号")  # extra columns placed first in 明细
 _UNKNOWN_MONTH: Final = "无付款时间"
+
+
+def _with_buyer(extras: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """The buyer id (read into ``buyer_id`` for the same-day caps) back among the original
+    columns, first, under its export header, so 明细 shows it (masked) as before."""
+    if "buyer_id" not in orders or "买家会员名" in extras.columns:
+        return extras
+    buyers = orders["buyer_id"].reset_index(drop=True)
+    if buyers.isna().all():
+        return extras
+    out = extras.copy()
+    out.insert(0, "买家会员名", buyers.astype(object).where(buyers.notna(), None))
+    return out
 
 
 @dataclass
@@ -59,6 +72,7 @@ def _detail_columns(
         if extra_columns is None
         else extra_columns.reset_index(drop=True)
     )
+    extras = _with_buyer(extras, orders)
     masked_kinds: dict[str, str] = {}
     if not unmask and len(extras.columns):
         extras, masked_kinds = mask_frame(extras)
@@ -132,28 +146,24 @@ def _detail_columns(
     )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
-    late_amount = _version_amounts(late_label.where(has_late, ""), base, versions)
+    goods_code = col("goods_type").where(col("goods_type").notna(), "normal").to_numpy(dtype=object)
+    promise_h = (pd.to_datetime(res["ship_by"]) - paid_at).dt.total_seconds().div(3600).to_numpy()
+    late_amount = _version_amounts(
+        late_label.where(has_late, ""), base, versions, promise_h, goods_code
+    )
+    capped = res["damages_rule"].fillna("").astype(str).str.contains("合并封顶").to_numpy()
+    rows_context = _RowsContext(versions, rule_row, amount_ref, promise_h, goods_code, excel_rows)
     late_cached = np.where(to_platform, late_amount, det["late_fen"].to_numpy(dtype="int64"))
 
     late_col = len(columns)
     oos_col = late_col + 2
-    late_templates = late_label.map(
-        lambda lab: (
-            _version_formula(versions[lab], rule_row[lab], amount_ref, None)
-            if lab in versions
-            else None
-        )
-    ).where(has_late, None)
     oos_label = det["oos_rule"].fillna("").astype(str)
-    oos_templates = oos_label.map(
-        lambda lab: (
-            _version_formula(versions[lab], rule_row[lab], amount_ref, _col(late_col))
-            if lab in versions
-            else None
-        )
-    )
-    late_formulas = _fill(late_templates, excel_rows)
-    oos_formulas = _fill(oos_templates, excel_rows)
+    late_formulas = rows_context.formulas(late_label, None, has_late & ~capped)
+    oos_formulas = rows_context.formulas(oos_label, _col(late_col), ~capped)
+    _capped_parts(
+        capped, has_late, late_cached, det["oos_fen"].to_numpy(dtype="int64"),
+        (oos_label != "").to_numpy(), late_formulas, oos_formulas,
+    )  # fmt: skip
     late_ref, oos_ref = _col(late_col), _col(oos_col)
 
     buyer_late = has_late & ~to_platform

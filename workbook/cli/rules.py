@@ -1,4 +1,5 @@
-"""``shoprules rules``: the rules in force (or every version) with their sources."""
+"""``shoprules rules``: the rules in force (or every version) with their sources and checked
+dates; ``--stale DAYS``: the versions whose source was not checked for DAYS days."""
 
 from __future__ import annotations
 
@@ -49,11 +50,8 @@ def _rule_lines(
             continue
         lines.append(f"[bold]{rule_id}[/] {rule.name}")
         for version in versions:
-            lines.append(
-                f"  {version.since:%Y-%m-%d} 起: {version.describe()}"
-                f"（可信度 {version.confidence}）"
-            )
-            lines.append(f"    来源: {version.source}")
+            lines.append(f"  {version.span}: {version.describe()}（可信度 {version.confidence}）")
+            lines.append(f"    来源: {version.source}（核对 {_checked(version)}）")
             if version.note:
                 lines.append(f"    注: {version.note}")
             shown += 1
@@ -73,7 +71,35 @@ def _print_nodes(out: Console, book: Any, code: str | None, when: pd.Timestamp |
         steps = version.describe()
         out.print(
             f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}[/]"
-            f"（{version.since:%Y-%m-%d} 起，可信度 {version.confidence}）: {steps}\n"
+            f"（{version.span}，可信度 {version.confidence}）: {steps}\n"
+            f"    来源: {version.source}（核对 {_checked(version)}）"
+        )
+
+
+def _checked(version: Any) -> str:
+    """A version's checked date (``未核对`` when it has none)."""
+    return "未核对" if version.checked is None else f"{version.checked:%Y-%m-%d}"
+
+
+def _print_stale(
+    out: Console, book: Any, *, today: pd.Timestamp, days: int, code: str | None
+) -> None:
+    """``--stale DAYS``: versions of every kind whose source was not checked for DAYS days."""
+    versions = [
+        v for v in book.stale(today, days) if code is None or v.label.split(".", 1)[0] == code
+    ]
+    out.print(
+        f"[bold]超过 {days} 天未核对出处的版本[/]（截至 {today:%Y-%m-%d}，规则库 {book.digest[:12]}）:"
+        f" {len(versions)} 个"
+    )
+    for version in versions:
+        age = (
+            ""
+            if version.checked is None
+            else f"，{(today.normalize() - version.checked).days} 天前"
+        )
+        out.print(
+            f"  {version.label}（{version.span}）核对 {_checked(version)}{age}\n"
             f"    来源: {version.source}"
         )
 
@@ -86,8 +112,14 @@ def rules(
         str | None,
         typer.Option("--as-of", help="显示该日期有效的版本（默认今天）；all 显示全部历史版本"),
     ] = None,
+    stale: Annotated[
+        int | None,
+        typer.Option(
+            "--stale", min=0, metavar="DAYS", help="只列出超过 DAYS 天未核对出处的版本（所有种类）"
+        ),
+    ] = None,
 ) -> None:
-    """列出生效的规则及出处 / print the rules in force with their sources."""
+    """列出生效的规则及出处、核对日期 / print the rules in force with their sources and checked dates."""
     from shoprules.formulas.rulebook import load_rulebook
 
     out = console()
@@ -95,11 +127,15 @@ def rules(
     when = None if every_version else parse_when(as_of, "--as-of") or pd.Timestamp(china_now())
     code = _platform_code(out, platform)
     book = load_rulebook()
+    if stale is not None:
+        _print_stale(out, book, today=when or pd.Timestamp(china_now()), days=stale, code=code)
+        raise typer.Exit(EXIT_OK)
     title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
     out.print(f"[bold]{title}[/]（规则库 {book.digest[:12]}）")
     shown = 0
     for heading, rules_of_kind in (
         ("违约金 / 平台扣款", book.damages),
+        ("同一买家同一付款日合并封顶", book.cap_groups),
         ("时限", book.timers),
         ("违规扣分", book.violations),
         ("退货运费", book.freight),

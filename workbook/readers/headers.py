@@ -3,7 +3,7 @@ which canonical field). Which header *sets* identify an export is in :mod:`.expo
 
 >>> normalize_header(" 订单付款时间 \\ufeff"), normalize_header("退款金额（元）"), normalize_header("动帐流水号")
 ('订单付款时间', '退款金额(元)', '动账流水号')
->>> header_score(["订单编号", "买家会员名", "付款时间", 3])
+>>> header_score(["订单编号", "收货地址", "付款时间", 3])
 2
 """
 
@@ -34,6 +34,7 @@ DIRECT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "title": ("商品标题", "宝贝标题", "选购商品", "商品名称", "商品", "标题", "货品名称"),
     "paid_amount": ("实付金额", "商品实付金额"),
     "postage": ("邮费", "买家应付邮费", "邮费(元)", "运费", "快递费", "运费金额", "商品运费(元)"),
+    "buyer_id": ("买家会员名", "买家昵称", "买家ID", "买家账号", "买家用户名"),
     "paid_at": (
         "付款时间",
         "订单付款时间",
