@@ -291,7 +291,8 @@ def read_side_sheets(path: Path, names: Sequence[str]) -> SideSheets:
 
 
 def _override_row(file: Path | None, key: str) -> int | None:
-    """The ``规则`` sheet row holding ``key`` (read again only to report an error)."""
+    """The ``规则`` sheet row holding ``key`` — the last one, whose value is the one applied
+    (read again only to report an error)."""
     if file is None:
         return None
     from .readers.formats import load_raw
@@ -301,10 +302,11 @@ def _override_row(file: Path | None, key: str) -> int | None:
     except (UnusableInput, OSError):
         return None
     sheet = next((s for s in sheets if s.name == OVERRIDES_SHEET), None)
+    found = None
     for number, row in enumerate(sheet.rows if sheet is not None else [], start=1):
         if row and row[0] is not None and str(row[0]).strip() == key:
-            return number
-    return None
+            found = number
+    return found
 
 
 def apply_overrides(book: Rulebook, side: SideSheets) -> tuple[Rulebook, list[str]]:

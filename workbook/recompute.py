@@ -34,6 +34,7 @@ __all__ = [
     "RecomputeSummary",
     "compute_output_columns",
     "new_workbook_path",
+    "order_sheet_names",
     "output_columns",
     "recompute_book",
     "summarize",
@@ -41,6 +42,31 @@ __all__ = [
 
 #: Formats written back in place; everything else gets a new ``.shoprules.xlsx``.
 IN_PLACE_FORMATS: Final = ("xlsx", "xlsm")
+
+
+def order_sheet_names(path: str | Path) -> tuple[str, list[str]]:
+    """(format, the order sheets of a workbook in book order) — sheets other than 规则 and
+    违规记录 with an order header in their first 20 rows; no names for CSV/HTML or a book with
+    a single candidate sheet (nothing is loaded then)."""
+    from .readers.formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, load_raw, sniff_format
+    from .readers.headers import header_score
+
+    try:
+        with Path(path).open("rb") as handle:
+            fmt = sniff_format(handle.read(8192))
+    except OSError:
+        return "", []  # recompute_book says what is wrong with the path
+    if fmt not in ("xlsx", "xls"):
+        return fmt, []  # CSV / HTML: one table, not loaded twice
+    fmt, sheets = load_raw(Path(path))
+    candidates = [s for s in sheets if s.name is not None and s.name not in ORDER_SHEET_SKIP]
+    if len(candidates) < 2:
+        return fmt, []
+    return fmt, [
+        str(s.name)
+        for s in candidates
+        if max((header_score(row) for row in s.rows[:HEADER_SCAN_LIMIT]), default=0) > 1
+    ]
 
 
 def new_workbook_path(path: Path) -> Path:

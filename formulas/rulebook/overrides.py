@@ -127,9 +127,12 @@ def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object)
             continue
         try:
             params = _with_param(version.params, param, value)
-        except (ValueError, KeyError) as error:
+            if isinstance(params, RateClamped | Flat):
+                params.check()
+        except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+            reason = error if isinstance(error, ValueError | KeyError) else "应为数字"
             raise OverrideError(
-                f"规则参数 {key!r} 的值 {value!r} 无效: {error}", key=key
+                f"规则参数 {key!r} 的值 {value!r} 无效: {reason}", key=key
             ) from error
         versions[i] = replace(version, params=params, overridden=(*version.overridden, param))
         labels.append(versions[i].label)

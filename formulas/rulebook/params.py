@@ -74,6 +74,8 @@ class Duration:
         match = _DURATION.match(str(text).strip())
         if not match:
             raise ValueError(f"时长格式应为 48h / 4d / 3wd / promised，而不是 {text!r}")
+        if float(match["n"]) <= 0:
+            raise ValueError(f"时长应大于 0，而不是 {text!r}")
         return cls(float(match["n"]), match["unit"])
 
     @property
@@ -191,6 +193,22 @@ class RateClamped(DamagesParams):
         raw = _rate(np.asarray(base_fen, dtype="int64"), self.rate_bp, self.rounding)
         return np.clip(raw, self.min_fen, self.max_fen)
 
+    def check(self) -> None:
+        """Raise ``ValueError`` unless 0 ≤ rate ≤ 100 %, and 0 ≤ min ≤ max.
+
+        >>> RateClamped(rate_bp=500, min_fen=3000, max_fen=500, receiver="buyer").check()
+        Traceback (most recent call last):
+        ValueError: 下限 30.00 元大于上限 5.00 元
+        """
+        if not 0 <= self.rate_bp <= 10_000:
+            raise ValueError(f"比例应在 0–100% 之间，而不是 {self.rate_bp / 100:g}%")
+        if self.min_fen < 0 or self.max_fen < 0:
+            raise ValueError("上下限不能为负数")
+        if self.min_fen > self.max_fen:
+            raise ValueError(
+                f"下限 {fen_to_yuan_text(self.min_fen)} 元大于上限 {fen_to_yuan_text(self.max_fen)} 元"
+            )
+
     def _amount_text(self) -> str:
         return (
             f"{self.rate_bp / 100:g}% [{fen_to_yuan_text(self.min_fen)}, "
@@ -228,6 +246,11 @@ class Flat(DamagesParams):
 
     def amounts(self, base_fen: np.ndarray, **_: object) -> np.ndarray:
         return np.full(np.shape(base_fen), self.amount_fen, dtype="int64")
+
+    def check(self) -> None:
+        """Raise ``ValueError`` for a negative amount."""
+        if self.amount_fen < 0:
+            raise ValueError(f"金额不能为负数: {fen_to_yuan_text(self.amount_fen)} 元")
 
     def _amount_text(self) -> str:
         return f"每单 {fen_to_yuan_text(self.amount_fen)} 元"

@@ -31,7 +31,9 @@ def test_amounts(value: object, fen: int | None) -> None:
         assert not parsed.bad[0]
 
 
-@pytest.mark.parametrize("value", ["无退款申请", "abc", "1.2.3", True])
+@pytest.mark.parametrize(
+    "value", ["无退款申请", "abc", "1.2.3", True, "1,2,3", "12，5", "12RMB34", "12,34", "¥¥5"]
+)
 def test_bad_amounts_are_reported(value: object) -> None:
     parsed = parse_yuan([value])
     assert parsed.bad[0]

@@ -1,6 +1,7 @@
 """Money cells → integer fen (分), column at a time: numbers, or text with ¥, 元, RMB,
 thousands commas and full-width digits. Blank cells and placeholders are missing, anything else
-is reported as bad — never guessed.
+is reported as bad — never guessed: a currency mark only at either end, thousands separators
+only between groups of three digits (``1,2,3``, ``12，5`` and ``12RMB34`` are bad).
 
 A float read from Excel (``1.15``) is turned into the fen it denotes (``115``), never kept as a
 binary float; the fen arithmetic itself lives in :mod:`shoprules.formulas.money`.
@@ -9,10 +10,13 @@ binary float; the fen arithmetic itself lives in :mod:`shoprules.formulas.money`
 [123450, 1200, 115, <NA>, <NA>]
 >>> parse_yuan(["¥1,234.50", "12元", 1.15, "-", "abc"]).bad.tolist()
 [False, False, False, False, True]
+>>> parse_yuan(["1,2,3", "12，5", "12RMB34", "RMB 8.8", "-¥5"]).fen.tolist()
+[<NA>, <NA>, <NA>, 880, -500]
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -22,8 +26,17 @@ import pandas as pd
 
 from .text import is_blank
 
-_FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
-_STRIP_PATTERN: Final = r"[¥￥元,，\s=\"'\u200b\ufeff]|RMB|rmb|CNY"
+_FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９．－＋，", "0123456789.-+,")
+#: Junk a spreadsheet or an export puts around a value (quotes, ``=``, zero-width marks).
+_EDGES: Final = "=\"'\u200b\ufeff \t\r\n\u3000\xa0"
+_PLAIN: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: An amount: sign, currency mark, digits (commas only between groups of three), unit.
+_AMOUNT: Final = re.compile(
+    r"(?P<sign>[+-]?)\s*(?:[¥￥]|RMB|CNY)?\s*(?P<sign2>[+-]?)"
+    r"(?P<number>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"\s*(?:元|RMB|CNY)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,7 @@ def parse_yuan(values: Iterable[object] | pd.Series) -> ParsedMoney:
             present |= is_number
         is_text = series.map(lambda v: isinstance(v, str)).to_numpy() & ~blank
     if is_text.any():
-        text = series[is_text].astype(str).str.translate(_FULL_WIDTH)
-        text = text.str.replace(_STRIP_PATTERN, "", regex=True)
-        ok = text.str.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)").fillna(False).to_numpy()
+        ok, text = _amount_texts(series[is_text])
         positions = np.flatnonzero(is_text)
         good_positions = positions[ok]
         if len(good_positions):
@@ -104,3 +115,31 @@ def parse_yuan(values: Iterable[object] | pd.Series) -> ParsedMoney:
 
 def _masked(fen: np.ndarray, present: np.ndarray) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(fen, ~present))
+
+
+def _amount_texts(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Which texts are amounts, and each one as a plain signed decimal (``"-1234.5"``).
+
+    A column of plain numbers (most exports) takes one vectorised match; only the rest are
+    checked for marks and separators."""
+    text = texts.astype(str).reset_index(drop=True)
+    if _PLAIN.fullmatch(text.iloc[0]):
+        ok = np.array(text.str.fullmatch(_PLAIN).fillna(False), dtype=bool)
+    else:  # a column of marked amounts: one pass, not two
+        ok = np.zeros(len(text), dtype=bool)
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        marked = text.iloc[rest].str.translate(_FULL_WIDTH).str.strip(_EDGES).tolist()
+        numbers = [_plain_amount(value) for value in marked]
+        text = text.copy()
+        text.iloc[rest] = np.array(numbers, dtype=object)
+        ok[rest] = [number is not None for number in numbers]
+    return ok, text
+
+
+def _plain_amount(text: str) -> str | None:
+    """``"¥-1,234.50"`` → ``"-1234.50"``; ``None`` when the text is not one amount."""
+    match = _AMOUNT.fullmatch(text)
+    if match is None or (match["sign"] and match["sign2"]):
+        return None
+    return match["sign"] + match["sign2"] + match["number"].replace(",", "")

@@ -3,15 +3,18 @@
 Accepted: ``datetime``/``date``/``Timestamp`` objects, ``numpy.datetime64``, Excel serial numbers
 (1900 system by default, 1904 with ``epoch1904=True``), and text in the formats the platforms'
 exports use (``2024-03-01 15:04:05``, ``2024/3/1 15:04``, ``2024年3月1日 15时04分``, ``2024.03.01``,
-``20240301153000``, ISO ``T`` separators, trailing ``.000``). Blank cells and placeholders
-(``-``, ``--``, ``null``, ``n/a``…) are missing, not errors. Anything else is reported as bad —
-never guessed.
+``20240301153000``, ISO ``T`` separators, trailing ``.000``). A time with a zone (``Z``, ``UTC``,
+``+00:00``, ``-05:00``) is converted to China time (``+08:00`` is China time already). Blank
+cells and placeholders (``-``, ``--``, ``null``, ``n/a``…) are missing, not errors. Anything else
+is reported as bad — never guessed.
 
 >>> parsed = parse_times(["2024-03-01 15:04:05", "2024/3/1", "2024年3月1日", 45352.5, None, "2024-13-01"])
 >>> [str(t) for t in parsed.values]
 ['2024-03-01 15:04:05', '2024-03-01 00:00:00', '2024-03-01 00:00:00', '2024-03-01 12:00:00', 'NaT', 'NaT']
 >>> parsed.bad.tolist()
 [False, False, False, False, False, True]
+>>> [str(t) for t in parse_times(["2024-03-01T07:04:05Z", "2024-03-01 15:04:05+08:00"]).values]
+['2024-03-01 15:04:05', '2024-03-01 15:04:05']
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ MAX_SERIAL: Final = 2_958_465.99999
 _DATE_TEXT: Final = re.compile(
     r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     r"(?:\s*[T\s]\s*(?P<hour>\d{1,2})\s*[:时點点]\s*(?P<minute>\d{1,2})\s*分?"
-    r"(?:\s*[:]?\s*(?P<second>\d{1,2})\s*秒?(?:\.(?P<frac>\d{1,9}))?)?)?"
-    r"\s*(?:Z|[+]08:?00)?$"
+    r"(?:\s*[:]?\s*(?P<second>\d{1,2})\s*秒?(?:\.(?P<frac>\d{1,9}))?)?"
+    r"\s*(?P<zone>[Zz]|UTC|GMT|(?P<sign>[+-])(?P<zh>\d{2}):?(?P<zm>\d{2}))?)?$"
 )
+#: China time is UTC+8 all year (no daylight saving since 1991).
+_CHINA_OFFSET_MIN: Final = 8 * 60
 _COMPACT_TEXT: Final = re.compile(
     r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})"
     r"(?:(?P<hour>\d{2})(?P<minute>\d{2})(?P<second>\d{2})?)?$"
@@ -222,6 +227,10 @@ def _parse_text(texts: pd.Series, *, epoch1904: bool) -> tuple[np.ndarray, np.nd
             else np.zeros(len(parts), dtype="int64")
         )
         stamps_ns = stamps_ns + frac_ns.astype("timedelta64[ns]")
+        if "zone" in parts:
+            shift, zone_ok = _zone_shift_minutes(parts)
+            stamps_ns = stamps_ns + (shift * 60_000_000_000).astype("timedelta64[ns]")
+            in_range = in_range & zone_ok
         ok = ~np.isnat(stamps_ns) & in_range
         target = np.flatnonzero(pending)[matched]
         out[target[ok]] = stamps_ns[ok]
@@ -234,3 +243,18 @@ def _parse_text(texts: pd.Series, *, epoch1904: bool) -> tuple[np.ndarray, np.nd
         out[numeric_text] = converted
         bad[numeric_text] = np.isnat(converted)
     return out, bad
+
+
+def _zone_shift_minutes(parts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes to add to reach China time (UTC+8) for each row's zone, and which zones are real
+    (offsets from −12:00 to +14:00; no zone means China time already)."""
+    zone = parts["zone"]
+    named = zone.isin(["Z", "z", "UTC", "GMT"]).to_numpy()
+    numeric = parts["sign"].notna().to_numpy()
+    hours = parts["zh"].fillna("0").astype(int).to_numpy()
+    minutes = parts["zm"].fillna("0").astype(int).to_numpy()
+    sign = np.where(parts["sign"].fillna("+").to_numpy() == "-", -1, 1)
+    offset = np.where(numeric, sign * (hours * 60 + minutes), 0)
+    valid = ~numeric | ((minutes < 60) & (offset >= -12 * 60) & (offset <= 14 * 60))
+    shift = np.where(named | numeric, _CHINA_OFFSET_MIN - offset, 0).astype("int64")
+    return np.where(valid, shift, 0), valid

@@ -151,11 +151,77 @@ def recompute(
         f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}"
         + (f"；规则统一按 {pinned:%Y-%m-%d} 版本" if pinned is not None else "")
     )
-    outcome = run_recompute(
-        shown, book, sheet=sheet, platform=platform, as_of=when, rules_as_of=pinned, out=out
+    several, sheets = (False, [sheet]) if sheet is not None else _order_sheets(shown, book)
+    outcomes: list[Any] = []
+    for index, name in enumerate(sheets):
+        source, target = book, out
+        if (
+            several
+            and outcomes
+            and not outcomes[0].in_place
+            and outcomes[0].read.source_format
+            in (
+                "xlsx",
+                "xlsm",
+            )
+        ):
+            source, target = Path(outcomes[0].output), None  # -o's copy holds earlier sheets
+        elif several and name is not None and _new_workbook_format(book):
+            target = _per_sheet(out, book, name)  # .xls: one new workbook per order sheet
+        try:
+            outcome = run_recompute(
+                shown,
+                source,
+                sheet=name,
+                platform=platform,
+                as_of=when,
+                rules_as_of=pinned,
+                out=target,
+                keep_backup=index == 0,  # the backup is the original book
+            )
+        except typer.Exit:
+            if outcomes:
+                done = "、".join(f"「{o.read.sheet}」" for o in outcomes)
+                shown.print(f"（此前已写入的工作表: {done}；原文件备份见上）")
+            raise
+        print_outcome(shown, outcome)
+        outcomes.append(outcome)
+    rows = [(o.read.sheet or book.name, o.summary) for o in outcomes]
+    shown.print(summary_table(rows, as_of=when))
+    for outcome in outcomes:
+        print_ship_list(shown, outcome, when)
+        print_problems(shown, outcome)
+    problems = any(o.summary.problem_rows for o in outcomes)
+    raise typer.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
+
+
+def _order_sheets(shown: Console, book: Path) -> tuple[bool, list[str | None]]:
+    """Every order sheet of a workbook with several (announced), else ``[None]`` (the reader
+    picks the one sheet)."""
+    from ..recompute import order_sheet_names
+
+    with input_errors(shown, book):
+        _, names = order_sheet_names(book)
+    if len(names) < 2:
+        return False, [None]
+    shown.print(
+        f"工作簿有 {len(names)} 个订单工作表：{'、'.join(names)}，逐个重算（只算其中一个请用 --sheet）"
     )
-    print_outcome(shown, outcome)
-    shown.print(summary_table([(outcome.read.sheet or book.name, outcome.summary)], as_of=when))
-    print_ship_list(shown, outcome, when)
-    print_problems(shown, outcome)
-    raise typer.Exit(EXIT_PROBLEMS if outcome.summary.problem_rows else EXIT_OK)
+    return True, list(names)
+
+
+def _new_workbook_format(book: Path) -> bool:
+    """Whether ``book``'s results go to a new workbook (an .xls), judged by its first bytes."""
+    try:
+        with book.open("rb") as handle:
+            return handle.read(4) != b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _per_sheet(out: Path | None, book: Path, sheet: str) -> Path:
+    """``订单.xls`` sheet 天猫 → ``订单.shoprules.天猫.xlsx`` (or ``-o``'s name with the sheet)."""
+    from ..recompute import new_workbook_path
+
+    base = out if out is not None else new_workbook_path(book)
+    return base.with_name(f"{base.stem}.{sheet}{base.suffix}")

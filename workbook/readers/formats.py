@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from defusedxml import ElementTree as SafeET
 
@@ -25,6 +27,11 @@ from .errors import UnusableInput
 
 HEADER_SCAN_LIMIT: Final = 20
 ORDER_SHEET_SKIP: Final = ("规则", "违规记录")
+#: The largest sheet read: cells in the rectangle from A1 to the last cell used (calamine holds
+#: that whole rectangle in memory). 2000 万 ≈ 200,000 rows × 100 columns.
+MAX_SHEET_CELLS: Final = 20_000_000
+_PROLOG_BYTES: Final = 65_536
+_CHUNK: Final = 8 << 20
 
 
 class RawSheet:
@@ -173,9 +180,12 @@ def workbook_is_1904(path: Path) -> bool:
 
 
 def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
-    """Sheet names and the calamine workbook for xlsx/xlsm/xls."""
+    """Sheet names and the calamine workbook for xlsx/xlsm/xls (an xlsx's XML parts are checked
+    first: see :func:`check_xlsx_parts`)."""
     from python_calamine import CalamineWorkbook
 
+    if fmt in ("xlsx", "xlsm"):
+        check_xlsx_parts(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types
@@ -185,10 +195,292 @@ def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
     return list(book.sheet_names), book
 
 
-def read_sheet_rows(book: object, name: str) -> list[list[object]]:
-    """All rows of one sheet as Python values (calamine ignores a wrong ``<dimension>`` tag)."""
-    sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
-    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+def read_sheet_rows(book: object, name: str, path: Path | None = None) -> list[list[object]]:
+    """All rows of one sheet as Python values (calamine ignores a wrong ``<dimension>`` tag).
+
+    With ``path`` (an xlsx), the sheet's cell references are checked first, so that one cell far
+    away (``XFD1048576``) is refused instead of making calamine allocate the whole sheet."""
+    if path is not None:
+        check_sheet_extent(path, name)
+    try:
+        sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        if sheet.end is None:
+            return []  # an empty sheet
+        height, width = sheet.end[0] + 1, sheet.end[1] + 1
+        if height * width > MAX_SHEET_CELLS:
+            raise _too_large(name, height, width)
+        return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    except UnusableInput:
+        raise
+    except Exception as error:  # calamine raises its own error types
+        raise UnusableInput(
+            f"工作表「{name}」无法读取：{_calamine_reason(error)}。文件已损坏或不完整；"
+            "请用 Excel 打开并另存为 .xlsx，或从平台重新导出"
+        ) from error
+
+
+def _calamine_reason(error: Exception) -> str:
+    text = str(error)
+    if "deflate" in text or "decompress" in text.lower():
+        return f"压缩数据损坏（{text}）"
+    if "shared string" in text.lower():
+        return f"单元格引用了不存在的共享字符串（{text}）"
+    return f"{type(error).__name__}: {text}"
+
+
+def column_letter(number: int) -> str:
+    """1-based column number → letters.
+
+    >>> column_letter(1), column_letter(28), column_letter(16384)
+    ('A', 'AB', 'XFD')
+    """
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """Column letters → 1-based column number (``"XFD"`` → 16384)."""
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+# ---------------------------------------------------------------------------------------------
+# xlsx checks before calamine: no DTD (entities), readable zip and deflate data, a sane extent
+
+_DOCTYPE: Final = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT_START: Final = re.compile(rb"<(?![?!])")
+
+
+def _corrupt_zip(path: Path, error: BaseException) -> UnusableInput:
+    return UnusableInput(
+        f"工作簿「{path.name}」已损坏或不完整（{type(error).__name__}: {error}），无法读取。"
+        "文件可能没有下载或复制完整；请重新导出，或用 Excel 打开并另存为 .xlsx 后重试"
+    )
+
+
+def check_xlsx_parts(path: Path) -> None:
+    """Refuse an xlsx whose zip cannot be read or whose XML parts declare a DTD or entities
+    (``<!DOCTYPE``/``<!ENTITY``: billion laughs, external entities; Excel never writes one)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for item in archive.infolist():
+                if not item.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                with archive.open(item) as stream:
+                    head = stream.read(_PROLOG_BYTES)
+                _check_prolog(path, item.filename, head, item.file_size)
+    except UnusableInput:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise _corrupt_zip(path, error) from error
+
+
+def _check_prolog(path: Path, member: str, head: bytes, size: int) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    root = _ROOT_START.search(head)
+    prolog = head if root is None else head[: root.start()]
+    if _DOCTYPE.search(prolog) or (root is None and size > len(head)):
+        raise UnusableInput(
+            f"工作簿「{path.name}」的 {member} 含有 DTD/实体声明（<!DOCTYPE>/<!ENTITY>）。"
+            "Excel 不会写出这种内容，文件可能被篡改（实体膨胀或外部实体攻击），已拒绝读取。"
+            "请从平台重新导出"
+        )
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member, from workbook.xml and its relationships."""
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def rels(part: str) -> dict[str, str]:
+        folder, name = posixpath.split(part)
+        try:
+            root = SafeET.fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
+        except KeyError:
+            return {}
+        out = {}
+        for rel in root:
+            target = rel.get("Target") or ""
+            out[rel.get("Id") or ""] = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+        return out
+
+    workbook = next((m for m in rels("").values() if m.endswith("workbook.xml")), "xl/workbook.xml")
+    targets = rels(workbook)
+    members: dict[str, str] = {}
+    for element in SafeET.fromstring(archive.read(workbook)).iter():
+        if local(element.tag) == "sheet":
+            rid = next((v for k, v in element.attrib.items() if local(k) == "id"), "")
+            if rid in targets:
+                members[element.get("name") or ""] = targets[rid]
+    return members
+
+
+def check_sheet_extent(path: Path, name: str) -> None:
+    """Refuse a sheet whose used rectangle (A1 to its farthest cell) exceeds
+    :data:`MAX_SHEET_CELLS`, reading only its cell references (no cell is parsed)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_members(archive).get(name)
+            if member is None or member not in archive.namelist():
+                return  # not an XML worksheet (a chart sheet, xlsb): calamine's size check applies
+            with archive.open(member) as stream:
+                rows, columns, far = _sheet_extent(stream)
+    except UnusableInput:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, SafeET.ParseError) as error:
+        raise _corrupt_zip(path, error) from error
+    except ValueError as error:  # defusedxml's DTD/entity refusals
+        raise _corrupt_zip(path, error) from error
+    if rows * columns > MAX_SHEET_CELLS:
+        raise _too_large(name, rows, columns, far)
+
+
+def _too_large(name: str, rows: int, columns: int, far: str | None = None) -> UnusableInput:
+    where = f"（最远的单元格 {far}）" if far else ""
+    return UnusableInput(
+        f"工作表「{name}」的使用区域有 {rows:,} 行 × {columns:,} 列{where}，"
+        f"超过可读取的 {MAX_SHEET_CELLS:,} 个单元格。通常是远处某个单元格有内容或格式："
+        "请在 Excel 中删除数据区以外的行和列（或把订单复制到新工作表）后保存，再重试"
+    )
+
+
+_DIMENSION: Final = re.compile(
+    rb"<(?:[\w.-]+:)?dimension\s+ref\s*=\s*[\"'](?:[A-Z]+[0-9]+:)?([A-Z]+)([0-9]+)[\"']"
+)
+#: An ``r`` attribute written other than ``r="…"`` (XML allows spaces and single quotes): such a
+#: sheet is scanned with the slower general patterns.
+_UNUSUAL_REF: Final = re.compile(rb"r(?:[ \t\r\n]+=|=[ \t\r\n]|=')")
+_REF_USUAL: Final = rb' r="'
+_REF_ANY: Final = rb"(?<![\w:.-])r\s*=\s*[\"']"
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+class _Seekable(_Readable, Protocol):
+    def seek(self, offset: int, /) -> int: ...
+
+
+def _chunks(stream: _Readable) -> Iterator[bytes]:
+    """The stream in large pieces, each cut before its last tag (carried into the next piece),
+    so that no cell reference is cut in two."""
+    carry = b""
+    while chunk := stream.read(_CHUNK):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = data
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def _sheet_extent(stream: _Seekable) -> tuple[int, int, str | None]:
+    """(rows, columns) from A1 to the farthest cell reference, and that cell (``None`` when the
+    sheet's ``<dimension>`` holds: then only a bound is returned).
+
+    The usual case is one search over the sheet for a reference outside the rectangle the
+    ``<dimension>`` tag allows; with no dimension, a wrong one or unusual attribute spelling,
+    every reference is read."""
+    head = stream.read(_PROLOG_BYTES)
+    dimension = _DIMENSION.search(head)
+    if dimension is not None:
+        columns = column_number(dimension[1].decode())
+        rows = MAX_SHEET_CELLS // columns
+        outside = re.compile(
+            _REF_USUAL
+            + rb"(?:[A-Z]{0,3}"
+            + _above_digits(rows)
+            + rb'"|'
+            + _above_letters(column_letter(columns))
+            + rb'[0-9]|(?![A-Z]*[0-9]+"))'
+        )
+        if not any(
+            _UNUSUAL_REF.search(c) or outside.search(c) for c in _chunks(_Prefixed(head, stream))
+        ):
+            return min(rows, int(dimension[2])), columns, None
+        stream.seek(0)
+        head = b""
+    return _exact_extent(_Prefixed(head, stream))
+
+
+def _exact_extent(stream: _Prefixed) -> tuple[int, int, str | None]:
+    max_row, letters = 0, set()
+    for chunk in _chunks(stream):
+        ref = _REF_ANY if _UNUSUAL_REF.search(chunk) else _REF_USUAL
+        quote = rb"[\"']" if ref is _REF_ANY else b'"'
+        odd = re.search(ref + rb"(?![A-Z]*[0-9]+" + quote + b")", chunk)
+        if odd is not None:
+            raise UnusableInput(
+                f"工作表的单元格引用无效: {chunk[odd.start() : odd.start() + 24]!r}。"
+                "文件已损坏或被篡改，请从平台重新导出"
+            )
+        digits = set(re.findall(ref + rb"[A-Z]*([0-9]+)", chunk))
+        if digits:
+            max_row = max(max_row, *map(int, digits))
+        letters.update(re.findall(ref + rb"([A-Z]+)", chunk))
+    widest = max(letters, key=lambda x: (len(x), x), default=b"A").decode()
+    return max_row, column_number(widest), f"{widest}{max_row}"
+
+
+class _Prefixed:
+    """A stream with bytes already read put back in front."""
+
+    def __init__(self, head: bytes, stream: _Readable) -> None:
+        self._head, self._stream = head, stream
+
+    def read(self, size: int) -> bytes:
+        if self._head:
+            out, self._head = self._head, b""
+            return out + self._stream.read(max(size - len(out), 0))
+        return self._stream.read(size)
+
+
+def _above_digits(limit: int) -> bytes:
+    """A pattern for decimal numbers above ``limit`` (longer ones, leading zeros included).
+
+    >>> [bool(re.fullmatch(_above_digits(1500), s)) for s in (b"1499", b"1501", b"9999", b"15000")]
+    [False, True, True, True]
+    """
+    text = str(limit)
+    alternatives = [b"[0-9]{%d,}" % (len(text) + 1)]
+    for i, char in enumerate(text):
+        if char != "9":
+            rest = len(text) - i - 1
+            alternatives.append(
+                text[:i].encode() + b"[%d-9]" % (int(char) + 1) + b"[0-9]{%d}" % rest
+            )
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+def _above_letters(letters: str) -> bytes:
+    """A pattern for column letters after ``letters`` (``"AN"`` → ``AO``… ``ZZ``, ``AAA``…).
+
+    >>> [bool(re.fullmatch(_above_letters("AN"), s)) for s in (b"AM", b"AN", b"AO", b"B", b"BA", b"AAA")]
+    [False, False, True, False, True, True]
+    """
+    alternatives = [b"[A-Z]{%d,}" % (len(letters) + 1)]
+    for i, char in enumerate(letters):
+        if char != "Z":
+            rest = len(letters) - i - 1
+            alternatives.append(
+                letters[:i].encode() + b"[" + chr(ord(char) + 1).encode() + b"-Z][A-Z]{%d}" % rest
+            )
+    return b"(?:" + b"|".join(alternatives) + b")"
 
 
 def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
@@ -224,6 +516,8 @@ def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
                     fmt = "xlsm"
         except zipfile.BadZipFile as error:
             raise UnusableInput(f"工作簿已损坏（zip 无法读取）: {error}") from error
+    scanned = path if fmt in ("xlsx", "xlsm") else None
     return fmt, [
-        RawSheet(name, None, epoch1904, partial(read_sheet_rows, book, name)) for name in names
+        RawSheet(name, None, epoch1904, partial(read_sheet_rows, book, name, scanned))
+        for name in names
     ]

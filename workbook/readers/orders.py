@@ -36,7 +36,7 @@ from ..cells.text import clean_text
 from ..cells.times import parse_times
 from .errors import UnusableInput
 from .exports import LINE_EXPORTS, TMALL_HINTS, detect_export, total_header_is_order_level
-from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, load_raw
+from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, column_letter, load_raw
 from .headers import (
     DIRECT_ALIASES,
     EXPECTED,
@@ -71,6 +71,8 @@ def read_rows(
     sheet: str | None = None,
 ) -> ReadResult:
     """Canonical orders from a 2-D list of cells (as Excel, xlwings or calamine give them)."""
+    if not rows:
+        raise UnusableInput(f"工作表{f'「{sheet}」' if sheet else ''}是空的，没有任何内容")
     header_index = _find_header(rows)
     if header_index < 0:
         raise UnusableInput(
@@ -103,7 +105,7 @@ def read_rows(
     for index, header in enumerate(headers):
         position.setdefault(header, index)
     export = detect_export(headers)
-    messages: list[str] = []
+    messages: list[str] = _duplicate_headers(headers)
     columns_used: dict[str, str] = {}
     chosen: dict[str, int] = {}
     for name, aliases in DIRECT_ALIASES.items():
@@ -204,6 +206,13 @@ def read_rows(
         hint = "（表头含天猫字段）" if any(h in position for h in TMALL_HINTS) else ""
         messages.append(
             f"淘宝与天猫的导出格式相同{hint}，已按淘宝计算；天猫店请使用 --platform tmall"
+        )
+    same_format = {given, detected} == {"taobao", "tmall"}  # one export format for both
+    if given is not None and detected is not None and given != detected and not same_format:
+        messages.append(
+            f"注意：--platform 指定为{PLATFORM_CHINESE.get(given, given)}，但表头看起来是"
+            f"「{export[1] if export else detected}」（{PLATFORM_CHINESE.get(detected, detected)}）。"
+            "已按指定的平台计算，请确认平台无误"
         )
     if platform and given is None:
         raise UnusableInput(
@@ -348,6 +357,25 @@ def _stages(statuses: pd.Series, platforms: np.ndarray, messages: list[str]) -> 
     return stages
 
 
+def _duplicate_headers(headers: list[str]) -> list[str]:
+    """One message per header that appears in more than one column: which columns, which one is
+    read (the first, as Excel's own look-ups do).
+
+    >>> _duplicate_headers(["订单编号", "付款时间", "付款时间", "", ""])
+    ['表头「付款时间」重复出现在 B、C 列：使用 B 列，其余忽略']
+    """
+    columns: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if header:
+            columns.setdefault(header, []).append(index)
+    return [
+        f"表头「{header}」重复出现在 {'、'.join(column_letter(i + 1) for i in where)} 列："
+        f"使用 {column_letter(where[0] + 1)} 列，其余忽略"
+        for header, where in columns.items()
+        if len(where) > 1
+    ]
+
+
 def _assemble(orders: dict[str, Any], n: int) -> pd.DataFrame:
     columns: dict[str, object] = {}
     for name in FIELD_NAMES:
@@ -454,6 +482,8 @@ def _choose_sheet(sheets: list[RawSheet], name: str | None) -> RawSheet:
         score = max((header_score(row) for row in candidate.rows[:HEADER_SCAN_LIMIT]), default=0)
         if score > best_score:
             best, best_score = candidate, score
+    if best is None and not any(s.rows for s in sheets if s.name not in ORDER_SHEET_SKIP):
+        raise UnusableInput("工作簿是空的：工作表中没有任何内容。请确认导出完整后重试")
     if best is None:
         raise UnusableInput(
             "没有找到订单工作表（前 20 行内需有 订单编号、付款时间 等表头）。请用 --sheet 指定"
