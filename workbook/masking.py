@@ -97,7 +97,8 @@ _PREFIX: Final = r"((?:(?:[+＋]|00|００)\s?)?(?:86|８６)[ \u3000\-]?|[(（]
 
 def _phone(first: str, second: str, digit: str) -> re.Pattern[str]:
     groups = f"([{first}])([{second}])" + "".join(f"{_SEP}([{digit}])" for _ in range(9))
-    return re.compile(rf"(?<![{digit}]){_PREFIX}{groups}(?![{digit}])")
+    # not right before a masked middle (****): masking a phone must not make its neighbour one
+    return re.compile(rf"(?<![{digit}]){_PREFIX}{groups}(?![{digit}]|\*{{4}})")
 
 
 _PHONE_AR: Final = _phone("1１", "3-9３-９", _AR)
@@ -116,9 +117,10 @@ _FORMS: Final = {"id18": _ID18, "id15": _ID15, "ar": _PHONE_AR, "cn": _PHONE_CN}
 _SCRUB: Final = re.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p in _FORMS.items()))
 
 
-# a run of 7+ digits of one script (with separators, prefix) — cheap to find, starts with a charset
+# a run of 7+ digits of one script (with separators, prefix, and a masked middle **** so a
+# phone is never found again beside one) — cheap to find, starts with a charset
 _RUN: Final = re.compile(
-    rf"[{_AR}+＋(（][{_AR}XxＸｘ \u3000.\-－—·()（）+＋]{{6,}}|[{_CN}][{_CN} \u3000.\-－—·]{{6,}}"
+    rf"[{_AR}+＋(（][{_AR}XxＸｘ \u3000.\-－—·()（）+＋*]{{6,}}|[{_CN}][{_CN} \u3000.\-－—·*]{{6,}}"
 )
 # where each form's own groups start in _SCRUB (group 0 of the form = its outer group)
 _BASE: Final = {name: _SCRUB.groupindex[name] for name in _FORMS}

@@ -136,6 +136,7 @@ def test_masking_is_idempotent(kind: str, values: list[str]) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(_VALUES)
+@example("130 0000 13000086 13000000000")  # masking the last phone made the digits before it one
 def test_scrub_is_idempotent(value: str) -> None:
     assert scrub(scrub(value)) == scrub(value)
 
