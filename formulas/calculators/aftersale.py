@@ -31,7 +31,7 @@ import pandas as pd
 from ..rulebook import NO_RULE, Rulebook
 from ..rulebook.loader import AFTERSALE_STAGES
 from ..timers import first_present, timer_deadlines
-from .common import NAT, Platforms, add_problem, no_problems
+from .common import NAT, Platforms, add_problem, empty_text, no_problems
 
 IN_TIME: Final = "按时处理"
 LATE: Final = "超时处理"
@@ -130,12 +130,12 @@ def _timers(
         in_time = np.where(before, stop < deadline, stop <= deadline)
         waiting = has & ~met & (now <= deadline)
         missed = has & ~met & (now > deadline)
-        status = np.full(m, None, dtype=object)
+        status = np.empty(m, dtype=object)
         status[met & in_time] = IN_TIME
         status[met & ~in_time] = LATE
         status[waiting] = OPEN
         status[missed] = f"已超时：{rule.meta.outcome}"
-        state = np.full(m, None, dtype=object)
+        state = np.empty(m, dtype=object)
         state[met & in_time] = DONE
         state[met & ~in_time] = OVERDUE
         state[waiting] = OPEN
@@ -164,10 +164,10 @@ def aftersale(
     ).items():
         full = TimerOutcome(
             np.full(n, NAT, dtype="datetime64[ns]"),
-            np.full(n, None, dtype=object),
-            np.full(n, None, dtype=object),
+            np.empty(n, dtype=object),
+            np.empty(n, dtype=object),
             no_problems(n),
-            np.full(n, None, dtype=object),
+            np.empty(n, dtype=object),
         )
         full.deadline[part.idx] = part.deadline
         full.status[part.idx] = part.status
@@ -221,9 +221,9 @@ def aftersale_columns(
             add_problem(problems, np.isin(np.arange(n), part.idx[shown]), part.problems[shown])
     # Only the rows with an after-sale step are looked at again (a fraction of the orders).
     rows = np.flatnonzero(stage >= 0)
-    picked = np.full(len(rows), None, dtype=object)
-    names = np.full(len(rows), None, dtype=object)
-    labels = np.full(n, None, dtype=object)
+    picked = np.empty(len(rows), dtype=object)
+    names = np.empty(len(rows), dtype=object)
+    labels = np.empty(n, dtype=object)
     for number, (rule_id, part) in enumerate(per_timer):
         mine = which[rows] == number
         if mine.any():
@@ -242,6 +242,6 @@ def aftersale_columns(
             picked[np.isin(values, finished)] = DONE
     closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
     deadline[rows[closed]] = NAT
-    status = np.full(n, "", dtype=object)
+    status = empty_text(n)
     status[rows] = names + "：" + picked
     return AfterSale(deadline, status, labels, problems)

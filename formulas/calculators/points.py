@@ -21,7 +21,7 @@ import pandas as pd
 from ..damages import rule_damages
 from ..points import campaign_eligibility, points_ledger, rule_points
 from ..rulebook import Rulebook
-from .common import Platforms
+from .common import Platforms, empty_text
 
 LATE_NOTE: Final = "订单延迟发货（投诉成立且未在判定前赔付）"
 
@@ -67,7 +67,7 @@ def points(
     paid_first = np.zeros(n, dtype=bool) if paid_before_ruling is None else paid_before_ruling
     total = np.zeros(n, dtype="int64")
     track = np.empty(n, dtype=object)  # None until a rule gives a track
-    rule = np.full(n, "", dtype=object)
+    rule = empty_text(n)
     for code, rows in platforms.masks.items():
         late_rule = book.violations.get(f"{code}.late_shipment")
         if late_rule is None:
