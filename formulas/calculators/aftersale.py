@@ -31,7 +31,7 @@ import pandas as pd
 from ..rulebook import NO_RULE, Rulebook
 from ..rulebook.loader import AFTERSALE_STAGES
 from ..timers import first_present, timer_deadlines
-from .common import NAT, Platforms, add_problem, empty_text, no_problems
+from .common import NAT, Platforms, add_problem, at, empty_text, no_problems
 
 IN_TIME: Final = "按时处理"
 LATE: Final = "超时处理"
@@ -218,7 +218,7 @@ def aftersale_columns(
         texts = [t for t in pd.unique(part.problems) if t and not str(t).startswith(NO_RULE)]
         if texts:
             shown = np.isin(part.problems, texts)
-            add_problem(problems, np.isin(np.arange(n), part.idx[shown]), part.problems[shown])
+            add_problem(problems, at(part.idx, n, shown), part.problems[shown])
     # Only the rows with an after-sale step are looked at again (a fraction of the orders).
     rows = np.flatnonzero(stage >= 0)
     picked = np.empty(len(rows), dtype=object)
@@ -227,10 +227,10 @@ def aftersale_columns(
     for number, (rule_id, part) in enumerate(per_timer):
         mine = which[rows] == number
         if mine.any():
-            at = where[rows[mine]]
-            picked[mine] = part.state[at]
+            pos = where[rows[mine]]
+            picked[mine] = part.state[pos]
             names[mine] = book.timers[rule_id].name
-            labels[rows[mine]] = part.labels[at]
+            labels[rows[mine]] = part.labels[pos]
     if refund_status is not None and len(rows):
         values = np.asarray(refund_status, dtype=object)[rows]
         finished = [
@@ -243,5 +243,15 @@ def aftersale_columns(
     closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
     deadline[rows[closed]] = NAT
     status = empty_text(n)
-    status[rows] = names + "：" + picked
+    status[rows] = _joined(names, picked)
     return AfterSale(deadline, status, labels, problems)
+
+
+def _joined(names: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """``name：state`` per row, each distinct pair joined once (there are a handful)."""
+    name_ids, name_set = pd.factorize(names, use_na_sentinel=False)
+    state_ids, state_set = pd.factorize(states, use_na_sentinel=False)
+    pairs, inverse = np.unique(name_ids * len(state_set) + state_ids, return_inverse=True)
+    texts: np.ndarray = np.asarray(name_set, dtype=object)[pairs // len(state_set)] + "："
+    texts = texts + np.asarray(state_set, dtype=object)[pairs % len(state_set)]
+    return np.asarray(texts[inverse.reshape(-1)], dtype=object)
