@@ -139,7 +139,7 @@ def _timers(
         state[met & in_time] = DONE
         state[met & ~in_time] = OVERDUE
         state[waiting] = OPEN
-        state[missed] = f"{OVERDUE}（{rule.meta.outcome}）"
+        state[missed] = _missed(rule.meta.outcome)
         problems = np.where(pd.isna(found.problems), "", found.problems).astype(object)
         out[rule_id] = _Rows(idx, deadline, status, found.labels, problems, state)
     return out
@@ -222,14 +222,12 @@ def aftersale_columns(
     # Only the rows with an after-sale step are looked at again (a fraction of the orders).
     rows = np.flatnonzero(stage >= 0)
     picked = np.empty(len(rows), dtype=object)
-    names = np.empty(len(rows), dtype=object)
     labels = np.empty(n, dtype=object)
-    for number, (rule_id, part) in enumerate(per_timer):
+    for number, (_, part) in enumerate(per_timer):
         mine = which[rows] == number
         if mine.any():
             pos = where[rows[mine]]
             picked[mine] = part.state[pos]
-            names[mine] = book.timers[rule_id].name
             labels[rows[mine]] = part.labels[pos]
     if refund_status is not None and len(rows):
         values = np.asarray(refund_status, dtype=object)[rows]
@@ -243,15 +241,30 @@ def aftersale_columns(
     closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
     deadline[rows[closed]] = NAT
     status = empty_text(n)
-    status[rows] = _joined(names, picked)
+    status[rows] = _status_texts(book, per_timer, which[rows], picked)
     return AfterSale(deadline, status, labels, problems)
 
 
-def _joined(names: np.ndarray, states: np.ndarray) -> np.ndarray:
-    """``name：state`` per row, each distinct pair joined once (there are a handful)."""
-    name_ids, name_set = pd.factorize(names, use_na_sentinel=False)
-    state_ids, state_set = pd.factorize(states, use_na_sentinel=False)
-    pairs, inverse = np.unique(name_ids * len(state_set) + state_ids, return_inverse=True)
-    texts: np.ndarray = np.asarray(name_set, dtype=object)[pairs // len(state_set)] + "："
-    texts = texts + np.asarray(state_set, dtype=object)[pairs % len(state_set)]
-    return np.asarray(texts[inverse.reshape(-1)], dtype=object)
+def _missed(outcome: object) -> str:
+    return f"{OVERDUE}（{outcome}）"
+
+
+def _status_texts(
+    book: Rulebook, per_timer: list[tuple[str, _Rows]], which: np.ndarray, states: np.ndarray
+) -> np.ndarray:
+    """``timer name：state`` per row, from a table of every (timer, state) text (each row's
+    state is 已完成, 已超时, 处理中 or its own timer's 已超时（…）)."""
+    kinds = (DONE, OVERDUE, OPEN)
+    kind = np.full(len(states), len(kinds), dtype="int64")
+    for number, text in enumerate(kinds):
+        kind[states == text] = number
+    table = np.array(
+        [
+            f"{book.timers[rule_id].name}：{text}"
+            for rule_id, _ in per_timer
+            for text in (*kinds, _missed(book.timers[rule_id].meta.outcome))
+        ]
+        or [""],
+        dtype=object,
+    )
+    return np.asarray(table[which * (len(kinds) + 1) + kind], dtype=object)
