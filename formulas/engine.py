@@ -64,7 +64,8 @@ RESULT_HEADERS: Final[dict[str, str]] = {
 class EngineResult:
     """``results``: one row per order (money in fen, ``Int64``); ``detail``: the per-row rule
     versions and parts behind each figure (for the audit); ``ledger`` and ``eligibility``: the
-    points ledger and campaign eligibility as of ``as_of``."""
+    points ledger and campaign eligibility as of ``as_of``; ``messages``: notes for the whole
+    run."""
 
     results: pd.DataFrame
     detail: pd.DataFrame
@@ -74,6 +75,8 @@ class EngineResult:
     rules_as_of: pd.Timestamp | None
     rulebook: Rulebook
     problem_rows: int = field(default=0)
+    #: Notes for the whole run rather than one row (e.g. an export with no 揽收时间 column).
+    messages: tuple[str, ...] = ()
 
 
 def _column(orders: pd.DataFrame, name: str, n: int) -> pd.Series:
@@ -278,4 +281,5 @@ def _assemble(
         rules_as_of=None if rules_as_of is None else pd.Timestamp(rules_as_of),
         rulebook=book,
         problem_rows=int((problems != "").sum()),
+        messages=ship.messages,
     )

@@ -385,7 +385,7 @@ def compute_orders(
         violation_log=log,
         input_problems=input_problems,
     )
-    return engine, [*messages, *log_messages]
+    return engine, [*messages, *log_messages, *engine.messages]
 
 
 def compute_output_columns(

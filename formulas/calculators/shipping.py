@@ -21,6 +21,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ..fields import PLATFORM_CHINESE
 from ..rulebook import Rule, Rulebook
 from ..timers import first_present, hours_between, timer_deadlines
 from .common import NAT, Platforms, add_problem, at, event, no_problems, round_hours
@@ -32,6 +33,11 @@ OVERDUE: Final = "超时未发货"
 MISSING_START: Final = "缺少付款时间，无法判断发货时效"
 #: The rule judges on carrier pickup (揽收) but the row has only the ship time.
 NO_PICKUP: Final = "按发货时间判定：导出中没有揽收时间（规则以揽收时间为准）"
+#: The same, once per platform, when none of its rows has a pickup time (the export has no
+#: 揽收时间 column): a note on every row would bury the real data problems.
+NO_PICKUP_COLUMN: Final = (
+    "{platform}：导出中没有揽收时间，发货时效按发货时间判定（{rule} 以揽收时间为准）"
+)
 #: The events a ship-by timer may name (start, override, stop); absent columns count as blank.
 EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 
@@ -40,8 +46,9 @@ EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 class ShipDeadlines:
     """Per row: the deadline (``NaT`` when none), the version label, the time the shipment
     met it (``stop``, ``NaT`` when not yet), whether it must come strictly ``before`` the
-    deadline, the problem text (``""`` when fine) and notes on how the row was judged (``""``
-    when as the rule says; e.g. on the ship time where the rule wants the pickup time)."""
+    deadline, the problem text (``""`` when fine), notes on how the row was judged (``""``
+    when as the rule says; e.g. on the ship time where the rule wants the pickup time) and
+    ``messages`` for the whole run (a platform none of whose rows has a pickup time)."""
 
     ship_by: np.ndarray
     labels: np.ndarray
@@ -49,6 +56,7 @@ class ShipDeadlines:
     before: np.ndarray
     problems: np.ndarray
     notes: np.ndarray
+    messages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Shipping:
     late: np.ndarray
     problems: np.ndarray
     notes: np.ndarray
+    messages: tuple[str, ...] = ()
 
 
 def _empty(n: int) -> np.ndarray:
@@ -109,6 +118,7 @@ def ship_deadlines(
     notes = no_problems(n)
     known = np.zeros(n, dtype=bool)
     no_start = np.zeros(n, dtype=bool)
+    messages: list[str] = []
 
     for code, rows in platforms.masks.items():
         known |= rows
@@ -140,9 +150,16 @@ def ship_deadlines(
             before[idx[vrows]] = params.in_time == "before"
             if params.stop[:1] == ("picked_up_at",) and "shipped_at" in params.stop:
                 fallback = vrows & np.isnat(mine["picked_up_at"]) & ~np.isnat(mine["shipped_at"])
-                add_problem(notes, at(idx, n, fallback), NO_PICKUP)
+                if not fallback.any():
+                    continue
+                if np.isnat(mine["picked_up_at"]).all():
+                    label = rule.versions[index].label
+                    name = PLATFORM_CHINESE.get(code, code)
+                    messages.append(NO_PICKUP_COLUMN.format(platform=name, rule=label))
+                else:
+                    add_problem(notes, at(idx, n, fallback), NO_PICKUP)
     add_problem(problems, known & no_start, MISSING_START)
-    return ShipDeadlines(ship_by, labels, stop, before, problems, notes)
+    return ShipDeadlines(ship_by, labels, stop, before, problems, notes, tuple(messages))
 
 
 def shipping(
@@ -175,5 +192,5 @@ def shipping(
     hours[overdue] = round_hours(hours_between(np.full(overdue.sum(), now), ship_by[overdue]))
     return Shipping(
         ship_by, found.labels, stop, status, hours, late_shipped | overdue, found.problems,
-        found.notes,
+        found.notes, found.messages,
     )  # fmt: skip

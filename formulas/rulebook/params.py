@@ -14,7 +14,7 @@ their rule-file (YAML) names, for the audit's 参数 column; the calculators rea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -97,25 +97,9 @@ class Params:
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
-    def parameter(self, name: str) -> object | None:
+    def parameter(self, name: str) -> object | None:  # noqa: ARG002 - the kinds override it by name
         """The value ``SR_RULE`` shows for a parameter name, ``None`` when this kind has none."""
         return None
-
-    # The rule-file view, read like the mapping it was loaded from (tests, the audit dump).
-    def __getitem__(self, key: str) -> Any:
-        return self.as_mapping()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.as_mapping()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_mapping())
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.as_mapping().get(key, default)
-
-    def items(self) -> Any:
-        return self.as_mapping().items()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def compute_rows(
     for result in out:
         if "_group" not in result:
             continue
-        key, params = result.pop("_group"), result.pop("_cap").params
+        key, params = result.pop("_group"), result.pop("_cap").params.as_mapping()
         limit = params["max"]
         if groups.get(key) and "raised_max" in params:
             limit = params["raised_max"]
@@ -149,7 +149,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
     promised = row.get("promised_ship_by")
     deadline = None
     if version is not None:
-        durations = version.params["durations"]
+        durations = version.params.as_mapping()["durations"]
         duration = durations.get(goods, durations["default"])
         if promised is not None:
             deadline = promised
@@ -159,7 +159,7 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
     if deadline is None or version is None:
         return _returns(book, row, as_of, out)
     promise_h = None if paid is None else (deadline - paid).total_seconds() / 3600
-    stops = [row.get(name) for name in version.params["stop"]]
+    stops = [row.get(name) for name in version.params.as_mapping()["stop"]]
     stop = next((s for s in stops if s is not None), None)
     if stop is not None and stop > as_of:
         stop = None
@@ -179,13 +179,15 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         dver = _version(rule, paid)
         if dver is None:
             damages = None
-        elif dver.params["receiver"] == "platform":
-            out["platform_fee"] = _amount(dver.params, max(base or 0, 0))
+        elif dver.params.as_mapping()["receiver"] == "platform":
+            out["platform_fee"] = _amount(dver.params.as_mapping(), max(base or 0, 0))
             damages = None
-        elif base is None or base < 0 or goods in dver.params.get("excluded_goods", ()):
+        elif (
+            base is None or base < 0 or goods in dver.params.as_mapping().get("excluded_goods", ())
+        ):
             damages = None
         else:
-            damages = _amount(dver.params, base, promise_h, goods)
+            damages = _amount(dver.params.as_mapping(), base, promise_h, goods)
             oos = _out_of_stock(book, row, as_of, deadline, base, damages, promise_h, goods)
             damages += oos
             out["_widen"] = oos > 0 and promise_h is not None and promise_h > 48
@@ -193,11 +195,11 @@ def compute_row(book: Rulebook, row: dict[str, Any], as_of: dt.datetime) -> dict
         pver = _version(book.violations.get(f"{platform}.late_shipment"), deadline)
         if (
             pver is not None
-            and "points" in pver.params
+            and "points" in pver.params.as_mapping()
             and row.get("complaint_upheld")
             and not row.get("paid_before_ruling")
         ):
-            out["points"] = pver.params["points"]
+            out["points"] = pver.params.as_mapping()["points"]
     out["damages"] = damages
     return _returns(book, row, as_of, out)
 
@@ -218,18 +220,18 @@ def _out_of_stock(
     timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
     if oos_version is None or timer is None:
         return 0
-    oos_deadline = _add(deadline, str(timer.params["durations"]["default"]))
+    oos_deadline = _add(deadline, str(timer.params.as_mapping()["durations"]["default"]))
     pickup = row.get("picked_up_at") or row.get("shipped_at")
     missing = (pickup is None and as_of > oos_deadline) or (
         pickup is not None and pickup > oos_deadline
     )
     if not missing or (
-        oos_version.params["requires_complaint"] and not row.get("complaint_upheld")
+        oos_version.params.as_mapping()["requires_complaint"] and not row.get("complaint_upheld")
     ):
         return 0
-    oos = _amount(oos_version.params, base, promise_h, goods)
-    if "stack_max" in oos_version.params:
-        oos = min(oos, max(oos_version.params["stack_max"] - late_part, 0))
+    oos = _amount(oos_version.params.as_mapping(), base, promise_h, goods)
+    if "stack_max" in oos_version.params.as_mapping():
+        oos = min(oos, max(oos_version.params.as_mapping()["stack_max"] - late_part, 0))
     return oos
 
 
@@ -261,15 +263,15 @@ def _returns(
         when = requested or signed or row.get("paid_at")
         legs = None
         special = _version(book.freight.get(f"{row.get('platform')}.return_freight"), when)
-        if special is not None and fault in special.params:
-            legs = special.params[fault]
+        if special is not None and fault in special.params.as_mapping():
+            legs = special.params.as_mapping()[fault]
         else:
             if fault.startswith("buyer_"):
                 fault = "buyer"
             if fault == "buyer" and row.get("free_shipping"):
                 fault = "buyer_free"
             general = _version(book.freight["all.return_freight"], when)
-            legs = general.params[fault] if general is not None else None
+            legs = general.params.as_mapping()[fault] if general is not None else None
         out["freight"] = f"发货:{legs[0]} 退货:{legs[1]}" if legs else ""
     return out
 

@@ -178,12 +178,19 @@ def test_overrides_apply_and_are_reported() -> None:
         {"taobao.late_shipment.max": "活动期"},
     )
     versions = book.damages["taobao.late_shipment"].versions
-    assert [v.params["max"] for v in versions[:3]] == [4000, 4000, 4000]
-    assert [t["max"] for t in versions[3].params["tiers"]] == [4000, 4000]  # every rate tier
-    assert str(book.timers["pdd.ship_by"].versions[-1].params["durations"]["direct_mail"]) == "6d"
+    assert [v.params.as_mapping()["max"] for v in versions[:3]] == [4000, 4000, 4000]
+    assert [t["max"] for t in versions[3].params.as_mapping()["tiers"]] == [
+        4000,
+        4000,
+    ]  # every rate tier
+    assert (
+        str(book.timers["pdd.ship_by"].versions[-1].params.as_mapping()["durations"]["direct_mail"])
+        == "6d"
+    )
     assert book.overrides[0].note == "活动期"
     assert (
-        load_rulebook().damages["taobao.late_shipment"].versions[0].params["max"] == 3000
+        load_rulebook().damages["taobao.late_shipment"].versions[0].params.as_mapping()["max"]
+        == 3000
     )  # original untouched
 
 

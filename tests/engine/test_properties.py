@@ -39,25 +39,28 @@ def test_damages_within_bounds_and_exact(
     params = _damages(version)
     out = version_amounts(params, np.array(bases))
     assert (out >= 0).all()
-    if params["kind"] == "rate_clamped":
-        assert (out >= params["min"]).all()
-        assert (out <= params["max"]).all()
+    view = params.as_mapping()  # the rule-file view (YAML names), independent of the typed fields
+    if view["kind"] == "rate_clamped":
+        assert (out >= view["min"]).all()
+        assert (out <= view["max"]).all()
         for base, fen in zip(bases, out, strict=True):
-            exact = Decimal(base) * Decimal(params["rate"]) / Decimal(10_000)
-            if params["rounding"] == "fen_half_up":
+            exact = Decimal(base) * Decimal(view["rate"]) / Decimal(10_000)
+            if view["rounding"] == "fen_half_up":
                 expected = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-            elif params["rounding"] == "yuan_half_up":
+            elif view["rounding"] == "yuan_half_up":
                 expected = int((exact / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
             else:
                 expected = int(exact // 100) * 100
-            assert fen == min(max(expected, params["min"]), params["max"])
-    if params["kind"] == "flat":
-        assert (out == params["amount"]).all()
+            assert fen == min(max(expected, view["min"]), view["max"])
+    if view["kind"] == "flat":
+        assert (out == view["amount"]).all()
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.sampled_from([rv for rv in RATE_RULES if rv[1].params["kind"] == "promise_tiered"]),
+    st.sampled_from(
+        [rv for rv in RATE_RULES if rv[1].params.as_mapping()["kind"] == "promise_tiered"]
+    ),
     st.lists(st.tuples(amounts, st.floats(0, 2000)), min_size=1, max_size=50),
 )
 def test_tiered_damages_within_the_tier_bounds(

@@ -92,6 +92,7 @@ def _write_source(
             "「明细」的违约金、缺货、平台扣款是引用「规则」参数的公式，已写入计算结果；改「规则」参数后重算即可复核",
             None,
         ),
+        *(("判定说明", message, None) for message in engine.messages),
         ("生成时间", f"{source.created_at:%Y-%m-%d %H:%M:%S}", None),
     ]
     sheet.write_string(0, 0, "项目", wb.header)

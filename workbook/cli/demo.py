@@ -51,7 +51,8 @@ def demo(
             out=None,
             keep_backup=index == 0,
         )
-        shown.print(f"「{sheet}」: " + "；".join(outcome.messages[:1]))
+        # the export it was recognised as, and the engine's run-wide notes (e.g. no 揽收时间)
+        shown.print(f"「{sheet}」: " + "；".join([*outcome.messages[:1], *outcome.engine.messages]))
         rows.append((sheet, outcome.summary))
         outcomes.append((sheet, outcome))
     shown.print(f"已写回 {built.path}（原文件备份 {built.path.name}.bak）")
