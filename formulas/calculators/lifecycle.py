@@ -65,22 +65,29 @@ def lifecycle(stage: np.ndarray | None, times: Mapping[str, np.ndarray]) -> Life
     """Lifecycle facts from ``stage`` (``order_stage`` codes or ``None``) and the time columns
     ``shipped_at``, ``picked_up_at``, ``signed_at``, ``confirmed_at``."""
     n = len(next(iter(times.values())))
-    stages = np.full(n, None, dtype=object) if stage is None else np.asarray(stage, dtype=object)
+    # stage codes as small integers once (hash look-ups), not object compares per code
+    known = (*_NOT_SHIPPING, *_SHIPPED)
+    if stage is None:
+        index = np.full(n, -1, dtype=np.int64)
+    else:
+        index = pd.Index(known).get_indexer(np.asarray(stage, dtype=object))  # -1: other
+    not_shipping = (index >= 0) & (index < len(_NOT_SHIPPING))
+    shipped_stage = index >= len(_NOT_SHIPPING)
     unshipped = _missing(times, "shipped_at", n) & _missing(times, "picked_up_at", n)
     unsigned = _missing(times, "signed_at", n)
     confirmed = ~_missing(times, "confirmed_at", n)
-    no_ship = unshipped & np.isin(stages, _NOT_SHIPPING)
+    no_ship = unshipped & not_shipping
     reason = np.full(n, "", dtype=object)
-    for code in _NOT_SHIPPING:
-        rows = no_ship & (stages == code)
+    for i, code in enumerate(_NOT_SHIPPING):
+        rows = no_ship & (index == i)
         reason[rows] = f"{NO_SHIP}：订单{ORDER_STAGES[code]}（发货前）"
-    said_shipped = np.isin(stages, _SHIPPED) | confirmed | ~unsigned
+    said_shipped = shipped_stage | confirmed | ~unsigned
     untimed = unshipped & said_shipped & ~no_ship
     estimated = unsigned & confirmed & ~no_ship
     notes = no_problems(n)
-    for code in _SHIPPED:
-        add_problem(notes, untimed & (stages == code), _untimed(f"订单{ORDER_STAGES[code]}"))
-    add_problem(notes, untimed & ~np.isin(stages, _SHIPPED), _untimed("已签收或确认收货"))
+    for i, code in enumerate(_SHIPPED, start=len(_NOT_SHIPPING)):
+        add_problem(notes, untimed & (index == i), _untimed(f"订单{ORDER_STAGES[code]}"))
+    add_problem(notes, untimed & ~shipped_stage, _untimed("已签收或确认收货"))
     add_problem(notes, estimated, SIGN_ESTIMATE)
     return Lifecycle(no_ship, reason, untimed, estimated, notes)
 
@@ -145,13 +152,10 @@ def once_per_order(
                 per_order |= late_rule == version.label
     if not per_order.any():
         return per_order
-    has_id = per_order & pd.notna(order_ids)
-    keys = (
-        pd.Series(platform, dtype=object).astype(str)
-        + "\x00"
-        + pd.Series(order_ids, dtype=object).astype(str)
-    )
-    repeat = has_id & keys.where(has_id).duplicated().to_numpy()
+    rows = np.flatnonzero(per_order & pd.notna(order_ids))  # only rows with a flat amount
+    keys = pd.DataFrame({"platform": platform[rows], "order": order_ids[rows]})
+    repeat = np.zeros(len(late_rule), dtype=bool)
+    repeat[rows[keys.duplicated().to_numpy()]] = True
     buyer = repeat & (late_fen > 0)
     damages[buyer] = damages[buyer] - late_fen[buyer]
     late_fen[repeat] = 0
