@@ -217,7 +217,7 @@ def aftersale_columns(
         # A timer not yet (or no longer) in force is no data problem: its stage may have others.
         texts = [t for t in pd.unique(part.problems) if t and not str(t).startswith(NO_RULE)]
         if texts:
-            shown = np.isin(part.problems, texts)
+            shown = pd.Series(part.problems, dtype=object).isin(texts).to_numpy()  # hashed
             add_problem(problems, at(part.idx, n, shown), part.problems[shown])
     # Only the rows with an after-sale step are looked at again (a fraction of the orders).
     rows = np.flatnonzero(stage >= 0)
@@ -237,7 +237,7 @@ def aftersale_columns(
             if isinstance(v, str) and any(w in v for w in FINISHED_WORDS)
         ]
         if finished:
-            picked[np.isin(values, finished)] = DONE
+            picked[pd.Series(values, dtype=object).isin(finished).to_numpy()] = DONE
     closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
     deadline[rows[closed]] = NAT
     status = empty_text(n)

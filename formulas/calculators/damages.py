@@ -162,10 +162,11 @@ def _excluded(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.n
     out = np.zeros(len(version), dtype=bool)
     if goods is None:
         return out
+    kinds = pd.Series(goods, dtype=object)
     for index in range(len(rule.versions)):
         params = rule.damages_params(index)
         if params.excluded_goods:
-            out |= (version == index) & np.isin(goods, params.excluded_goods)
+            out |= (version == index) & kinds.isin(params.excluded_goods).to_numpy()  # hashed
     return out
 
 
