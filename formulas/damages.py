@@ -54,9 +54,9 @@ def rule_damages(
     version = rule.select(governing)
     n = len(base)
     fen = np.zeros(n, dtype="int64")
-    labels = np.full(n, None, dtype=object)
-    receivers = np.full(n, None, dtype=object)
-    problems = np.full(n, None, dtype=object)
+    labels = np.empty(n, dtype=object)
+    receivers = np.empty(n, dtype=object)
+    problems = np.empty(n, dtype=object)
     for index, ver in enumerate(rule.versions):
         rows = version == index
         if not rows.any():

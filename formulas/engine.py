@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import calculators as calc
 from .calculators import lifecycle
-from .calculators.common import Platforms, add_problem
+from .calculators.common import Platforms, add_problem, no_problems
 from .calculators.returns import RETURN_STATUSES
 from .calculators.shipping import LATE, ON_TIME, OVERDUE, PENDING
 from .fields import FIELDS
@@ -90,7 +90,7 @@ def _column(orders: pd.DataFrame, name: str, n: int) -> pd.Series:
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)))
     if kind == "bool":
         return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
-    return pd.Series(np.full(n, None, dtype=object), dtype=object)
+    return pd.Series(np.empty(n, dtype=object), dtype=object)
 
 
 def _times(orders: pd.DataFrame, name: str, n: int) -> np.ndarray:
@@ -195,13 +195,14 @@ def _problems(
 ) -> np.ndarray:
     """The 数据问题 text per row: the reader's problems (or an unknown platform), then each
     calculator's, then a sign-for before the shipment (checked here when no reader did)."""
-    problems = np.full(len(known), "", dtype=object)
+    problems = no_problems(len(known))
     if given is not None:
         problems[:] = given.fillna("").astype(str).to_numpy(dtype=object)
     else:
         add_problem(problems, ~known, "平台无法识别（请填写「平台」列或使用 --platform）")
     for part in parts:
-        add_problem(problems, part != "", part[part != ""])
+        has = part != ""
+        add_problem(problems, has, part[has])
     if given is None:
         signed, shipped = times["signed_at"], times["shipped_at"]
         wrong = ~np.isnat(signed) & ~np.isnat(shipped) & (signed < shipped)

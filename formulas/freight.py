@@ -100,10 +100,10 @@ def freight_split(
     platform = np.asarray(platform, dtype=object)
     governing = governing_times(governing, rules_as_of)
     n = len(fault)
-    outbound = np.full(n, None, dtype=object)
-    return_leg = np.full(n, None, dtype=object)
-    labels = np.full(n, None, dtype=object)
-    problems = np.full(n, None, dtype=object)
+    outbound = np.empty(n, dtype=object)
+    return_leg = np.empty(n, dtype=object)
+    labels = np.empty(n, dtype=object)
+    problems = np.empty(n, dtype=object)
     # Integer codes: one comparison per (fault, version) on small ints, not on strings.
     fault_ids, fault_names = pd.factorize(fault)
     is_fault = {str(name): fault_ids == i for i, name in enumerate(fault_names)}

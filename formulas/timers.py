@@ -65,8 +65,8 @@ def timer_deadlines(
     goods = None if goods_type is None else np.asarray(goods_type, dtype=object)
     version = rule.select(governing)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    problems = np.full(n, None, dtype=object)
-    labels = np.full(n, None, dtype=object)
+    problems = np.empty(n, dtype=object)
+    labels = np.empty(n, dtype=object)
     for index, ver in enumerate(rule.versions):
         rows = version == index
         if not rows.any():

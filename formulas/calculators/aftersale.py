@@ -31,7 +31,7 @@ import pandas as pd
 from ..rulebook import NO_RULE, Rulebook
 from ..rulebook.loader import AFTERSALE_STAGES
 from ..timers import first_present, timer_deadlines
-from .common import NAT, Platforms, add_problem, no_problems
+from .common import NAT, Platforms, add_problem, at, empty_text, no_problems
 
 IN_TIME: Final = "按时处理"
 LATE: Final = "超时处理"
@@ -130,16 +130,16 @@ def _timers(
         in_time = np.where(before, stop < deadline, stop <= deadline)
         waiting = has & ~met & (now <= deadline)
         missed = has & ~met & (now > deadline)
-        status = np.full(m, None, dtype=object)
+        status = np.empty(m, dtype=object)
         status[met & in_time] = IN_TIME
         status[met & ~in_time] = LATE
         status[waiting] = OPEN
         status[missed] = f"已超时：{rule.meta.outcome}"
-        state = np.full(m, None, dtype=object)
+        state = np.empty(m, dtype=object)
         state[met & in_time] = DONE
         state[met & ~in_time] = OVERDUE
         state[waiting] = OPEN
-        state[missed] = f"{OVERDUE}（{rule.meta.outcome}）"
+        state[missed] = _missed(rule.meta.outcome)
         problems = np.where(pd.isna(found.problems), "", found.problems).astype(object)
         out[rule_id] = _Rows(idx, deadline, status, found.labels, problems, state)
     return out
@@ -164,10 +164,10 @@ def aftersale(
     ).items():
         full = TimerOutcome(
             np.full(n, NAT, dtype="datetime64[ns]"),
-            np.full(n, None, dtype=object),
-            np.full(n, None, dtype=object),
+            np.empty(n, dtype=object),
+            np.empty(n, dtype=object),
             no_problems(n),
-            np.full(n, None, dtype=object),
+            np.empty(n, dtype=object),
         )
         full.deadline[part.idx] = part.deadline
         full.status[part.idx] = part.status
@@ -218,19 +218,17 @@ def aftersale_columns(
         texts = [t for t in pd.unique(part.problems) if t and not str(t).startswith(NO_RULE)]
         if texts:
             shown = np.isin(part.problems, texts)
-            add_problem(problems, np.isin(np.arange(n), part.idx[shown]), part.problems[shown])
+            add_problem(problems, at(part.idx, n, shown), part.problems[shown])
     # Only the rows with an after-sale step are looked at again (a fraction of the orders).
     rows = np.flatnonzero(stage >= 0)
-    picked = np.full(len(rows), None, dtype=object)
-    names = np.full(len(rows), None, dtype=object)
-    labels = np.full(n, None, dtype=object)
-    for number, (rule_id, part) in enumerate(per_timer):
+    picked = np.empty(len(rows), dtype=object)
+    labels = np.empty(n, dtype=object)
+    for number, (_, part) in enumerate(per_timer):
         mine = which[rows] == number
         if mine.any():
-            at = where[rows[mine]]
-            picked[mine] = part.state[at]
-            names[mine] = book.timers[rule_id].name
-            labels[rows[mine]] = part.labels[at]
+            pos = where[rows[mine]]
+            picked[mine] = part.state[pos]
+            labels[rows[mine]] = part.labels[pos]
     if refund_status is not None and len(rows):
         values = np.asarray(refund_status, dtype=object)[rows]
         finished = [
@@ -242,6 +240,31 @@ def aftersale_columns(
             picked[np.isin(values, finished)] = DONE
     closed = (picked == DONE) | (picked == OVERDUE)  # met (in time or late) or over: none open
     deadline[rows[closed]] = NAT
-    status = np.full(n, "", dtype=object)
-    status[rows] = names + "：" + picked
+    status = empty_text(n)
+    status[rows] = _status_texts(book, per_timer, which[rows], picked)
     return AfterSale(deadline, status, labels, problems)
+
+
+def _missed(outcome: object) -> str:
+    return f"{OVERDUE}（{outcome}）"
+
+
+def _status_texts(
+    book: Rulebook, per_timer: list[tuple[str, _Rows]], which: np.ndarray, states: np.ndarray
+) -> np.ndarray:
+    """``timer name：state`` per row, from a table of every (timer, state) text (each row's
+    state is 已完成, 已超时, 处理中 or its own timer's 已超时（…）)."""
+    kinds = (DONE, OVERDUE, OPEN)
+    kind = np.full(len(states), len(kinds), dtype="int64")
+    for number, text in enumerate(kinds):
+        kind[states == text] = number
+    table = np.array(
+        [
+            f"{book.timers[rule_id].name}：{text}"
+            for rule_id, _ in per_timer
+            for text in (*kinds, _missed(book.timers[rule_id].meta.outcome))
+        ]
+        or [""],
+        dtype=object,
+    )
+    return np.asarray(table[which * (len(kinds) + 1) + kind], dtype=object)

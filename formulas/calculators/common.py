@@ -43,9 +43,16 @@ class Platforms:
         return out
 
 
+def empty_text(n: int) -> np.ndarray:
+    """``n`` empty strings (an object column; quicker to fill than ``np.full``)."""
+    out = np.empty(n, dtype=object)
+    out.fill("")
+    return out
+
+
 def no_problems(n: int) -> np.ndarray:
     """An empty problem column (``""`` = no problem)."""
-    return np.full(n, "", dtype=object)
+    return empty_text(n)
 
 
 def add_problem(problems: np.ndarray, mask: np.ndarray, message: object) -> None:

@@ -30,7 +30,7 @@ from ..damages import rule_damages
 from ..fields import PLATFORM_CHINESE
 from ..rulebook import NO_RULE, Rule, Rulebook
 from ..timers import first_present, hours_between, timer_deadlines
-from .common import Platforms, add_problem, at, event, no_problems
+from .common import Platforms, add_problem, at, empty_text, event, no_problems
 
 MISSING_AMOUNT: Final = "缺少实付金额，无法计算违约金"
 NEGATIVE_AMOUNT: Final = "实付金额为负数"
@@ -86,9 +86,9 @@ def damages(
     fen = np.zeros(n, dtype="int64")
     known = has_deadline.copy()
     fee = np.zeros(n, dtype="int64")
-    rule_text = np.full(n, "", dtype=object)
+    rule_text = empty_text(n)
     late_fen, oos_fen = np.zeros(n, dtype="int64"), np.zeros(n, dtype="int64")
-    late_rule, oos_rule = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    late_rule, oos_rule = empty_text(n), empty_text(n)
     problems = no_problems(n)
     negative = has_amount & (base < 0)
     for code, platform_rows in masks.items():

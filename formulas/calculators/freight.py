@@ -22,7 +22,7 @@ import pandas as pd
 from ..freight import classify_fault, freight_split
 from ..rulebook import Rulebook
 from ..timers import first_present
-from .common import Platforms
+from .common import Platforms, empty_text
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def freight(
     if has_reason.any():
         has_reason[has_reason] = reason[has_reason].astype(str).str.strip().ne("").to_numpy()
     has_refund = ~np.isnat(requested_at) | has_reason
-    text = np.full(n, "", dtype=object)
-    fault = np.full(n, None, dtype=object)
+    text = empty_text(n)
+    fault = np.empty(n, dtype=object)
     if has_refund.any():
         faults = (
             classify_fault(reason[has_refund].reset_index(drop=True), book)

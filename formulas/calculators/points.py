@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..damages import rule_damages
-from ..points import campaign_eligibility, points_ledger, violation_points
+from ..points import campaign_eligibility, points_ledger, rule_points
 from ..rulebook import Rulebook
-from .common import Platforms
+from .common import Platforms, empty_text
 
 LATE_NOTE: Final = "订单延迟发货（投诉成立且未在判定前赔付）"
 
@@ -66,25 +66,21 @@ def points(
     upheld = np.zeros(n, dtype=bool) if complaint_upheld is None else complaint_upheld
     paid_first = np.zeros(n, dtype=bool) if paid_before_ruling is None else paid_before_ruling
     total = np.zeros(n, dtype="int64")
-    track = np.full(n, None, dtype=object)
-    rule = np.full(n, "", dtype=object)
-    with_rule = np.zeros(n, dtype=bool)
+    track = np.empty(n, dtype=object)  # None until a rule gives a track
+    rule = empty_text(n)
     for code, rows in platforms.masks.items():
-        if f"{code}.late_shipment" in book.violations:
-            with_rule |= rows & late
-    if with_rule.any():
-        part = violation_points(
-            book,
-            platform[with_rule],
-            np.full(with_rule.sum(), "late_shipment", dtype=object),
-            violated_at[with_rule],
-            upheld[with_rule],
-            paid_first[with_rule],
-            rules_as_of=rules_as_of,
+        late_rule = book.violations.get(f"{code}.late_shipment")
+        if late_rule is None:
+            continue
+        idx = np.flatnonzero(rows & late)
+        if not len(idx):
+            continue
+        part = rule_points(
+            late_rule, violated_at[idx], upheld[idx], paid_first[idx], rules_as_of=rules_as_of
         )
-        total[with_rule] = part.points
-        track[with_rule] = part.tracks
-        rule[with_rule] = np.where(part.points > 0, part.labels, "")
+        total[idx] = part.points
+        track[idx] = part.tracks
+        rule[idx] = np.where(part.points > 0, part.labels, "")
 
     charged = total > 0
     events = pd.DataFrame(

@@ -67,7 +67,7 @@ def returns(
     has_window = ~np.isnat(return_by)
     in_time = np.where(before, request < return_by, request <= return_by)
     still_open = np.where(before, now < return_by, now <= return_by)
-    status = np.full(n, None, dtype=object)
+    status = np.empty(n, dtype=object)
     status[~signed] = "未签收"
     status[signed & has_window & requested & in_time] = "申请及时"
     status[signed & has_window & requested & ~in_time] = "申请逾期"

@@ -112,7 +112,7 @@ def ship_deadlines(
     n = len(platforms.codes)
     times = {name: np.asarray(column, dtype="datetime64[ns]") for name, column in events.items()}
     ship_by, stop = _empty(n), _empty(n)
-    labels = np.full(n, None, dtype=object)
+    labels = np.empty(n, dtype=object)
     before = np.zeros(n, dtype=bool)
     problems = no_problems(n)
     notes = no_problems(n)
@@ -183,7 +183,7 @@ def shipping(
     late_shipped = has_deadline & stopped & ~in_time
     pending = has_deadline & ~stopped & (now <= ship_by)
     overdue = has_deadline & ~stopped & (now > ship_by)
-    status = np.full(n, None, dtype=object)
+    status = np.empty(n, dtype=object)
     status[on_time], status[late_shipped] = ON_TIME, LATE
     status[pending], status[overdue] = PENDING, OVERDUE
     hours = np.full(n, np.nan)

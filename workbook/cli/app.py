@@ -8,6 +8,7 @@ blank and 数据问题 says why); 2 the input cannot be used (nothing was writte
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import Any, Final
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..clock import china_now
 from ..errors import ShoprulesError
@@ -26,6 +29,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_UNUSABLE",
+    "SafeConsole",
+    "Styled",
     "app",
     "china_now",
     "console",
@@ -33,6 +38,7 @@ __all__ = [
     "input_errors",
     "now_or",
     "parse_when",
+    "plain",
     "progress",
     "summary_table",
     "yuan",
@@ -51,9 +57,44 @@ EXIT_UNUSABLE: Final = 2
 _STAGES: Final = {"read": "读取订单", "compute": "计算", "write": "写回结果", "done": "完成"}
 
 
+#: Terminal escapes (ESC sequences) and other control characters a cell may carry; \t and \n stay.
+_CONTROL: Final = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+class Styled(str):
+    """Console text whose ``[style]`` markup is the program's own. Anything else printed is text:
+    cell values never style, break or control the terminal. Put data into a ``Styled`` template
+    only through :func:`plain`."""
+
+
+def plain(value: object) -> str:
+    """Data made safe inside a :class:`Styled` template: control characters and terminal escapes
+    removed, ``[...]`` markup escaped.
+
+    >>> plain("[/bold]\\x1b[31m红")
+    '\\\\[/bold]红'
+    """
+    return escape(_CONTROL.sub("", str(value)))
+
+
+class SafeConsole(Console):
+    """A console that prints plain ``str`` as literal text (control characters removed) and
+    interprets markup only in :class:`Styled` strings."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """As :meth:`rich.console.Console.print`, with the rule above."""
+        safe = [
+            Text(_CONTROL.sub("", o)) if isinstance(o, str) and not isinstance(o, Styled) else o
+            for o in objects
+        ]
+        super().print(*safe, **kwargs)
+
+
 def console() -> Console:
     """The console every command prints to (wide when piped, so tables stay unwrapped)."""
-    out = Console(highlight=False, soft_wrap=True)
+    out = SafeConsole(highlight=False, soft_wrap=True)
     if not out.is_terminal:
         out.width = max(out.width, 120)  # piped or captured: keep the table unwrapped
     return out
@@ -156,7 +197,7 @@ def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Ta
 
     def add(name: str, s: Any) -> None:
         table.add_row(
-            name,
+            Text(_CONTROL.sub("", name)),  # a sheet's name is the user's text, never markup
             str(s.orders),
             str(s.late),
             yuan(s.damages_fen),
@@ -180,7 +221,7 @@ def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Ta
 
 def fail(out: Console, message: str, hint: str | None = None) -> typer.Exit:
     """Print the error (and what to do) and return the exit-code-2 exception to raise."""
-    out.print(f"[bold red]错误[/]: {message}")
+    out.print(Styled(f"[bold red]错误[/]: {plain(message)}"))
     if hint:
         out.print(f"怎么办: {hint}")
     out.print("未写入任何文件 / nothing was written")

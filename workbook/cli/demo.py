@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from .app import audit_progress, console, fail, summary_table
+from ..masking import scrub
+from .app import Styled, audit_progress, console, fail, plain, summary_table
 from .recompute import run_recompute
 
 __all__ = ["demo", "points_lines"]
@@ -61,7 +62,7 @@ def demo(
         shown.print(line)
     for sheet, outcome_of_sheet in outcomes:
         for row, text in outcome_of_sheet.problem_list()[:3]:
-            shown.print(f"数据问题: 「{sheet}」第 {row} 行: {text}")
+            shown.print(f"数据问题: 「{sheet}」第 {row} 行: {scrub(text)}")
     audit_path = directory / "demo-shop.audit.xlsx"
     from ..audit import audit_book
 
@@ -69,7 +70,7 @@ def demo(
         with audit_progress(shown, "导出审计表") as step:
             report = audit_book(built.path, audit_path, as_of=as_of, progress=step)
     except Exception as error:  # report it; the recomputed workbook is already written
-        shown.print(f"[yellow]审计表导出失败[/]: {error}")
+        shown.print(Styled(f"[yellow]审计表导出失败[/]: {plain(error)}"))
     else:
         shown.print(
             f"审计表: {audit_path}（{report.orders} 个订单，{report.formula_cells} 个违约金公式，"

@@ -9,9 +9,11 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from ..masking import scrub
 from .app import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    Styled,
     console,
     input_errors,
     now_or,
@@ -66,7 +68,7 @@ def print_outcome(out: Console, outcome: Any, *, quiet_messages: bool = False) -
     where = f"「{read.sheet}」" if read is not None and read.sheet else ""
     if not quiet_messages:
         for message in outcome.messages:
-            out.print(f"  · {message}")
+            out.print(f"  · {scrub(message)}")  # phones / ID numbers a raw value may carry
     action = "已写回" if outcome.in_place else "已写入"
     letters = list(getattr(outcome.report, "columns", {}).values())
     span = f"，{letters[0]}–{letters[-1]} 列" if len(letters) > 1 else ""
@@ -87,8 +89,10 @@ def print_ship_list(out: Console, outcome: Any, as_of: pd.Timestamp) -> None:
         return
     overdue = int((table["状态"] == OVERDUE_LABEL).sum())
     out.print(
-        f"[yellow]待发货清单[/]: 已超时 {overdue} 单，今天须发货 {len(table) - overdue} 单"
-        "（截止最早的在前）:"
+        Styled(
+            f"[yellow]待发货清单[/]: 已超时 {overdue} 单，今天须发货 {len(table) - overdue} 单"
+            "（截止最早的在前）:"
+        )
     )
     for line in table.head(PROBLEMS_SHOWN).itertuples(index=False):
         out.print(
@@ -104,9 +108,11 @@ def print_problems(out: Console, outcome: Any) -> None:
     problems = outcome.problem_list()
     if not problems:
         return
-    out.print(f"[yellow]{len(problems)} 行数据有问题[/]（结果留空，原因写在「数据问题」列）:")
+    out.print(
+        Styled(f"[yellow]{len(problems)} 行数据有问题[/]（结果留空，原因写在「数据问题」列）:")
+    )
     for row, text in problems[:PROBLEMS_SHOWN]:
-        out.print(f"  第 {row} 行: {text}")
+        out.print(f"  第 {row} 行: {scrub(text)}")
     if len(problems) > PROBLEMS_SHOWN:
         out.print(f"  …… 另有 {len(problems) - PROBLEMS_SHOWN} 行，见「数据问题」列")
 

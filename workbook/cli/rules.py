@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from .app import EXIT_OK, EXIT_UNUSABLE, china_now, console, parse_when
+from .app import EXIT_OK, EXIT_UNUSABLE, Styled, china_now, console, parse_when, plain
 
 __all__ = ["rules"]
 
@@ -24,9 +24,11 @@ def _platform_code(out: Console, platform: str | None) -> str | None:
     code = normalize_platform(platform)
     if code is None:
         out.print(
-            f"[bold red]错误[/]: 平台名称无法识别: {platform}（可用 "
-            + "、".join(f"{k}/{v}" for k, v in PLATFORM_CHINESE.items())
-            + "）"
+            Styled(
+                f"[bold red]错误[/]: 平台名称无法识别: {plain(platform)}（可用 "
+                + "、".join(f"{k}/{v}" for k, v in PLATFORM_CHINESE.items())
+                + "）"
+            )
         )
         raise typer.Exit(EXIT_UNUSABLE)
     return code
@@ -48,7 +50,7 @@ def _rule_lines(
             versions = [version] if version is not None else []
         if not versions:
             continue
-        lines.append(f"[bold]{rule_id}[/] {rule.name}")
+        lines.append(Styled(f"[bold]{plain(rule_id)}[/] {plain(rule.name)}"))
         for version in versions:
             lines.append(f"  {version.span}: {version.describe()}（可信度 {version.confidence}）")
             lines.append(f"    来源: {version.source}（核对 {_checked(version)}）")
@@ -61,7 +63,7 @@ def _rule_lines(
 def _print_nodes(out: Console, book: Any, code: str | None, when: pd.Timestamp | None) -> None:
     from shoprules.formulas.fields import PLATFORM_CHINESE
 
-    out.print("\n[bold underline]扣分节点[/]")
+    out.print(Styled("\n[bold underline]扣分节点[/]"))
     for (node_platform, _track), node in book.node_tracks.items():
         if code is not None and node_platform != code:
             continue
@@ -70,9 +72,11 @@ def _print_nodes(out: Console, book: Any, code: str | None, when: pd.Timestamp |
             continue
         steps = version.describe()
         out.print(
-            f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {node.name}[/]"
-            f"（{version.span}，可信度 {version.confidence}）: {steps}\n"
-            f"    来源: {version.source}（核对 {_checked(version)}）"
+            Styled(
+                f"[bold]{PLATFORM_CHINESE.get(node_platform, node_platform)} {plain(node.name)}[/]"
+                f"（{version.span}，可信度 {version.confidence}）: {plain(steps)}\n"
+                f"    来源: {plain(version.source)}（核对 {_checked(version)}）"
+            )
         )
 
 
@@ -89,8 +93,10 @@ def _print_stale(
         v for v in book.stale(today, days) if code is None or v.label.split(".", 1)[0] == code
     ]
     out.print(
-        f"[bold]超过 {days} 天未核对出处的版本[/]（截至 {today:%Y-%m-%d}，规则库 {book.digest[:12]}）:"
-        f" {len(versions)} 个"
+        Styled(
+            f"[bold]超过 {days} 天未核对出处的版本[/]（截至 {today:%Y-%m-%d}，"
+            f"规则库 {book.digest[:12]}）: {len(versions)} 个"
+        )
     )
     for version in versions:
         age = (
@@ -131,7 +137,7 @@ def rules(
         _print_stale(out, book, today=when or pd.Timestamp(china_now()), days=stale, code=code)
         raise typer.Exit(EXIT_OK)
     title = "全部版本" if when is None else f"{when:%Y-%m-%d %H:%M} 生效的规则"
-    out.print(f"[bold]{title}[/]（规则库 {book.digest[:12]}）")
+    out.print(Styled(f"[bold]{title}[/]（规则库 {book.digest[:12]}）"))
     shown = 0
     for heading, rules_of_kind in (
         ("违约金 / 平台扣款", book.damages),
@@ -143,7 +149,7 @@ def rules(
         lines, count = _rule_lines(rules_of_kind, code, when)
         shown += count
         if lines:
-            out.print(f"\n[bold underline]{heading}[/]")
+            out.print(Styled(f"\n[bold underline]{heading}[/]"))
             for line in lines:
                 out.print(line)
     if not shown:
