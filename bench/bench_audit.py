@@ -63,7 +63,6 @@ def main() -> int:
             out,
             orders=orders,
             engine=engine,
-            input_problems=None,
             source=source(args.rows),
             extra_columns=extra,
         )

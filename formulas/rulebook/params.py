@@ -191,7 +191,8 @@ class RateClamped(DamagesParams):
 
     def amounts(self, base_fen: np.ndarray, **_: object) -> np.ndarray:
         raw = _rate(np.asarray(base_fen, dtype="int64"), self.rate_bp, self.rounding)
-        return np.clip(raw, self.min_fen, self.max_fen)
+        clipped: np.ndarray = np.clip(raw, self.min_fen, self.max_fen)
+        return clipped
 
     def check(self) -> None:
         """Raise ``ValueError`` unless 0 ≤ rate ≤ 100 %, and 0 ≤ min ≤ max.
@@ -472,7 +473,8 @@ class ByCase(DamagesParams):
     def amounts(self, base_fen: np.ndarray, *, case: str | None = None, **_: object) -> np.ndarray:
         band = self.cases[case or self.default_case]
         raw = _rate(np.asarray(base_fen, dtype="int64"), band.rate_bp or 0, self.rounding)
-        return np.clip(raw, band.min_fen, band.max_fen)
+        clipped: np.ndarray = np.clip(raw, band.min_fen, band.max_fen)
+        return clipped
 
     def _amount_text(self) -> str:
         return "按情形：" + "；".join(

@@ -53,7 +53,6 @@ def build_generated(out: Path, n: int = 5000, *, unmask: bool = False) -> Built:
         out,
         orders=orders,
         engine=engine,
-        input_problems=None,
         source=source(n),
         unmask=unmask,
         extra_columns=extra,

@@ -98,7 +98,6 @@ def test_unmask_keeps_data_and_says_so(tmp_path: Path) -> None:
         out,
         orders=orders,
         engine=engine,
-        input_problems=None,
         source=source(200),
         unmask=True,
         extra_columns=extra,
@@ -123,7 +122,6 @@ def test_deterministic_except_created_at(tmp_path: Path) -> None:
             out,
             orders=orders,
             engine=engine,
-            input_problems=None,
             source=replace(source(300), created_at=created),
             extra_columns=extra,
         )

@@ -33,7 +33,7 @@ AUDIT_STEPS: Final = ("读取", "计算", "准备明细", *SHEETS, "保存")
 Progress = Callable[[str], None]
 
 
-def _no_progress(step: str) -> None:
+def _no_progress(_step: str) -> None:
     return None
 
 
@@ -57,7 +57,6 @@ def export_audit(
     *,
     orders: pd.DataFrame,
     engine: EngineResult,
-    input_problems: pd.Series | None,
     source: AuditSource,
     unmask: bool = False,
     extra_columns: pd.DataFrame | None = None,
@@ -101,7 +100,6 @@ def export_audit(
         orders_month=month,
         platform_cn=platform_cn,
         res=res,
-        det=det,
         engine=engine,
         detail_columns=detail_columns,
         n=n,
@@ -183,7 +181,7 @@ def audit_book(
     engine, _ = compute_orders(
         read.orders, read.problems, side, as_of=as_of, rules_as_of=rules_as_of
     )
-    orders, input_problems, extra_columns = read.orders, read.problems, read.extra
+    orders, extra_columns = read.orders, read.extra
     source = AuditSource(
         file_name=book.name,
         sha256=file_sha256(book),
@@ -198,7 +196,6 @@ def audit_book(
         out,
         orders=orders,
         engine=engine,
-        input_problems=input_problems,
         source=source,
         unmask=unmask,
         extra_columns=extra_columns,

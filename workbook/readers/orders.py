@@ -82,6 +82,90 @@ def read_rows(
     raw_headers = rows[header_index]
     width = len(raw_headers)
     headers = [normalize_header(h) for h in raw_headers]
+    frame, row_numbers = _body(rows, header_index, width, first_row_number)
+    n = len(frame)
+
+    position: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        position.setdefault(header, index)
+    export = detect_export(headers)
+    messages: list[str] = _duplicate_headers(headers)
+    chosen, columns_used = _choose_columns(raw_headers, position)
+    total_index = next((position[a] for a in PAID_TOTAL_ALIASES if a in position), None)
+    if "order_id" not in chosen:
+        raise UnusableInput(
+            "表头中没有订单编号列（订单编号 / 订单号 / 主订单编号），无法识别订单。请检查是否选对了工作表"
+        )
+
+    problems = RowProblems(n)
+    orders, postage_problems = _clean_fields(frame, chosen, problems, epoch1904=epoch1904)
+
+    # Paid amount: the canonical column, else the export's paid total minus postage. A row whose
+    # postage cannot be read gets no paid amount (never the total with postage still in it).
+    from_total = orders["paid_amount"] is None and total_index is not None
+    if from_total:
+        assert total_index is not None
+        _paid_from_total(
+            frame[total_index].reset_index(drop=True),
+            str(raw_headers[total_index]).strip(),
+            orders,
+            postage_problems,
+            problems=problems,
+            columns_used=columns_used,
+            messages=messages,
+        )
+
+    # Platform: the argument, else a 平台 column per row, else the header signature.
+    detected = export[0] if export else None
+    given = normalize_platform(platform) if platform else None
+    _platform_notes(platform, given, detected, export, orders, position, messages)
+    platform_codes = _platform_codes(given, detected, orders["platform"], problems, n)
+    orders["platform"] = platform_codes
+    if orders["order_stage"] is not None:
+        orders["order_stage"] = _stages(orders["order_stage"], platform_codes, messages)
+    _goods_types(frame, position, orders, problems, columns_used, messages)
+    if orders["free_shipping"] is None and isinstance(orders["postage"], pd.Series):
+        orders["free_shipping"] = pd.array(
+            orders["postage"].eq(0).astype("boolean"), dtype="boolean"
+        )
+        messages.append("包邮按邮费为 0 判断")
+
+    if from_total and total_header_is_order_level(headers[total_index or 0]):
+        _jd_order_totals(frame, position, orders, platform_codes, messages)
+
+    canonical = _assemble(orders, n)
+    _check_contradictions(canonical, problems, detected, export[1] if export else None)
+
+    missing = [FIELDS[f].chinese for f in EXPECTED if f not in columns_used]
+    if export:
+        messages.insert(0, f"识别为「{export[1]}」")
+    messages.append(
+        "使用的列: " + "、".join(f"{FIELDS[k].chinese}←{v}" for k, v in columns_used.items())
+    )
+    if missing:
+        messages.append("未找到的列: " + "、".join(missing))
+    return ReadResult(
+        orders=canonical,
+        problems=problems.series(),
+        platform=given or detected,
+        sheet=sheet,
+        header_row=first_row_number + header_index,
+        row_numbers=row_numbers,
+        headers=headers,
+        columns_used=columns_used,
+        missing=missing,
+        epoch1904=epoch1904,
+        messages=messages,
+        export_name=export[1] if export else None,
+        extra=_extra_columns(frame, chosen, headers, raw_headers),
+    )
+
+
+def _body(
+    rows: list[list[object]], header_index: int, width: int, first_row_number: int
+) -> tuple[pd.DataFrame, list[int]]:
+    """The non-blank rows under the header, cut or padded to its width, and their sheet row
+    numbers."""
     body: list[list[object]] = []
     row_numbers: list[int] = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
@@ -99,13 +183,13 @@ def read_rows(
         if body
         else pd.DataFrame(columns=range(width), dtype=object)
     )
-    n = len(frame)
+    return frame, row_numbers
 
-    position: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        position.setdefault(header, index)
-    export = detect_export(headers)
-    messages: list[str] = _duplicate_headers(headers)
+
+def _choose_columns(
+    raw_headers: list[object], position: dict[str, int]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Each field's column (its first alias present) and the header it was read from."""
     columns_used: dict[str, str] = {}
     chosen: dict[str, int] = {}
     for name, aliases in DIRECT_ALIASES.items():
@@ -114,13 +198,15 @@ def read_rows(
                 chosen[name] = position[alias]
                 columns_used[name] = str(raw_headers[position[alias]]).strip()
                 break
-    total_index = next((position[a] for a in PAID_TOTAL_ALIASES if a in position), None)
-    if "order_id" not in chosen:
-        raise UnusableInput(
-            "表头中没有订单编号列（订单编号 / 订单号 / 主订单编号），无法识别订单。请检查是否选对了工作表"
-        )
+    return chosen, columns_used
 
-    problems = RowProblems(n)
+
+def _clean_fields(
+    frame: pd.DataFrame, chosen: dict[str, int], problems: RowProblems, *, epoch1904: bool
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Each field's column cleaned by its kind (``None`` when absent), recording the cells that
+    cannot be read; returns the fields and which rows' postage could not be read."""
+    n = len(frame)
     postage_problems = np.zeros(n, dtype=bool)
     orders: dict[str, Any] = {}
     for name in FIELD_NAMES:
@@ -164,44 +250,56 @@ def read_rows(
             orders[name] = flags.values
         else:  # enum
             orders[name] = clean_text(column)
+    return orders, postage_problems
 
-    # Paid amount: the canonical column, else the export's paid total minus postage. A row whose
-    # postage cannot be read gets no paid amount (never the total with postage still in it).
-    from_total = orders["paid_amount"] is None and total_index is not None
-    if from_total:
-        assert total_index is not None
-        total_column = frame[total_index].reset_index(drop=True)
-        money = parse_yuan(total_column)
-        bad = money.bad.to_numpy()
-        problems.add(
-            bad, np.array([f"实付金额无法识别: {v}" for v in total_column[bad]], dtype=object)
-        )
-        header = str(raw_headers[total_index]).strip()
-        postage = orders["postage"]
-        if isinstance(postage, pd.Series):
-            postage_bad = postage_problems
-            postage_blank = postage.isna().to_numpy() & ~postage_bad & money.fen.notna().to_numpy()
-            paid = money.fen - postage.fillna(0)
-            paid[postage_bad] = pd.NA
-            orders["paid_amount"] = paid.astype("Int64")
-            columns_used["paid_amount"] = f"{header} − {columns_used['postage']}"
-            messages.append(f"违约金基数 = {header} − {columns_used['postage']}（不含邮费）")
-            if postage_bad.any():
-                problems.add(postage_bad, "实付金额无法确定（邮费无法识别）")
-            if postage_blank.any():
-                messages.append(
-                    f"{int(postage_blank.sum())} 行{columns_used['postage']}为空，按 0 元邮费计算实付金额"
-                )
-        else:
-            orders["paid_amount"] = money.fen.astype("Int64")
-            columns_used["paid_amount"] = header
+
+def _paid_from_total(
+    total_column: pd.Series,
+    header: str,
+    orders: dict[str, Any],
+    postage_problems: np.ndarray,
+    *,
+    problems: RowProblems,
+    columns_used: dict[str, str],
+    messages: list[str],
+) -> None:
+    """``orders["paid_amount"]`` from the export's paid total (column ``header``) minus postage."""
+    money = parse_yuan(total_column)
+    bad = money.bad.to_numpy()
+    problems.add(bad, np.array([f"实付金额无法识别: {v}" for v in total_column[bad]], dtype=object))
+    postage = orders["postage"]
+    if isinstance(postage, pd.Series):
+        postage_bad = postage_problems
+        postage_blank = postage.isna().to_numpy() & ~postage_bad & money.fen.notna().to_numpy()
+        paid = money.fen - postage.fillna(0)
+        paid[postage_bad] = pd.NA
+        orders["paid_amount"] = paid.astype("Int64")
+        columns_used["paid_amount"] = f"{header} − {columns_used['postage']}"
+        messages.append(f"违约金基数 = {header} − {columns_used['postage']}（不含邮费）")
+        if postage_bad.any():
+            problems.add(postage_bad, "实付金额无法确定（邮费无法识别）")
+        if postage_blank.any():
             messages.append(
-                f"未找到邮费列：实付金额直接取「{header}」，其中可能含邮费；如有邮费列请一并导出"
+                f"{int(postage_blank.sum())} 行{columns_used['postage']}为空，按 0 元邮费计算实付金额"
             )
+    else:
+        orders["paid_amount"] = money.fen.astype("Int64")
+        columns_used["paid_amount"] = header
+        messages.append(
+            f"未找到邮费列：实付金额直接取「{header}」，其中可能含邮费；如有邮费列请一并导出"
+        )
 
-    # Platform: the argument, else a 平台 column per row, else the header signature.
-    detected = export[0] if export else None
-    given = normalize_platform(platform) if platform else None
+
+def _platform_notes(
+    platform: str | None,
+    given: str | None,
+    detected: str | None,
+    export: tuple[str, str] | None,
+    orders: dict[str, Any],
+    position: dict[str, int],
+    messages: list[str],
+) -> None:
+    """Notes on a platform the header cannot tell or contradicts; an unknown ``platform`` raises."""
     if detected == "taobao" and given is None and orders["platform"] is None:
         hint = "（表头含天猫字段）" if any(h in position for h in TMALL_HINTS) else ""
         messages.append(
@@ -218,9 +316,18 @@ def read_rows(
         raise UnusableInput(
             f"平台名称无法识别: {platform}（可用 {'、'.join(PLATFORM_CHINESE.values())}）"
         )
+
+
+def _platform_codes(
+    given: str | None,
+    detected: str | None,
+    named: pd.Series | None,
+    problems: RowProblems,
+    n: int,
+) -> np.ndarray:
+    """Each row's platform code: ``given``, else its 平台 cell (``named``), else ``detected``."""
     platform_codes = np.full(n, given or detected, dtype=object)
-    if given is None and orders["platform"] is not None:
-        named = orders["platform"]
+    if given is None and named is not None:
         codes, names = pd.factorize(named)
         known = np.array([*map(normalize_platform, names), None], dtype=object)
         normalized = pd.Series(known[codes], dtype=object)
@@ -231,15 +338,21 @@ def read_rows(
             unknown, np.array([f"平台无法识别: {v}" for v in named[unknown]], dtype=object)
         )
     missing_platform = pd.isna(platform_codes) & ~(
-        orders["platform"].notna().to_numpy()
-        if orders["platform"] is not None
-        else np.zeros(n, dtype=bool)
+        named.notna().to_numpy() if named is not None else np.zeros(n, dtype=bool)
     )
     problems.add(missing_platform, "平台无法识别（请添加「平台」列或使用 --platform）")
-    orders["platform"] = platform_codes
-    if orders["order_stage"] is not None:
-        orders["order_stage"] = _stages(orders["order_stage"], platform_codes, messages)
+    return platform_codes
 
+
+def _goods_types(
+    frame: pd.DataFrame,
+    position: dict[str, int],
+    orders: dict[str, Any],
+    problems: RowProblems,
+    columns_used: dict[str, str],
+    messages: list[str],
+) -> None:
+    """``orders["goods_type"]`` as codes, from its column or else a presale column."""
     goods = orders["goods_type"]
     if goods is not None:
         codes = goods.map(normalize_goods_type)
@@ -252,70 +365,53 @@ def read_rows(
             ),
         )
         orders["goods_type"] = codes.where(~bad, "normal")
-    else:
-        presale = _presale_from_columns(frame, position)
-        if presale is not None:
-            mask, header = presale
-            orders["goods_type"] = np.where(mask, "presale", "normal").astype(object)
-            columns_used["goods_type"] = header
-            messages.append(f"预售订单按「{header}」识别")
-    if orders["free_shipping"] is None and isinstance(orders["postage"], pd.Series):
-        orders["free_shipping"] = pd.array(
-            orders["postage"].eq(0).astype("boolean"), dtype="boolean"
-        )
-        messages.append("包邮按邮费为 0 判断")
+        return
+    presale = _presale_from_columns(frame, position)
+    if presale is not None:
+        mask, header = presale
+        orders["goods_type"] = np.where(mask, "presale", "normal").astype(object)
+        columns_used["goods_type"] = header
+        messages.append(f"预售订单按「{header}」识别")
 
-    # JD repeats the order's totals (应付金额, 运费金额) on every SKU row: count them once, on
-    # the order's first row; its other SKU rows carry 0 so that nothing is counted twice.
-    if from_total and total_header_is_order_level(headers[total_index or 0]):
-        jd_rows = pd.Series(platform_codes == "jd", dtype=bool)
-        ids = pd.Series(orders["order_id"], dtype=object)
-        repeat = (jd_rows & ids.notna() & ids.where(jd_rows).duplicated(keep="first")).to_numpy()
-        if repeat.any():
-            for name in ("paid_amount", "postage"):
-                if isinstance(orders[name], pd.Series):
-                    column = orders[name].copy()
-                    column[repeat & column.notna().to_numpy()] = 0
-                    orders[name] = column
-            messages.append(
-                f"京东导出的订单金额在每个商品行重复：只计入每个订单的第一行，"
-                f"其余 {int(repeat.sum())} 个商品行的实付金额与邮费记为 0（不重复计算）"
-            )
-            _split_jd_lines(frame, position, orders, jd_rows.to_numpy(), messages)
 
-    canonical = _assemble(orders, n)
-    _check_contradictions(canonical, problems, detected, export[1] if export else None)
-
-    missing = [FIELDS[f].chinese for f in EXPECTED if f not in columns_used]
-    if export:
-        messages.insert(0, f"识别为「{export[1]}」")
+def _jd_order_totals(
+    frame: pd.DataFrame,
+    position: dict[str, int],
+    orders: dict[str, Any],
+    platform_codes: np.ndarray,
+    messages: list[str],
+) -> None:
+    """JD repeats the order's totals (应付金额, 运费金额) on every SKU row: count them once, on
+    the order's first row; its other SKU rows carry 0 so that nothing is counted twice."""
+    jd_rows = pd.Series(platform_codes == "jd", dtype=bool)
+    ids = pd.Series(orders["order_id"], dtype=object)
+    repeat = (jd_rows & ids.notna() & ids.where(jd_rows).duplicated(keep="first")).to_numpy()
+    if not repeat.any():
+        return
+    for name in ("paid_amount", "postage"):
+        if isinstance(orders[name], pd.Series):
+            column = orders[name].copy()
+            column[repeat & column.notna().to_numpy()] = 0
+            orders[name] = column
     messages.append(
-        "使用的列: " + "、".join(f"{FIELDS[k].chinese}←{v}" for k, v in columns_used.items())
+        f"京东导出的订单金额在每个商品行重复：只计入每个订单的第一行，"
+        f"其余 {int(repeat.sum())} 个商品行的实付金额与邮费记为 0（不重复计算）"
     )
-    if missing:
-        messages.append("未找到的列: " + "、".join(missing))
-    # the raw 订单状态 words stay visible next to the stage read from them
+    _split_jd_lines(frame, position, orders, jd_rows.to_numpy(), messages)
+
+
+def _extra_columns(
+    frame: pd.DataFrame, chosen: dict[str, int], headers: list[str], raw_headers: list[object]
+) -> pd.DataFrame | None:
+    """The columns no field consumed, under their own headers (first of a duplicate kept); the
+    raw 订单状态 words stay visible next to the stage read from them."""
     consumed = {i for name, i in chosen.items() if name != "order_stage"}
-    extra_columns = [i for i in range(width) if i not in consumed and headers[i]]
+    extra_columns = [i for i in range(len(headers)) if i not in consumed and headers[i]]
     extra = frame[extra_columns].copy() if extra_columns else None
     if extra is not None:
         extra.columns = [str(raw_headers[i]).strip() for i in extra_columns]
         extra = extra.loc[:, ~extra.columns.duplicated()].reset_index(drop=True)
-    return ReadResult(
-        orders=canonical,
-        problems=problems.series(),
-        platform=given or detected,
-        sheet=sheet,
-        header_row=first_row_number + header_index,
-        row_numbers=row_numbers,
-        headers=headers,
-        columns_used=columns_used,
-        missing=missing,
-        epoch1904=epoch1904,
-        messages=messages,
-        export_name=export[1] if export else None,
-        extra=extra,
-    )
+    return extra
 
 
 def _split_jd_lines(
