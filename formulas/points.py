@@ -478,9 +478,9 @@ def campaign_bans(ledger: pd.DataFrame, book: Rulebook) -> pd.DataFrame:
 
 def _bans(rows: pd.DataFrame, spec: object, platform: str, label: str) -> pd.DataFrame:
     """The bans of one platform's rows under one campaign version (vectorised per kind)."""
-    from .rulebook import CampaignParams
+    from .rulebook import CampaignParams, expect
 
-    assert isinstance(spec, CampaignParams)
+    spec = expect(spec, CampaignParams, label)
     rows = rows.sort_values("date", kind="stable")  # yearly sums across tracks run by date
     dates = rows["date"].to_numpy(dtype="datetime64[ns]")
     years = rows["year"].to_numpy()

@@ -118,7 +118,8 @@ def recompute_book(
         stage=stage,
     )
     read = outcome.read
-    assert read is not None
+    if read is None:  # run_book always reads; a caller passing no rows is a programming error
+        raise TypeError("recompute_book: the pipeline returned no read result")
     report = stage or no_stage
     report("write")
     if read.source_format in IN_PLACE_FORMATS:

@@ -87,9 +87,8 @@ class _Columns:
         self.cache: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str | None) -> np.ndarray:
-        if name not in EVENTS:
-            event({}, name, self.rule)  # raises: the rule names an event this has no column of
-        assert name is not None
+        if name is None or name not in EVENTS:
+            return event({}, name, self.rule)  # raises: the rule names an event with no column
         if name not in self.cache:
             found = self.times.get(name)
             self.cache[name] = _empty(len(self.idx)) if found is None else found[self.idx]

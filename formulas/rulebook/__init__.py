@@ -22,7 +22,7 @@ one lookup :meth:`Rule.select` (a vectorised ``searchsorted``; ``rules_as_of`` p
 
 from __future__ import annotations
 
-from .errors import OverrideError, RulebookError, RuleFileError
+from .errors import OverrideError, RulebookError, RuleFileError, RuleKindError
 from .loader import (
     CONFIDENCES,
     FREIGHT_FAULTS,
@@ -42,6 +42,7 @@ from .model import (
     Rulebook,
     RuleMeta,
     Version,
+    expect,
     governing_times,
     version_index,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "RateClamped",
     "Rule",
     "RuleFileError",
+    "RuleKindError",
     "RuleMeta",
     "Rulebook",
     "RulebookError",
@@ -107,6 +109,7 @@ __all__ = [
     "WindowCap",
     "YearEnd",
     "apply_overrides",
+    "expect",
     "governing_times",
     "load_rulebook",
     "load_rulebook_from",

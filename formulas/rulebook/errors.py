@@ -21,5 +21,10 @@ class RuleFileError(RulebookError):
     """A rule file breaks the schema; the message names the file and the key."""
 
 
+class RuleKindError(RulebookError):
+    """A rule version's parameters are not of the kind its caller needs (a damages rule read as a
+    timer, say): a rulebook wired wrongly, named by its rule id."""
+
+
 class OverrideError(RulebookError):
     """A parameter override (a row of the workbook's ``规则`` sheet) cannot be applied."""

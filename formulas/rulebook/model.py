@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from .errors import RuleKindError
 from .params import (
     GRADES,
     CampaignParams,
@@ -58,6 +59,18 @@ def governing_times(times: np.ndarray, rules_as_of: object = None) -> np.ndarray
     if rules_as_of is None:
         return times
     return np.full(len(times), pd.Timestamp(rules_as_of).to_datetime64(), dtype="datetime64[ns]")
+
+
+T = TypeVar("T")
+
+
+def expect(params: object, kind: type[T], where: str) -> T:
+    """``params`` as ``kind``, else :class:`RuleKindError` naming ``where`` (the rule)."""
+    if not isinstance(params, kind):
+        raise RuleKindError(
+            f"规则 {where} 的参数是 {type(params).__name__}，此处需要 {kind.__name__}", key=where
+        )
+    return params
 
 
 def version_index(
@@ -210,28 +223,23 @@ class Rule(Dated):
 
     def damages_params(self, index: int) -> DamagesParams:
         params = self.versions[index].params
-        assert isinstance(params, DamagesParams), self.rule_id
-        return params
+        return expect(params, DamagesParams, self.rule_id)
 
     def timer_params(self, index: int) -> TimerParams:
         params = self.versions[index].params
-        assert isinstance(params, TimerParams), self.rule_id
-        return params
+        return expect(params, TimerParams, self.rule_id)
 
     def violation_params(self, index: int) -> ViolationParams:
         params = self.versions[index].params
-        assert isinstance(params, ViolationParams), self.rule_id
-        return params
+        return expect(params, ViolationParams, self.rule_id)
 
     def cap_params(self, index: int) -> CapParams:
         params = self.versions[index].params
-        assert isinstance(params, CapParams), self.rule_id
-        return params
+        return expect(params, CapParams, self.rule_id)
 
     def freight_params(self, index: int) -> FreightParams:
         params = self.versions[index].params
-        assert isinstance(params, FreightParams), self.rule_id
-        return params
+        return expect(params, FreightParams, self.rule_id)
 
 
 @dataclass(frozen=True)
@@ -245,8 +253,7 @@ class NodeTrack(Dated):
 
     def node_params(self, index: int) -> NodeParams:
         params = self.versions[index].params
-        assert isinstance(params, NodeParams), self.name
-        return params
+        return expect(params, NodeParams, self.name)
 
 
 @dataclass(frozen=True)
@@ -258,8 +265,7 @@ class Campaign(Dated):
 
     def campaign_params(self, index: int) -> CampaignParams:
         params = self.versions[index].params
-        assert isinstance(params, CampaignParams), self.platform
-        return params
+        return expect(params, CampaignParams, self.platform)
 
     def __iter__(self) -> Iterator[Version]:
         """Iterating gives the versions (as the plain tuple this used to be)."""

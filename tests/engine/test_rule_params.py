@@ -290,3 +290,12 @@ def test_sr_rule_and_the_rules_command_share_one_description() -> None:
         assert out["value"][0] == f"{rule.name}：{rule.at(when).describe()}"  # type: ignore[union-attr]
     out = api.rule_parameter("taobao", "late_shipment", None, when)
     assert out["value"][0] == "淘宝 延迟发货违约金：5% [5.00, 30.00] 元，赔给买家"
+
+
+def test_a_version_read_as_the_wrong_kind_is_a_rulebook_error() -> None:
+    from shoprules.formulas.rulebook import RuleKindError, load_rulebook
+
+    rule = load_rulebook().damages["taobao.late_shipment"]
+    with pytest.raises(RuleKindError, match=r"taobao\.late_shipment.*TimerParams") as caught:
+        rule.timer_params(0)
+    assert caught.value.key == "taobao.late_shipment"

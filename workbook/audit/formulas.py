@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from shoprules.formulas.rulebook import Bands, Flat, RateClamped, Version
+from shoprules.formulas.rulebook import Bands, Flat, RateClamped, Version, expect
 from shoprules.formulas.rulebook.params import PromiseTiered, Tier
 
 from .rules_sheet import _RC, _damages
@@ -86,8 +86,7 @@ def _version_formula(
         return f"='规则'!${_col(_RC['固定金额(元)'])}${row}"
     if isinstance(params, RateClamped):
         return _rate_formula(amount, row, stack if params.stack_max_fen is not None else None)
-    assert isinstance(params, Bands), version.label
-    return _bands_formula(amount, row, params)
+    return _bands_formula(amount, row, expect(params, Bands, version.label))
 
 
 def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:

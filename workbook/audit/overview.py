@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
-from shoprules.formulas.rulebook import TRACK_NAMES, NodeParams
+from shoprules.formulas.rulebook import TRACK_NAMES, NodeParams, expect
 
 from ..cells.excel import excel_serials
 from .book import _Book
@@ -280,8 +280,7 @@ def _node_levels(engine: EngineResult, data: pd.DataFrame, rows: np.ndarray) -> 
     if version is None:
         return []
     top_total = int(data["running_total"][rows].max())
-    nodes = version.params
-    assert isinstance(nodes, NodeParams), version.label
+    nodes = expect(version.params, NodeParams, version.label)
     if nodes.every is None:
         levels = [t.points for t in nodes.thresholds]
     else:

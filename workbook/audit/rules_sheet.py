@@ -9,7 +9,15 @@ from typing import Any, Final
 import pandas as pd
 from shoprules.formulas.engine import EngineResult
 from shoprules.formulas.fields import PLATFORM_CHINESE
-from shoprules.formulas.rulebook import Bands, DamagesParams, Flat, RateClamped, Rulebook, Version
+from shoprules.formulas.rulebook import (
+    Bands,
+    DamagesParams,
+    Flat,
+    RateClamped,
+    Rulebook,
+    Version,
+    expect,
+)
 
 from .book import _Book, _Column, _write_table
 from .values import _time_list
@@ -51,8 +59,7 @@ def _damages_versions(book: Rulebook) -> list[tuple[str, str, str, Version]]:
 
 
 def _damages(version: Version) -> DamagesParams:
-    assert isinstance(version.params, DamagesParams), version.label
-    return version.params
+    return expect(version.params, DamagesParams, version.label)
 
 
 def _rule_columns(book: Rulebook, used: pd.Series) -> list[_Column]:

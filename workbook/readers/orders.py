@@ -103,8 +103,7 @@ def read_rows(
     # Paid amount: the canonical column, else the export's paid total minus postage. A row whose
     # postage cannot be read gets no paid amount (never the total with postage still in it).
     from_total = orders["paid_amount"] is None and total_index is not None
-    if from_total:
-        assert total_index is not None
+    if orders["paid_amount"] is None and total_index is not None:
         _paid_from_total(
             frame[total_index].reset_index(drop=True),
             str(raw_headers[total_index]).strip(),

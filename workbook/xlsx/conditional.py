@@ -335,7 +335,8 @@ def _widen_table(
     auto = re.search(rb'<%sautoFilter\b[^>]*?\sref="([^"]*)"' % p, xml)
     if auto is not None:  # the filter stops above a totals row
         low = _REF.match(widened)
-        assert low is not None
+        if low is None:  # widened is built from the table's own ref above; never malformed
+            raise ValueError(f"无法解析表格范围 {widened!r}")
         end_row = int(low.group(4)) - (int(totals.group(1)) if totals else 0)
         filter_ref = f"{low.group(1)}{header_row}:{low.group(3)}{end_row}"
         xml = xml[: auto.start(1)] + filter_ref.encode() + xml[auto.end(1) :]
