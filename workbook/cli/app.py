@@ -137,8 +137,8 @@ def yuan(fen: int) -> str:
 
 
 @contextmanager
-def progress(out: Console, label: str) -> Iterator[Any]:
-    """A progress bar over the read → compute → write stages (shown on a terminal only)."""
+def _step_bar(out: Console, label: str, steps: Sequence[str]) -> Iterator[Any]:
+    """A transient bar over named ``steps`` (terminal only); yields ``step(name)``."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -148,13 +148,21 @@ def progress(out: Console, label: str) -> Iterator[Any]:
         transient=True,
         disable=not out.is_terminal,
     ) as bar:
-        task = bar.add_task(label, total=3)
+        task = bar.add_task(label, total=len(steps))
 
-        def stage(name: str) -> None:
-            done = {"read": 0, "compute": 1, "write": 2, "done": 3}[name]
-            bar.update(task, completed=done, description=f"{label}: {_STAGES[name]}")
+        def step(name: str) -> None:
+            done = steps.index(name) if name in steps else 0
+            bar.update(task, completed=done, description=f"{label}: {name}")
 
-        yield stage
+        yield step
+        bar.update(task, completed=len(steps))
+
+
+@contextmanager
+def progress(out: Console, label: str) -> Iterator[Any]:
+    """A progress bar over the read → compute → write stages (shown on a terminal only)."""
+    with _step_bar(out, label, list(_STAGES.values())) as step:
+        yield lambda stage: step(_STAGES[stage])
 
 
 @contextmanager
@@ -162,23 +170,8 @@ def audit_progress(out: Console, label: str) -> Iterator[Any]:
     """A progress bar over the audit's steps (``AUDIT_STEPS``; shown on a terminal only)."""
     from ..audit import AUDIT_STEPS
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-        disable=not out.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=len(AUDIT_STEPS))
-
-        def step(name: str) -> None:
-            done = AUDIT_STEPS.index(name) if name in AUDIT_STEPS else 0
-            bar.update(task, completed=done, description=f"{label}: {name}")
-
+    with _step_bar(out, label, AUDIT_STEPS) as step:
         yield step
-        bar.update(task, completed=len(AUDIT_STEPS))
 
 
 def summary_table(rows: Sequence[tuple[str, Any]], *, as_of: pd.Timestamp) -> Table:
