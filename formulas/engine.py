@@ -145,15 +145,15 @@ def compute(
     ship = lifecycle.adjust_shipping(ship, life, as_of=as_of, warning=lifecycle.warning_hours(book))
     times["ship_by"] = ship.ship_by
     amount = _column(orders, "paid_amount", n).astype("Int64")
+    order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
     owed = calc.damages(
         book, platform, amount.array, ship.late, times, as_of=as_of,
         complaint_upheld=upheld, rules_as_of=pin, goods=goods,
-        buyer=_column(orders, "buyer_id", n).to_numpy(dtype=object),
+        buyer=_column(orders, "buyer_id", n).to_numpy(dtype=object), order_ids=order_ids,
     )  # fmt: skip
-    order_ids = _column(orders, "order_id", n).astype(object).to_numpy()
     lifecycle.once_per_order(
         book, platform.codes, order_ids, owed.late_rule, owed.late_fen, owed.damages,
-        owed.fee, owed.rule,
+        owed.fee, owed.rule, owed.oos_fen,
     )  # fmt: skip
     owed = replace(
         owed,

@@ -69,11 +69,14 @@ def damages(
     rules_as_of: object = None,
     goods: np.ndarray | None = None,
     buyer: np.ndarray | None = None,
+    order_ids: np.ndarray | None = None,
 ) -> Damages:
     """Damages of the ``late`` rows (shipped late or overdue). ``amount``: paid amount in fen
     (``Int64``); ``events``: time columns by name (``paid_at``, ``ship_by``, ``shipped_at``,
     ``picked_up_at``); ``complaint_upheld`` gates out-of-stock damages that require it;
-    ``goods``: goods types (tiers, exclusions); ``buyer``: buyer ids (same-day caps)."""
+    ``goods``: goods types (tiers, exclusions); ``buyer``: buyer ids (same-day caps);
+    ``order_ids``: for rules whose base is the order's total (``base: order_paid``, Douyin 2026)
+    the rows of one order are summed (the engine then charges the order's first row only)."""
     platforms = Platforms.of(platform)
     n = len(platforms.codes)
     masks = platforms.masks
@@ -91,6 +94,8 @@ def damages(
     late_rule, oos_rule = empty_text(n), empty_text(n)
     problems = no_problems(n)
     negative = has_amount & (base < 0)
+    if order_ids is not None:
+        base = _order_paid_base(book, platforms, base, np.asarray(order_ids, dtype=object))
     for code, platform_rows in masks.items():
         rows = platform_rows & late
         if not rows.any():
@@ -147,6 +152,33 @@ def damages(
     column[late & ~known] = pd.NA
     column[~has_deadline] = pd.NA
     return Damages(column, fee, rule_text, late_fen, late_rule, oos_fen, oos_rule, problems)
+
+
+def _order_paid_base(
+    book: Rulebook, platforms: Platforms, base: np.ndarray, order_ids: np.ndarray
+) -> np.ndarray:
+    """``base`` with each order's total on its rows, for platforms whose late-shipment or
+    out-of-stock rule has a version based on the order's paid total (``base: order_paid``)."""
+    out = base
+    for code, rows in platforms.masks.items():
+        rules = (
+            book.damages.get(f"{code}.late_shipment"),
+            book.damages.get(f"{code}.out_of_stock"),
+        )
+        if not any(
+            getattr(v.params, "base", None) == "order_paid"
+            for rule in rules
+            if rule is not None
+            for v in rule.versions
+        ):
+            continue
+        idx = np.flatnonzero(rows & pd.notna(order_ids))
+        if len(idx) == 0:
+            continue
+        totals = pd.Series(np.maximum(base[idx], 0)).groupby(order_ids[idx]).transform("sum")
+        out = out.copy() if out is base else out
+        out[idx] = totals.to_numpy(dtype="int64")
+    return out
 
 
 @dataclass(frozen=True)

@@ -141,14 +141,19 @@ def once_per_order(
     damages: pd.api.extensions.ExtensionArray,
     fee: np.ndarray,
     rule_text: np.ndarray,
+    oos_fen: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-order (flat) late-shipment amounts counted on the order's first row only: the other
-    rows of the same platform and order id lose them (arrays changed in place). Returns the
-    rows changed."""
+    """Per-order late-shipment amounts (flat, or computed on the order's total: ``base:
+    order_paid``) counted on the order's first row only: the other rows of the same platform and
+    order id lose them, with any out-of-stock part stacked on them (arrays changed in place).
+    Returns the rows changed."""
     per_order = np.zeros(len(late_rule), dtype=bool)
     for name, rule in book.damages.items():
         for version in rule.versions:
-            if isinstance(version.params, Flat) and name.endswith(".late_shipment"):
+            order_level = isinstance(version.params, Flat) or (
+                getattr(version.params, "base", None) == "order_paid"
+            )
+            if order_level and name.endswith(".late_shipment"):
                 per_order |= late_rule == version.label
     if not per_order.any():
         return per_order
@@ -156,9 +161,11 @@ def once_per_order(
     keys = pd.DataFrame({"platform": platform[rows], "order": order_ids[rows]})
     repeat = np.zeros(len(late_rule), dtype=bool)
     repeat[rows[keys.duplicated().to_numpy()]] = True
-    buyer = repeat & (late_fen > 0)
-    damages[buyer] = damages[buyer] - late_fen[buyer]
+    stacked = np.zeros(len(late_rule), dtype="int64") if oos_fen is None else oos_fen
+    buyer = repeat & (late_fen + stacked > 0) & ~pd.isna(damages)
+    damages[buyer] = damages[buyer] - late_fen[buyer] - stacked[buyer]
     late_fen[repeat] = 0
+    stacked[repeat] = 0
     fee[repeat] = 0
     rule_text[repeat] = rule_text[repeat] + "（每单计一次，已计入该订单第一行）"
     return np.asarray(repeat, dtype=bool)
