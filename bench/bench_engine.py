@@ -5,9 +5,12 @@ per-row Python loop over the same rows, side by side in one run.
     uv run python bench/bench_engine.py --loop-rows 1000000
     uv run python bench/bench_engine.py --recent   # paid 2023-06 … 2026-06: the 2025–2026 tiers and caps
 
-The loop is the independent scalar implementation of the same rules (ship-by deadline, status,
-hours late, damages with out-of-stock stacking, points, 7-day window, freight) that the
-differential test proves equal to the engine; it is what a per-row macro or script does.
+The loop is the independent scalar implementation (tests/engine/scalar_reference.py) that the
+differential test proves equal to the engine, and it computes the same result columns: 发货截止,
+发货状态 (with 即将超时 and 无需发货), 延迟小时, 违约金 (out-of-stock stacking, same-day caps,
+once per order, less 已赔付) and its 违约金依据 text, 平台扣款, 扣分, 退货截止, 退货状态, 运费承担,
+售后截止 and 售后时效状态. Only 数据问题 (the problem texts) and the audit detail, points ledger and
+campaign eligibility are engine-only. It is what a per-row macro or script does.
 """
 
 from __future__ import annotations

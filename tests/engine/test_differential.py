@@ -13,6 +13,75 @@ from tests.factories import rule_edge_orders
 
 from .scalar_reference import compute_rows
 
+STAGES = np.array(
+    [
+        None,
+        None,
+        "pending",
+        "unpaid",
+        "closed",
+        "refunded",
+        "shipped",
+        "received",
+        "finished",
+        "其他",
+    ],
+    dtype=object,
+)
+REFUND_STATUS = np.array(
+    [None, "退款成功", "售后关闭", "退款中", "待商家处理", "退款完结", "买家已取消", "SUCCESS"],
+    dtype=object,
+)
+
+
+def lifecycle_orders(n: int, seed: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    """:func:`rule_edge_orders` with the lifecycle and after-sale columns: order stages (with
+    and without a shipment), confirm times without a sign-for, the after-sale events (request,
+    seller agreed, return shipped; some just before ``as_of`` so their timers are still
+    open, some after it), 退款状态 words, already-paid amounts and split orders (rows of one
+    order id) on Douyin and PDD."""
+    orders = rule_edge_orders(n, seed)
+    rng = np.random.default_rng(seed + 100)
+    nat = np.datetime64("NaT")
+    # Split orders: sub-order rows sharing an order id and its payment time (each row's other
+    # times move with it), on the platforms that charge some amounts once per order.
+    split = orders["platform"].isin(["douyin", "pdd"]).to_numpy() & (rng.random(n) < 0.6)
+    ids = orders["order_id"].to_numpy(dtype=object)
+    ids[split] = "S" + pd.Series(rng.integers(0, max(n // 40, 1), split.sum())).astype(str)
+    orders["order_id"] = ids
+    paid = orders["paid_at"]
+    shift = paid.groupby([orders["platform"], orders["order_id"]]).transform("first") - paid
+    for name in ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at", "signed_at",
+                 "refund_requested_at"):  # fmt: skip
+        orders[name] = orders[name] + shift
+    orders.loc[rng.random(n) < 0.02, "order_id"] = None
+
+    def later(start: np.ndarray, hours: int, share: float) -> np.ndarray:
+        out = start + rng.integers(0, hours * 3600, n).astype("timedelta64[s]")
+        out[rng.random(n) >= share] = nat
+        return np.asarray(out, dtype="datetime64[ns]")
+
+    stage = STAGES[rng.integers(0, len(STAGES), n)]
+    orders["order_stage"] = stage
+    never = np.isin(stage, ["unpaid", "closed", "refunded", "shipped", "received", "finished"])
+    never &= rng.random(n) < 0.5  # stage says (not) shipped and no ship or pickup time
+    orders.loc[never, ["shipped_at", "picked_up_at"]] = nat
+    signed = orders["signed_at"].to_numpy()
+    orders["confirmed_at"] = later(signed, 240, 0.3)
+    orders.loc[rng.random(n) < 0.25, "signed_at"] = nat
+    requested = orders["refund_requested_at"].to_numpy().copy()
+    recent = rng.random(n) < 0.15  # a request in the last days before as_of: timers run
+    requested[recent] = as_of.to_datetime64() - rng.integers(0, 10 * 86400, recent.sum()).astype(
+        "timedelta64[s]"
+    )
+    orders["refund_requested_at"] = requested
+    agreed = later(requested, 80, 0.6)
+    orders["seller_agreed_at"] = agreed
+    orders["return_shipped_at"] = later(agreed, 10 * 24, 0.6)
+    orders["refund_status"] = REFUND_STATUS[rng.integers(0, len(REFUND_STATUS), n)]
+    orders["already_paid"] = pd.arrays.IntegerArray(rng.integers(0, 6000, n), rng.random(n) < 0.7)
+    return orders
+
 
 def _py(value: object) -> object:
     if (
@@ -43,7 +112,7 @@ def _py(value: object) -> object:
 def test_engine_matches_scalar_reference(seed: int, as_of: str) -> None:
     """Every result column agrees on random orders around every since and until, judged on a
     day before and after the 2025–2026 versions (tiers, caps, custom goods, pickup)."""
-    orders = rule_edge_orders(1500, seed)
+    orders = lifecycle_orders(1500, seed, pd.Timestamp(as_of))
     if seed >= 3:  # many orders of one buyer on one day: the same-day caps bite
         day = orders["paid_at"].to_numpy().astype("datetime64[D]")
         orders.loc[day == day[0], "buyer_id"] = "b1"
@@ -54,11 +123,14 @@ def test_engine_matches_scalar_reference(seed: int, as_of: str) -> None:
         "ship_status",
         "hours_late",
         "damages",
+        "damages_rule",
         "platform_fee",
         "points",
         "return_by",
         "return_status",
         "freight",
+        "aftersale_by",
+        "aftersale_status",
     ]
     mismatches = []
     rows = [{k: _py(v) for k, v in record.items()} for record in orders.to_dict("records")]
