@@ -95,7 +95,9 @@ def damages(
     problems = no_problems(n)
     negative = has_amount & (base < 0)
     if order_ids is not None:
-        base = _order_paid_base(book, platforms, base, np.asarray(order_ids, dtype=object))
+        base = _order_paid_base(
+            book, platforms, base, np.asarray(order_ids, dtype=object), late, events, rules_as_of
+        )
     for code, platform_rows in masks.items():
         rows = platform_rows & late
         if not rows.any():
@@ -155,29 +157,45 @@ def damages(
 
 
 def _order_paid_base(
-    book: Rulebook, platforms: Platforms, base: np.ndarray, order_ids: np.ndarray
+    book: Rulebook,
+    platforms: Platforms,
+    base: np.ndarray,
+    order_ids: np.ndarray,
+    late: np.ndarray,
+    events: Mapping[str, np.ndarray],
+    rules_as_of: object,
 ) -> np.ndarray:
-    """``base`` with each order's total on its rows, for platforms whose late-shipment or
-    out-of-stock rule has a version based on the order's paid total (``base: order_paid``)."""
+    """``base`` with the order's total (every row of the platform with that order id) on the
+    late rows whose late-shipment or out-of-stock version in force is based on the order's
+    paid total (``base: order_paid``); the other rows keep their own amount (only late rows
+    are charged)."""
     out = base
     for code, rows in platforms.masks.items():
-        rules = (
-            book.damages.get(f"{code}.late_shipment"),
-            book.damages.get(f"{code}.out_of_stock"),
-        )
-        if not any(
-            getattr(v.params, "base", None) == "order_paid"
-            for rule in rules
-            if rule is not None
-            for v in rule.versions
-        ):
+        need = np.zeros(len(base), dtype=bool)
+        for name in ("late_shipment", "out_of_stock"):
+            rule = book.damages.get(f"{code}.{name}")
+            order_level = [
+                i
+                for i, v in enumerate(() if rule is None else rule.versions)
+                if getattr(v.params, "base", None) == "order_paid"
+            ]
+            if rule is None or not order_level:
+                continue
+            idx = np.flatnonzero(rows & late)
+            version = rule.select(_governing(rule, events)[idx], rules_as_of)
+            need[idx[np.isin(version, order_level)]] = True
+        wanted = np.flatnonzero(need)
+        wanted = wanted[pd.notna(order_ids[wanted])]
+        if not len(wanted):
             continue
-        idx = np.flatnonzero(rows & pd.notna(order_ids))
-        if len(idx) == 0:
-            continue
-        totals = pd.Series(np.maximum(base[idx], 0)).groupby(order_ids[idx]).transform("sum")
+        orders = pd.Index(pd.unique(order_ids[wanted]))
+        mine = np.flatnonzero(rows)
+        which = orders.get_indexer(order_ids[mine])  # -1: an order with no late row
+        member = which >= 0
+        totals = np.zeros(len(orders), dtype="int64")
+        np.add.at(totals, which[member], np.maximum(base[mine[member]], 0))
         out = out.copy() if out is base else out
-        out[idx] = totals.to_numpy(dtype="int64")
+        out[wanted] = totals[orders.get_indexer(order_ids[wanted])]
     return out
 
 
