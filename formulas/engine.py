@@ -93,6 +93,15 @@ def _column(orders: pd.DataFrame, name: str, n: int) -> pd.Series:
     return pd.Series(np.empty(n, dtype=object), dtype=object)
 
 
+def _objects(orders: pd.DataFrame, name: str) -> np.ndarray | None:
+    """An optional text column as an object array, ``None`` when the export has no such column
+    (the calculators then skip it instead of scanning a column of blanks)."""
+    if name not in orders:
+        return None
+    values: np.ndarray = orders[name].to_numpy(dtype=object)
+    return values
+
+
 def _times(orders: pd.DataFrame, name: str, n: int) -> np.ndarray:
     if name not in orders:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -138,8 +147,7 @@ def compute(
     )
     upheld = _flags(orders, "complaint_upheld", n, False)
 
-    stage = _column(orders, "order_stage", n).to_numpy(dtype=object)
-    life = lifecycle.lifecycle(stage, times)
+    life = lifecycle.lifecycle(_objects(orders, "order_stage"), times)
     times = lifecycle.with_estimates(times, life)
     ship = calc.shipping(book, platform, times, as_of=as_of, goods=goods, rules_as_of=pin)
     ship = lifecycle.adjust_shipping(ship, life, as_of=as_of, warning=lifecycle.warning_hours(book))
@@ -149,16 +157,19 @@ def compute(
     owed = calc.damages(
         book, platform, amount.array, ship.late, times, as_of=as_of,
         complaint_upheld=upheld, rules_as_of=pin, goods=goods,
-        buyer=_column(orders, "buyer_id", n).to_numpy(dtype=object), order_ids=order_ids,
+        buyer=_objects(orders, "buyer_id"), order_ids=order_ids,
     )  # fmt: skip
     lifecycle.once_per_order(
-        book, platform.codes, order_ids, owed.late_rule, owed.late_fen, owed.damages,
+        book, platform, order_ids, owed.late_rule, owed.late_fen, owed.damages,
         owed.fee, owed.rule, owed.oos_fen,
     )  # fmt: skip
-    owed = replace(
-        owed,
-        damages=lifecycle.settle(owed.damages, owed.rule, _column(orders, "already_paid", n).array),
-    )
+    if "already_paid" in orders:
+        owed = replace(
+            owed,
+            damages=lifecycle.settle(
+                owed.damages, owed.rule, _column(orders, "already_paid", n).array
+            ),
+        )
     charged = calc.points(
         book, platform, order_ids, ship.late, ship.ship_by, as_of=as_of,
         complaint_upheld=upheld, paid_before_ruling=_flags(orders, "paid_before_ruling", n, False),
@@ -169,12 +180,12 @@ def compute(
         rules_as_of=pin,
     )  # fmt: skip
     paid = calc.freight(
-        book, platform, _column(orders, "refund_reason", n),
+        book, platform, _column(orders, "refund_reason", n) if "refund_reason" in orders else None,
         _flags(orders, "free_shipping", n, False), times, rules_as_of=pin,
     )  # fmt: skip
     after = calc.aftersale_columns(
         book, platform, {k: v for k, v in times.items() if k in _AFTERSALE_EVENTS},
-        as_of=as_of, refund_status=_column(orders, "refund_status", n).to_numpy(dtype=object),
+        as_of=as_of, refund_status=_objects(orders, "refund_status"),
         rules_as_of=pin,
     )  # fmt: skip
 
@@ -247,28 +258,31 @@ def _assemble(
     """The calculators' columns as :class:`EngineResult` (results in sheet order, detail).
     Rows with a data problem keep only 数据问题 (SPEC §4: never a 0 meaning "unknown");
     lifecycle notes are added after the problems and blank nothing but the lateness."""
-    fee = pd.array(owed.fee + charged.log_fee, dtype="Int64")
-    fee[~known] = pd.NA
-    points = pd.array(charged.points, dtype="Int64")
-    points[~known] = pd.NA
+    fee = pd.arrays.IntegerArray(np.asarray(owed.fee + charged.log_fee, dtype="int64"), ~known)
+    points = pd.arrays.IntegerArray(np.asarray(charged.points, dtype="int64"), ~known)
     damages = pd.array(owed.damages, dtype="Int64")
-    rule_text = owed.rule.copy()
+    rule_text = owed.rule  # the run's own column: changed in place
     damages[life.no_ship] = 0
     fee[life.no_ship] = 0
     points[life.no_ship & (charged.points == 0)] = 0
     rule_text[life.no_ship] = life.reason[life.no_ship]
     for column in (damages, fee, points):
         column[life.shipped_untimed] = pd.NA
-    codes, texts = pd.factorize(pd.Series(problems, dtype=object))
-    bad = np.array([lifecycle.is_problem(t) for t in texts] + [False], dtype=bool)[codes]
+    # Only the rows with any text are classified, each distinct text once.
+    listed = np.flatnonzero(problems != "")
+    codes, texts = pd.factorize(pd.Series(problems[listed], dtype=object))
+    bad = np.zeros(len(problems), dtype=bool)
+    bad[listed] = np.array([lifecycle.is_problem(t) for t in texts] + [False], dtype=bool)[codes]
     problems = problems.copy()
-    add_problem(problems, life.notes != "", life.notes[life.notes != ""])
+    noted = life.shipped_untimed | life.estimated_sign  # the rows with a lifecycle note
+    add_problem(problems, noted, life.notes[noted])
 
     def text(values: np.ndarray) -> pd.Series:
         return pd.Series(values, dtype=object, copy=False)
 
-    hours = pd.array(ship.hours_late, dtype="Float64")
-    hours[np.isnan(ship.hours_late)] = pd.NA
+    hours = pd.arrays.FloatingArray(
+        np.asarray(ship.hours_late, dtype="float64"), np.isnan(ship.hours_late)
+    )
     results = pd.DataFrame(
         {
             "ship_by": ship.ship_by,

@@ -36,30 +36,41 @@ class Freight:
 def freight(
     book: Rulebook,
     platform: Platforms | np.ndarray,
-    reason: pd.Series,
+    reason: pd.Series | None,
     free_shipping: np.ndarray,
     events: Mapping[str, np.ndarray],
     *,
     rules_as_of: object = None,
 ) -> Freight:
-    """Payers for the rows with a request time or a non-blank reason. ``events``:
-    ``refund_requested_at``, ``signed_at``, ``paid_at``."""
+    """Payers for the rows with a request time or a non-blank reason (``reason`` ``None``: the
+    export has no reason column). ``events``: ``refund_requested_at``, ``signed_at``,
+    ``paid_at``."""
     requested_at = np.asarray(events["refund_requested_at"], dtype="datetime64[ns]")
     n = len(requested_at)
-    reason = reason.reset_index(drop=True)
-    has_reason = reason.notna().to_numpy().copy()
-    if has_reason.any():
+    if reason is None:
+        has_reason = np.zeros(n, dtype=bool)
+    else:
+        reason = reason.reset_index(drop=True)
+        has_reason = reason.notna().to_numpy().copy()
+    if reason is not None and has_reason.any():
         has_reason[has_reason] = reason[has_reason].astype(str).str.strip().ne("").to_numpy()
     has_refund = ~np.isnat(requested_at) | has_reason
     text = empty_text(n)
     fault = np.empty(n, dtype=object)
     if has_refund.any():
-        faults = (
-            classify_fault(reason[has_refund].reset_index(drop=True), book)
-            .fillna("unclear")
-            .to_numpy(dtype=object)
+        if reason is None:  # no reason: the fault is unclear
+            faults = np.full(int(has_refund.sum()), "unclear", dtype=object)
+        else:
+            faults = (
+                classify_fault(reason[has_refund].reset_index(drop=True), book)
+                .fillna("unclear")
+                .to_numpy(dtype=object)
+            )
+        when = first_present(
+            requested_at[has_refund],
+            np.asarray(events["signed_at"])[has_refund],
+            np.asarray(events["paid_at"])[has_refund],
         )
-        when = first_present(requested_at, events["signed_at"], events["paid_at"])[has_refund]
         split = freight_split(
             book,
             faults,

@@ -28,7 +28,7 @@ import pandas as pd
 from ..fields import ORDER_STAGES
 from ..rulebook import Rulebook
 from ..rulebook.params import Flat
-from .common import add_problem, no_problems
+from .common import Platforms, add_problem, empty_text, no_problems
 from .shipping import PENDING, Shipping
 
 NO_SHIP: Final = "无需发货"
@@ -77,7 +77,7 @@ def lifecycle(stage: np.ndarray | None, times: Mapping[str, np.ndarray]) -> Life
     unsigned = _missing(times, "signed_at", n)
     confirmed = ~_missing(times, "confirmed_at", n)
     no_ship = unshipped & not_shipping
-    reason = np.full(n, "", dtype=object)
+    reason = empty_text(n)
     for i, code in enumerate(_NOT_SHIPPING):
         rows = no_ship & (index == i)
         reason[rows] = f"{NO_SHIP}：订单{ORDER_STAGES[code]}（发货前）"
@@ -134,7 +134,7 @@ def adjust_shipping(
 
 def once_per_order(
     book: Rulebook,
-    platform: np.ndarray,
+    platform: Platforms | np.ndarray,
     order_ids: np.ndarray,
     late_rule: np.ndarray,
     late_fen: np.ndarray,
@@ -147,18 +147,25 @@ def once_per_order(
     order_paid``) counted on the order's first row only: the other rows of the same platform and
     order id lose them, with any out-of-stock part stacked on them (arrays changed in place).
     Returns the rows changed."""
+    platforms = Platforms.of(platform)
     per_order = np.zeros(len(late_rule), dtype=bool)
     for name, rule in book.damages.items():
-        for version in rule.versions:
-            order_level = isinstance(version.params, Flat) or (
-                getattr(version.params, "base", None) == "order_paid"
-            )
-            if order_level and name.endswith(".late_shipment"):
-                per_order |= late_rule == version.label
+        labels = [
+            version.label
+            for version in rule.versions
+            if isinstance(version.params, Flat)
+            or getattr(version.params, "base", None) == "order_paid"
+        ]
+        rows = platforms.masks.get(rule.platform())
+        if not labels or not name.endswith(".late_shipment") or rows is None:
+            continue
+        idx = np.flatnonzero(rows)  # a rule's labels are on its own platform's rows only
+        per_order[idx[pd.Series(late_rule[idx], dtype=object).isin(labels).to_numpy()]] = True
     if not per_order.any():
         return per_order
-    rows = np.flatnonzero(per_order & pd.notna(order_ids))  # only rows with a flat amount
-    keys = pd.DataFrame({"platform": platform[rows], "order": order_ids[rows]})
+    rows = np.flatnonzero(per_order)
+    rows = rows[pd.notna(order_ids[rows])]  # only rows with a flat amount and an order id
+    keys = pd.DataFrame({"platform": platforms.codes[rows], "order": order_ids[rows]})
     repeat = np.zeros(len(late_rule), dtype=bool)
     repeat[rows[keys.duplicated().to_numpy()]] = True
     stacked = np.zeros(len(late_rule), dtype="int64") if oos_fen is None else oos_fen
