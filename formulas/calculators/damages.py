@@ -294,32 +294,32 @@ def _out_of_stock(
     if rule is None or timer is None or not rows.any():
         return
     idx = np.flatnonzero(rows)
-    governing = _governing(rule, events)[rows]
+    governing = _governing(rule, events)[idx]
     after = timer_deadlines(
-        timer, event(events, timer.meta.start, timer)[rows], governing=governing,
+        timer, event(events, timer.meta.start, timer)[idx], governing=governing,
         rules_as_of=rules_as_of,
     )  # fmt: skip
     stop = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
     for index in range(len(timer.versions)):
         vrows = after.version == index
         names = timer.timer_params(index).stop
-        stop[vrows] = first_present(*(event(events, s, timer)[rows][vrows] for s in names))
+        stop[vrows] = first_present(*(event(events, s, timer)[idx[vrows]] for s in names))
     still_missing = (
         (after.version >= 0)
         & ~np.isnat(after.deadline)
         & (np.isnat(stop) & (now > after.deadline) | (stop > after.deadline))
     )
     part = rule_damages(
-        rule, np.maximum(base[rows], 0), governing, rules_as_of,
-        promise_h=context.promise_h[rows],
-        goods=None if context.goods is None else context.goods[rows],
+        rule, np.maximum(base[idx], 0), governing, rules_as_of,
+        promise_h=context.promise_h[idx],
+        goods=None if context.goods is None else context.goods[idx],
     )  # fmt: skip
     applies = still_missing & (part.version >= 0)
     for index, ver in enumerate(rule.versions):
         params = rule.damages_params(index)
         vrows = applies & (part.version == index)
         if params.requires_complaint:
-            vrows &= upheld[rows]
+            vrows &= upheld[idx]
         amount = part.fen[vrows]
         if params.stack_max_fen is not None:
             amount = np.minimum(amount, np.maximum(params.stack_max_fen - late_fen[idx[vrows]], 0))

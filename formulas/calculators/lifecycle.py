@@ -160,14 +160,20 @@ def once_per_order(
         if not labels or not name.endswith(".late_shipment") or rows is None:
             continue
         idx = np.flatnonzero(rows)  # a rule's labels are on its own platform's rows only
-        per_order[idx[pd.Series(late_rule[idx], dtype=object).isin(labels).to_numpy()]] = True
+        for label in labels:
+            per_order[idx[late_rule[idx] == label]] = True
     if not per_order.any():
         return per_order
-    rows = np.flatnonzero(per_order)
-    rows = rows[pd.notna(order_ids[rows])]  # only rows with a flat amount and an order id
-    keys = pd.DataFrame({"platform": platforms.codes[rows], "order": order_ids[rows]})
     repeat = np.zeros(len(late_rule), dtype=bool)
-    repeat[rows[keys.duplicated().to_numpy()]] = True
+    for rows in platforms.masks.values():
+        idx = np.flatnonzero(rows & per_order)
+        if len(idx) < 2:
+            continue
+        # factorize numbers the orders by first appearance: a row whose number is not above
+        # every number before it repeats an order already seen (-1: no order id)
+        codes = pd.factorize(order_ids[idx], use_na_sentinel=True)[0]
+        seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+        repeat[idx[(codes >= 0) & (codes <= seen)]] = True
     stacked = np.zeros(len(late_rule), dtype="int64") if oos_fen is None else oos_fen
     buyer = repeat & (late_fen + stacked > 0) & ~pd.isna(damages)
     damages[buyer] = damages[buyer] - late_fen[buyer] - stacked[buyer]
