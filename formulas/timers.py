@@ -25,12 +25,14 @@ _NS_PER_HOUR: Final = 3_600_000_000_000
 @dataclass(frozen=True)
 class Deadlines:
     """Per row: the deadline (``NaT`` when none), the version index (-1 = no rule in force),
-    the version label, and a Chinese problem text (``None`` when fine)."""
+    the version label, a Chinese problem text (``None`` when fine) and ``flagged``, the rows
+    with one."""
 
     deadline: np.ndarray
     version: np.ndarray
     labels: np.ndarray
     problems: np.ndarray
+    flagged: np.ndarray
 
 
 #: Why a goods type that needs its promised time has no deadline without one.
@@ -66,6 +68,7 @@ def timer_deadlines(
     version = rule.select(governing)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     problems = np.empty(n, dtype=object)
+    flagged = np.zeros(n, dtype=bool)
     labels = np.empty(n, dtype=object)
     for index, ver in enumerate(rule.versions):
         rows = version == index
@@ -93,18 +96,23 @@ def timer_deadlines(
                 continue
             if duration.unit == "promised":
                 problems[mask] = PROMISE_MISSING.get(goods_code, PROMISE_MISSING["presale"])
+                flagged |= mask
                 continue
             deadline[mask] = _add(aligned[mask], duration)
-            outside = mask & np.isnat(deadline) & ~np.isnat(start)
-            problems[outside] = "超出法定节假日日历覆盖的年份，无法计算工作日"
+            if duration.unit == "wd":  # only the holiday calendar can leave a start without one
+                outside = mask & np.isnat(deadline) & ~np.isnat(start)
+                problems[outside] = "超出法定节假日日历覆盖的年份，无法计算工作日"
+                flagged |= outside
     if override is not None:
         override = np.asarray(override, dtype="datetime64[ns]")
         promised = ~np.isnat(override) & (version >= 0)
         deadline[promised] = override[promised]
         problems[promised] = None
+        flagged &= ~promised
     no_rule = (version < 0) & ~np.isnat(governing)
     problems[no_rule] = rule.no_rule_message()
-    return Deadlines(deadline, version, labels, problems)
+    flagged |= no_rule
+    return Deadlines(deadline, version, labels, problems, flagged)
 
 
 def first_present(*columns: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from .common import NAT, add_problem, event, no_problems
 
 WINDOW: Final = "all.return_window"
 RETURN_STATUSES: Final = ("未签收", "可退货", "已过期", "申请及时", "申请逾期", "不适用")
+_STATUSES: Final = np.array([None, *RETURN_STATUSES], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,17 @@ def returns(
     has_window = ~np.isnat(return_by)
     in_time = np.where(before, request < return_by, request <= return_by)
     still_open = np.where(before, now < return_by, now <= return_by)
-    status = np.empty(n, dtype=object)
-    status[~signed] = "未签收"
-    status[signed & has_window & requested & in_time] = "申请及时"
-    status[signed & has_window & requested & ~in_time] = "申请逾期"
-    status[signed & has_window & ~requested & still_open] = "可退货"
-    status[signed & has_window & ~requested & ~still_open] = "已过期"
+    # one code per row (0: no status), then one take from the table of statuses
+    code = np.zeros(n, dtype=np.intp)
+    judged = signed & has_window
+    code[~signed] = 1
+    code[judged & requested] = np.where(in_time, 4, 5)[judged & requested]
+    code[judged & ~requested] = np.where(still_open, 2, 3)[judged & ~requested]
     if returnable is not None:
-        status[~returnable] = "不适用"
+        code[~returnable] = 6
         return_by[~returnable] = NAT
+    status = _STATUSES.take(code)
     problems = no_problems(n)
-    shown = signed & ~has_window & pd.notna(found.problems)
+    shown = signed & ~has_window & found.flagged
     add_problem(problems, shown, found.problems[shown])
     return Returns(return_by, status, found.labels, problems)

@@ -42,6 +42,9 @@ NO_PICKUP_COLUMN: Final = (
 EVENTS: Final = ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at")
 
 
+_STATUSES: Final = np.array([None, ON_TIME, LATE, PENDING, OVERDUE], dtype=object)
+
+
 @dataclass(frozen=True)
 class ShipDeadlines:
     """Per row: the deadline (``NaT`` when none), the version label, the time the shipment
@@ -140,7 +143,7 @@ def ship_deadlines(
         if override is not None:
             has_start |= ~np.isnat(override)
         no_start[idx[~has_start]] = True
-        shown = has_start & pd.notna(result.problems)
+        shown = has_start & result.flagged
         add_problem(problems, at(idx, n, shown), result.problems[shown])
         for index in range(len(rule.versions)):
             vrows = result.version == index
@@ -182,9 +185,9 @@ def shipping(
     late_shipped = has_deadline & stopped & ~in_time
     pending = has_deadline & ~stopped & (now <= ship_by)
     overdue = has_deadline & ~stopped & (now > ship_by)
-    status = np.empty(n, dtype=object)
-    status[on_time], status[late_shipped] = ON_TIME, LATE
-    status[pending], status[overdue] = PENDING, OVERDUE
+    code = np.zeros(n, dtype=np.intp)  # one status code per row, then one take
+    code[on_time], code[late_shipped], code[pending], code[overdue] = 1, 2, 3, 4
+    status = _STATUSES.take(code)
     hours = np.full(n, np.nan)
     hours[on_time | pending] = 0.0
     hours[late_shipped] = round_hours(hours_between(stop[late_shipped], ship_by[late_shipped]))

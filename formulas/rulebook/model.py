@@ -80,8 +80,13 @@ def version_index(
     dates); -1 before the first version, for ``NaT``, and at or after the version's ``ends``
     (the instant after its ``until`` day; ``NaT`` = open-ended)."""
     governing = np.asarray(governing, dtype="datetime64[ns]")
-    index = np.searchsorted(since, governing, side="right") - 1
-    index[np.isnat(governing)] = -1
+    if len(since) <= 4:  # a few versions: one comparison each (NaT compares False: -1)
+        index = np.full(len(governing), -1, dtype=np.intp)
+        for start in since:
+            index += governing >= start
+    else:
+        index = np.searchsorted(since, governing, side="right") - 1
+        index[np.isnat(governing)] = -1
     if ends is not None and len(ends):
         end = ends[np.maximum(index, 0)]
         index[(index >= 0) & ~np.isnat(end) & (governing >= end)] = -1
