@@ -587,25 +587,33 @@ def campaign_eligibility(ledger: pd.DataFrame, book: Rulebook, as_of: pd.Timesta
     ``permanent``), ``permanent``, ``reasons``, ``checks_by_hand``, ``rule``.
     """
     as_of = pd.Timestamp(as_of)
-    bans = campaign_bans(ledger[ledger["date"] <= as_of], book)
-    moment = as_of.to_datetime64()
-    active = bans[(bans["start"] <= moment) & (bans["permanent"] | (bans["until"] > moment))]
+    past = ledger[ledger["date"] <= as_of]
+    active = None  # no violation yet: no ban (most runs), nothing to look up
+    if len(past):
+        bans = campaign_bans(past, book)
+        moment = as_of.to_datetime64()
+        active = bans[(bans["start"] <= moment) & (bans["permanent"] | (bans["until"] > moment))]
     rows = []
     for platform, campaign in book.campaigns.items():
         index = campaign.index_at(as_of)
         if index < 0:
             continue
         ver, spec = campaign.versions[index], campaign.campaign_params(index)
-        mine = active[active["platform"] == platform]
-        permanent = bool(mine["permanent"].any())
-        finite = mine.loc[~mine["permanent"], "until"]
+        permanent, until, reasons, banned = False, pd.NaT, "", False
+        if active is not None:
+            mine = active[active["platform"] == platform]
+            permanent = bool(mine["permanent"].any())
+            finite = mine.loc[~mine["permanent"], "until"]
+            until = pd.NaT if permanent or not len(finite) else finite.max()
+            reasons = "；".join(dict.fromkeys(mine["reason"].astype(str)))
+            banned = bool(len(mine))
         rows.append(
             {
                 "platform": platform,
-                "eligible": "不可报名" if len(mine) else "可报名",
-                "until": pd.NaT if permanent or not len(finite) else finite.max(),
+                "eligible": "不可报名" if banned else "可报名",
+                "until": until,
                 "permanent": permanent,
-                "reasons": "；".join(dict.fromkeys(mine["reason"].astype(str))),
+                "reasons": reasons,
                 "checks_by_hand": "；".join(spec.checks_by_hand or ()),
                 "rule": ver.label,
             }
