@@ -145,10 +145,13 @@ def ship_deadlines(
         no_start[idx[~has_start]] = True
         shown = has_start & result.flagged
         add_problem(problems, at(idx, n, shown), result.problems[shown])
+        stops: dict[tuple[str, ...], np.ndarray] = {}  # versions share their stop events
         for index in range(len(rule.versions)):
             vrows = result.version == index
             params = rule.timer_params(index)
-            stop[idx[vrows]] = first_present(*(mine[s][vrows] for s in params.stop))
+            if params.stop not in stops:
+                stops[params.stop] = first_present(*(mine[s] for s in params.stop))
+            stop[idx[vrows]] = stops[params.stop][vrows]
             before[idx[vrows]] = params.in_time == "before"
             if params.stop[:1] == ("picked_up_at",) and "shipped_at" in params.stop:
                 fallback = vrows & np.isnat(mine["picked_up_at"]) & ~np.isnat(mine["shipped_at"])
@@ -185,14 +188,15 @@ def shipping(
     late_shipped = has_deadline & stopped & ~in_time
     pending = has_deadline & ~stopped & (now <= ship_by)
     overdue = has_deadline & ~stopped & (now > ship_by)
-    code = np.zeros(n, dtype=np.intp)  # one status code per row, then one take
-    code[on_time], code[late_shipped], code[pending], code[overdue] = 1, 2, 3, 4
+    # one status code per row (the four cases exclusive), then one take
+    code = on_time + 2 * late_shipped + 3 * pending + 4 * overdue
     status = _STATUSES.take(code)
     hours = np.full(n, np.nan)
     hours[on_time | pending] = 0.0
-    hours[late_shipped] = round_hours(hours_between(stop[late_shipped], ship_by[late_shipped]))
-    hours[overdue] = round_hours(hours_between(np.full(overdue.sum(), now), ship_by[overdue]))
+    late = late_shipped | overdue
+    end = np.where(stopped, stop, now)  # shipped late: the shipment; overdue: now
+    hours[late] = round_hours(hours_between(end[late], ship_by[late]))
     return Shipping(
-        ship_by, found.labels, stop, status, hours, late_shipped | overdue, found.problems,
+        ship_by, found.labels, stop, status, hours, late, found.problems,
         found.notes, found.messages,
     )  # fmt: skip
