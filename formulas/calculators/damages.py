@@ -235,31 +235,28 @@ def _cap_same_buyer_day(
     """Cap the damages of one buyer's orders paid on one day (同一买卖双方付款时间在同一自然日内
     的多笔交易合并计算); rows without a buyer id are capped alone. Within a group the rows keep
     their amounts in row order until the cap is used up; the cut comes off out of stock first."""
-    version = np.full(len(rows), -1)
-    version[rows] = cap.select(paid_at[rows], rules_as_of)
-    rows = rows & (version >= 0)
-    if not rows.any():
-        return
     idx = np.flatnonzero(rows)
-    if buyer is None:
-        who = np.full(len(idx), -1, dtype="int64")
-    else:
-        ids = pd.Series(buyer[idx], dtype=object).astype("string").str.strip()
-        ids = ids.mask(ids == "")
-        who = pd.factorize(ids, use_na_sentinel=True)[0].astype("int64")
+    chosen = cap.select(paid_at[idx], rules_as_of)
+    idx = idx[chosen >= 0]
+    if not len(idx):
+        return
+    version = np.full(len(rows), -1)
+    version[idx] = chosen[chosen >= 0]
+    who = _buyer_codes(buyer, idx)
     who = np.where(who >= 0, who, -1 - idx)  # no buyer id: a group of one
     day = paid_at[idx].astype("datetime64[D]").astype("int64")
-    group = pd.factorize(who * 1_000_000 + day)[0]
+    group, groups = pd.factorize(who * 1_000_000 + day)
     params = [cap.cap_params(i) for i in range(len(cap.versions))]
     limit = np.array([p.max_fen for p in params], dtype="int64")[version[idx]]
     raised = np.array(
         [p.max_fen if p.raised_max_fen is None else p.raised_max_fen for p in params],
         dtype="int64",
     )[version[idx]]
-    widen = pd.Series((oos_fen[idx] > 0) & (promise_h[idx] > 48)).groupby(group).transform("max")
-    limit = np.where(widen.to_numpy(dtype=bool), raised, limit)
+    flag = (oos_fen[idx] > 0) & (promise_h[idx] > 48)
+    widen = np.bincount(group, weights=flag, minlength=len(groups)) > 0  # any row of the group
+    limit = np.where(widen[group], raised, limit)
     own = fen[idx]
-    before = pd.Series(own).groupby(group).cumsum().to_numpy() - own
+    before = _before_in_group(group, own)
     allowed = np.clip(limit - before, 0, own)
     cut = own - allowed
     if not cut.any():
@@ -271,6 +268,30 @@ def _cap_same_buyer_day(
     hit = cut > 0
     labels = np.array([f"{v.label} 合并封顶" for v in cap.versions], dtype=object)
     rule_text[idx[hit]] = rule_text[idx[hit]] + "，" + labels[version[idx[hit]]]
+
+
+def _buyer_codes(buyer: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    """One code per buyer id of the rows ``idx``, ids compared stripped; -1 for a blank or
+    missing id. Each distinct id is stripped once."""
+    if buyer is None:
+        return np.full(len(idx), -1, dtype="int64")
+    codes, uniques = pd.factorize(np.asarray(buyer, dtype=object)[idx], use_na_sentinel=True)
+    ids = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    same, _ = pd.factorize(ids.mask(ids == ""), use_na_sentinel=True)
+    table = np.append(same.astype("int64"), -1)  # codes -1 (missing) → -1
+    out: np.ndarray = table[codes]
+    return out
+
+
+def _before_in_group(group: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+    """Per row, the sum of the amounts of the earlier rows of its group (row order)."""
+    order = np.argsort(group, kind="stable")
+    sums = np.cumsum(amounts[order])
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    first = np.repeat(sums[starts] - amounts[order][starts], np.diff(np.r_[starts, len(order)]))
+    before = np.empty_like(amounts)
+    before[order] = sums - amounts[order] - first
+    return before
 
 
 def _out_of_stock(
