@@ -109,14 +109,14 @@ def damages(
             rule_text[rows] = f"{NO_RULE}: {PLATFORM_CHINESE[code]}延迟发货赔付未收录"
             continue
         part = rule_damages(
-            rule, np.maximum(base[rows], 0), _governing(rule, events)[rows], rules_as_of,
-            promise_h=promise_h[rows], goods=None if goods is None else goods[rows],
+            rule, np.maximum(base[idx], 0), _governing(rule, events)[idx], rules_as_of,
+            promise_h=promise_h[idx], goods=None if goods is None else goods[idx],
         )  # fmt: skip
-        excluded = _excluded(rule, part.version, None if goods is None else goods[rows])
+        excluded = _excluded(rule, part.version, None if goods is None else goods[idx])
         applied = (part.version >= 0) & ~excluded
         to_buyer = applied & (part.receivers == "buyer")
         to_platform = applied & (part.receivers == "platform")
-        needs_amount = to_buyer & ~has_amount[rows]
+        needs_amount = to_buyer & ~has_amount[idx]
         fen[idx[to_buyer]] = part.fen[to_buyer]
         late_fen[idx[to_buyer]] = part.fen[to_buyer]
         fee[idx[to_platform]] = part.fen[to_platform]
@@ -150,9 +150,9 @@ def damages(
                 promise_h, fen, late_fen, oos_fen, rule_text, rules_as_of,
             )  # fmt: skip
 
-    column = pd.array(np.where(known | ~late, fen, 0), dtype="Int64")
-    column[late & ~known] = pd.NA
-    column[~has_deadline] = pd.NA
+    column = pd.arrays.IntegerArray(
+        np.where(known | ~late, fen, 0), (late & ~known) | ~has_deadline
+    )
     return Damages(column, fee, rule_text, late_fen, late_rule, oos_fen, oos_rule, problems)
 
 
