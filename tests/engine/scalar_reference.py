@@ -31,6 +31,8 @@ _SHIPPED = ("shipped", "received", "finished")
 _AFTERSALE_EVENTS = ("refund_requested_at", "seller_agreed_at", "return_shipped_at", "shipped_at")
 #: 退款状态 words saying the after-sale is over.
 _FINISHED = ("成功", "关闭", "完结", "取消")
+#: After-sale stage by the event that starts it (later stages win).
+_STAGE_OF = {event: i for i, starts in enumerate(AFTERSALE_STAGES) for event in starts}
 _ONCE = "（每单计一次，已计入该订单第一行）"
 _DIRECT = {
     "seller": "seller",
@@ -337,7 +339,6 @@ def _aftersale(
     latest stage reached (request → return shipment agreed → return shipped …), and among them
     the one with the earliest deadline; a 退款状态 saying the after-sale is over makes it 已完成.
     Only a step still open (处理中, or missed without the platform's outcome) keeps a deadline."""
-    stage_of = {event: i for i, starts in enumerate(AFTERSALE_STAGES) for event in starts}
     best: tuple[int, dt.datetime, str, str] | None = None
     for rule_id, rule in book.timers.items():
         start = _timer_start(rule_id, rule, row, as_of)
@@ -345,7 +346,7 @@ def _aftersale(
         if start is None or version is None:
             continue
         deadline, state = _timer_state(rule, version.params.as_mapping(), start, row, as_of)
-        level = stage_of.get(str(rule.meta.start), -1)
+        level = _STAGE_OF.get(str(rule.meta.start), -1)
         if best is None or level > best[0] or (level == best[0] and deadline < best[1]):
             best = (level, deadline, rule.name, state)
     if best is None:
