@@ -62,7 +62,7 @@ def _with_buyer(extras: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
 def _named(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """Each code's Chinese name (an unknown code as it is; blanks and non-text → ``None``)."""
     values = codes.reset_index(drop=True).astype(object)
-    text = values.where(values.map(type) == str, None)
+    text = values.where(values.map(type).isin([str]), None)
     return text.map(names).where(text.isin(list(names)), text)
 
 
