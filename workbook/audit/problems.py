@@ -76,4 +76,4 @@ def _write_problems(
         for i, (note, count) in enumerate(notes.most_common(), start=next_row + 2):
             sheet.write_number(i, 0, count, wb.fmt("integer"))
             sheet.write_string(i, 1, note)
-    return int(len(rows))
+    return len(rows)
