@@ -173,6 +173,6 @@ def test_problem_sheet_lists_problems_and_counts_notes(generated: Built) -> None
     assert len(table) == real
     assert all(is_problem(r[-1]) for r in table)
     title = next(i for i, r in enumerate(rows) if r[0] == NOTES_TITLE)
-    counts = {r[1]: r[0] for r in rows[title + 2 :] if r[1]}
+    counts = {str(r[1]): int(str(r[0])) for r in rows[title + 2 :] if r[1]}
     assert sum(counts.values()) >= noted
     assert all(str(note).startswith(NOTE) for note in counts)
