@@ -34,6 +34,12 @@ REFUND_STATUS = np.array(
 )
 
 
+#: The order times moved together when a test moves an order in time.
+TIMES = (
+    "paid_at", "promised_ship_by", "shipped_at", "picked_up_at", "signed_at", "refund_requested_at",
+)  # fmt: skip
+
+
 def lifecycle_orders(n: int, seed: int, as_of: pd.Timestamp) -> pd.DataFrame:
     """:func:`rule_edge_orders` with the lifecycle and after-sale columns: order stages (with
     and without a shipment), confirm times without a sign-for, the after-sale events (request,
@@ -43,6 +49,15 @@ def lifecycle_orders(n: int, seed: int, as_of: pd.Timestamp) -> pd.DataFrame:
     orders = rule_edge_orders(n, seed)
     rng = np.random.default_rng(seed + 100)
     nat = np.datetime64("NaT")
+    times = list(TIMES)
+    # Orders paid in the last 60 h before as_of: deadlines still ahead (待发货, 即将超时) and
+    # events after as_of.
+    fresh = rng.random(n) < 0.06
+    paid = orders["paid_at"].to_numpy()
+    moved = as_of.to_datetime64() - rng.integers(0, 60 * 3600, n).astype("timedelta64[s]")
+    shift = np.where(fresh, moved - paid, np.timedelta64(0, "ns"))
+    for name in times:
+        orders[name] = orders[name] + shift
     # Split orders: sub-order rows sharing an order id and its payment time (each row's other
     # times move with it), on the platforms that charge some amounts once per order.
     split = orders["platform"].isin(["douyin", "pdd"]).to_numpy() & (rng.random(n) < 0.6)
@@ -51,8 +66,7 @@ def lifecycle_orders(n: int, seed: int, as_of: pd.Timestamp) -> pd.DataFrame:
     orders["order_id"] = ids
     paid = orders["paid_at"]
     shift = paid.groupby([orders["platform"], orders["order_id"]]).transform("first") - paid
-    for name in ("paid_at", "promised_ship_by", "shipped_at", "picked_up_at", "signed_at",
-                 "refund_requested_at"):  # fmt: skip
+    for name in times:
         orders[name] = orders[name] + shift
     orders.loc[rng.random(n) < 0.02, "order_id"] = None
 
@@ -110,12 +124,22 @@ def _py(value: object) -> object:
     ],
 )
 def test_engine_matches_scalar_reference(seed: int, as_of: str) -> None:
-    """Every result column agrees on random orders around every since and until, judged on a
-    day before and after the 2025–2026 versions (tiers, caps, custom goods, pickup)."""
+    """Every result column but 数据问题 agrees on random orders around every since and until,
+    judged on a day before and after the 2025–2026 versions (tiers, caps, custom goods, pickup,
+    order stages, after-sale timers, split orders, already-paid amounts)."""
     orders = lifecycle_orders(1500, seed, pd.Timestamp(as_of))
     if seed >= 3:  # many orders of one buyer on one day: the same-day caps bite
         day = orders["paid_at"].to_numpy().astype("datetime64[D]")
         orders.loc[day == day[0], "buyer_id"] = "b1"
+        # and 40 Taobao/Tmall orders of one buyer moved onto one day under the 2025 caps
+        mall = np.flatnonzero(orders["platform"].isin(["taobao", "tmall"]).to_numpy())[:40]
+        paid = orders["paid_at"].to_numpy()[mall]
+        shift = np.datetime64("2025-10-10") - paid.astype("datetime64[D]")
+        for name in TIMES:
+            column = orders[name].to_numpy().copy()
+            column[mall] += shift
+            orders[name] = column
+        orders.loc[mall, "buyer_id"] = "b9"
     out = compute(orders, as_of=pd.Timestamp(as_of)).results
     book = load_rulebook()
     columns = [
@@ -143,6 +167,14 @@ def test_engine_matches_scalar_reference(seed: int, as_of: str) -> None:
             if got[column] != expected[column]:
                 mismatches.append((i, column, got[column], expected[column], row))
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[:3]}"
+    # the random orders reach every path compared (a generator change must not lose one)
+    shown = out[~out["problems"].map(is_problem)]
+    texts = " ".join(shown["damages_rule"]) + " ".join(shown["aftersale_status"])
+    expected_paths = ["无需发货", "每单计一次", "已赔付", "平台扣款", " + ", "处理中", "已完成"]
+    expected_paths += ["已超时（", "合并封顶"] if seed >= 3 else ["已超时（"]
+    assert [path for path in expected_paths if path not in texts] == []
+    assert shown["ship_status"].isna().any()
+    assert (shown["ship_status"] == "即将超时").any()
 
 
 def test_absent_optional_columns_equal_blank_ones() -> None:
