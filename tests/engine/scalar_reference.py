@@ -137,7 +137,8 @@ def compute_rows(
     once-per-order late-shipment amounts (kept on the order's first late row), and the
     already-paid settlement."""
     totals = _order_totals(book, rows)
-    out = [compute_row(book, row, as_of, totals) for row in rows]
+    timers = aftersale_timers(book)
+    out = [compute_row(book, row, as_of, totals, timers) for row in rows]
     _caps(book, rows, out)
     seen: set[tuple[Any, Any]] = set()
     for row, result in zip(rows, out, strict=True):
@@ -208,6 +209,7 @@ def compute_row(  # noqa: C901
     row: dict[str, Any],
     as_of: dt.datetime,
     order_totals: dict[tuple[Any, Any], int] | None = None,
+    timers: dict[str | None, list[Rule]] | None = None,
 ) -> dict[str, Any]:
     """All scalar results for one order row (times as ``datetime`` or ``None``, money in fen),
     before the steps that look across rows (see :func:`compute_rows`)."""
@@ -229,7 +231,9 @@ def compute_row(  # noqa: C901
         "_no_ship": no_ship,
         "_reason": f"无需发货：订单{ORDER_STAGES[str(stage)]}（发货前）" if no_ship else "",
     }
-    out["aftersale_by"], out["aftersale_status"] = _aftersale(book, row, as_of)
+    timers = aftersale_timers(book) if timers is None else timers
+    mine = timers.get(platform, timers[None])
+    out["aftersale_by"], out["aftersale_status"] = _aftersale(mine, row, as_of)
     signed = row.get("signed_at")
     if signed is None and row.get("confirmed_at") is not None and not no_ship:
         signed = row["confirmed_at"]  # the return window counts from the confirm time (估算)
@@ -332,16 +336,32 @@ def _base(
     return order_totals.get((row.get("platform"), row["order_id"]), own)
 
 
+def aftersale_timers(book: Rulebook) -> dict[str | None, list[Rule]]:
+    """Per platform code, the after-sale timers that can run on its orders (an ``outcome``, a
+    start event the export has; the platform's own and the ``all.*`` ones), in rulebook order;
+    under ``None`` the ``all.*`` ones alone (an unknown platform)."""
+    out: dict[str | None, list[Rule]] = {}
+    for code in (None, *PLATFORM_CHINESE):
+        out[code] = [
+            rule
+            for rule_id, rule in book.timers.items()
+            if rule.meta.outcome is not None
+            and rule.meta.start in _AFTERSALE_EVENTS
+            and rule_id.split(".", 1)[0] in ("all", code)
+        ]
+    return out
+
+
 def _aftersale(
-    book: Rulebook, row: dict[str, Any], as_of: dt.datetime
+    timers: list[Rule], row: dict[str, Any], as_of: dt.datetime
 ) -> tuple[dt.datetime | None, str]:
     """售后截止 and 售后时效状态: of the after-sale timers that run for this row, those of the
     latest stage reached (request → return shipment agreed → return shipped …), and among them
     the one with the earliest deadline; a 退款状态 saying the after-sale is over makes it 已完成.
     Only a step still open (处理中, or missed without the platform's outcome) keeps a deadline."""
     best: tuple[int, dt.datetime, str, str] | None = None
-    for rule_id, rule in book.timers.items():
-        start = _timer_start(rule_id, rule, row, as_of)
+    for rule in timers:
+        start = _timer_start(rule, row, as_of)
         version = _version(rule, start)
         if start is None or version is None:
             continue
@@ -360,17 +380,9 @@ def _aftersale(
     return deadline, f"{name}：{state}"
 
 
-def _timer_start(
-    rule_id: str, rule: Rule, row: dict[str, Any], as_of: dt.datetime
-) -> dt.datetime | None:
+def _timer_start(rule: Rule, row: dict[str, Any], as_of: dt.datetime) -> dt.datetime | None:
     """When an after-sale timer starts for this row (``None``: it does not run for it)."""
-    start_event = rule.meta.start
-    owner = rule_id.split(".", 1)[0]
-    if rule.meta.outcome is None or start_event not in _AFTERSALE_EVENTS:
-        return None
-    if owner != "all" and owner != row.get("platform"):
-        return None
-    start: dt.datetime | None = row.get(start_event)
+    start: dt.datetime | None = row.get(str(rule.meta.start))
     shipped = row.get("shipped_at")
     if (
         start is not None
