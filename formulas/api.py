@@ -138,8 +138,6 @@ def damages(
     negative_hours = ~blank & (hours < 0)
     problems[negative_hours] = _NEGATIVE_HOURS
     ok = ~blank & ~bad_platform & ~negative & ~negative_hours
-    default = _default_windows(book, plat, when, goods, ok & np.isnan(hours))
-    hours = np.where(np.isnan(hours), default, hours)
     keys = pd.Series(plat).astype(str) + "." + pd.Series(viol).astype(str)
     for key in pd.unique(keys[ok]):
         rows = ok & (keys == key).to_numpy()
@@ -150,17 +148,24 @@ def damages(
                 f"{NO_RULE}: {PLATFORM_CHINESE.get(p, p)}没有「{book.violation_names.get(v, v)}」的赔付规则"
             )
             continue
-        part = _damages.rule_damages(
-            found, amount[rows].to_numpy(dtype="int64"), when[rows],
-            promise_h=hours[rows], goods=goods[rows], case=case,
-        )  # fmt: skip
-        excluded = excluded_goods(found, part.version, goods[rows])
+        idx = np.flatnonzero(rows)
         tiered = np.array(
             [found.damages_params(i).kind == "promise_tiered" for i in range(len(found.versions))]
         )
-        no_window = (part.version >= 0) & tiered[part.version] & np.isnan(hours[rows]) & ~excluded
+        version = found.select(when[idx])
+        window = hours[idx]
+        needs = np.isnan(window) & (version >= 0) & tiered[version]
+        if needs.any():  # only tiered versions read the window
+            window[needs] = _default_windows(
+                book, plat[idx[needs]], when[idx[needs]], goods[idx[needs]]
+            )
+        part = _damages.rule_damages(
+            found, amount[rows].to_numpy(dtype="int64"), when[rows],
+            promise_h=window, goods=goods[rows], case=case,
+        )  # fmt: skip
+        excluded = excluded_goods(found, part.version, goods[rows])
+        no_window = needs & np.isnan(window) & ~excluded
         applied = (part.version >= 0) & ~excluded & ~no_window
-        idx = np.flatnonzero(rows)
         fen[idx[applied]] = part.fen[applied]
         rule[idx] = part.labels
         receiver[idx] = part.receivers
@@ -172,16 +177,14 @@ def damages(
 
 
 def _default_windows(
-    book: Rulebook, plat: np.ndarray, when: np.ndarray, goods: np.ndarray, rows: np.ndarray
+    book: Rulebook, plat: np.ndarray, when: np.ndarray, goods: np.ndarray
 ) -> np.ndarray:
-    """The engine's promised ship window where the row gives none: its ship-by deadline with no
+    """The engine's promised ship window for rows that give none: the ship-by deadline with no
     promised time (the platform's default window for the goods type) − ``when``, in hours; NaN
-    outside ``rows`` and where the timer gives no deadline."""
-    out = np.full(len(rows), np.nan)
-    if rows.any():
-        found = _ship_deadlines(book, plat[rows], {"paid_at": when[rows]}, goods=goods[rows])
-        out[rows] = hours_between(found.ship_by, when[rows])
-    return out
+    where the timer gives no deadline (goods shipped by their promised time)."""
+    found = _ship_deadlines(book, plat, {"paid_at": when}, goods=goods)
+    hours: np.ndarray = hours_between(found.ship_by, when)
+    return hours
 
 
 def ship_deadline(
