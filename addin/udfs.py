@@ -64,6 +64,9 @@ _DOC_EVENT: Final = "可选：决定规则版本的时间（如付款时间）�
 _DOC_AS_OF: Final = "可选：判断状态的时点；默认现在"
 _DOC_GOODS: Final = "可选：商品类型 普通/直供/直邮/预售/定制；默认普通"
 _DOC_PROMISED: Final = "可选：承诺发货时间（有则优先于平台默认时效）"
+_DOC_PROMISE_HOURS: Final = (
+    "可选：承诺发货时长（小时，付款到承诺发货时间，如 48、72）；空白按平台默认时效（普通商品 48）"
+)
 
 
 def _now() -> pd.Timestamp:
@@ -159,26 +162,37 @@ def _texts(values: object) -> list[object]:
     **_RANGE,
 )
 @xw.arg("event_time", doc=_DOC_EVENT, **_RANGE)
+@xw.arg("promise_hours", doc=_DOC_PROMISE_HOURS, **_RANGE)
+@xw.arg("goods_type", doc=_DOC_GOODS, **_RANGE)
 def SR_DAMAGES(
     amount: Any,
     platform: Any,
     violation: Any = "late_shipment",
     event_time: Any = None,
+    promise_hours: Any = None,
+    goods_type: Any = None,
     caller: Any = None,
 ) -> Any:
-    """违约金（元）：按平台规则计算订单应赔付的金额；可整列计算并溢出。
-    Damages in yuan for each order under the platform's rule in force."""
+    """违约金（元）：按平台规则计算订单应赔付的金额，按承诺发货时长和商品类型分档（与批量重算同一算法）；可整列计算并溢出。
+    Damages in yuan under the rule in force, tiered by promised ship window and goods type."""
 
     def body() -> Any:
-        layout = cv.Layout.of(amount, platform, violation, event_time)
+        layout = cv.Layout.of(amount, platform, violation, event_time, promise_hours, goods_type)
         book = load_rulebook()
         when_in = layout.column(event_time)
         a = cv.money(layout.column(amount), "实付金额")
         p = cv.platforms(layout.column(platform))
         v = cv.violations(layout.column(violation), book, default="late_shipment")
         t = cv.times(when_in, "事件时间", epoch1904=_epoch1904(caller, when_in))
+        h = cv.hours(layout.column(promise_hours), "承诺发货时长")
+        g = cv.goods_types(layout.column(goods_type))
         blank = _blank_rows(
-            layout, a.blank, (amount, a.blank), (platform, p.blank), (event_time, t.blank)
+            layout,
+            a.blank,
+            (amount, a.blank),
+            (platform, p.blank),
+            (event_time, t.blank),
+            (promise_hours, h.blank),
         )
         problems = cv.merge_problems(
             layout.n,
@@ -188,6 +202,8 @@ def SR_DAMAGES(
             _missing(blank, p.blank, "平台"),
             v.problems,
             t.problems,
+            h.problems,
+            g.problems,
         )
         ok = ~blank & pd.isna(problems)
         out = api.damages(
@@ -195,6 +211,8 @@ def SR_DAMAGES(
             p.values.where(ok, None),
             v.values,
             _filled(t, _now()),
+            promise_hours=h.values,
+            goods_type=g.values,
             rulebook=book,
         )
         return _finish(layout, blank, problems, cv.fen_to_excel(out["fen"]), out["problem"])

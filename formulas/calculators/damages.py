@@ -111,7 +111,7 @@ def damages(
             rule, np.maximum(base[rows], 0), _governing(rule, events)[rows], rules_as_of,
             promise_h=promise_h[rows], goods=None if goods is None else goods[rows],
         )  # fmt: skip
-        excluded = _excluded(rule, part.version, None if goods is None else goods[rows])
+        excluded = excluded_goods(rule, part.version, None if goods is None else goods[rows])
         applied = (part.version >= 0) & ~excluded
         to_buyer = applied & (part.receivers == "buyer")
         to_platform = applied & (part.receivers == "platform")
@@ -190,7 +190,7 @@ class _Context:
     goods: np.ndarray | None
 
 
-def _excluded(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
+def excluded_goods(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
     """Rows whose version does not pay their goods type automatically (``excluded_goods``)."""
     out = np.zeros(len(version), dtype=bool)
     if goods is None:

@@ -15,9 +15,17 @@ from typing import Any
 
 import pytest
 
-#: SPEC §5 argument lists (Excel order); ``[x]`` is optional.
+#: SPEC §5 argument lists (Excel order); ``[x]`` is optional. SR_DAMAGES' last two reach the
+#: promise/goods tiers (issue #10); they come after SPEC's arguments, which keep their order.
 BASE = {
-    "SR_DAMAGES": ["amount", "platform", "[violation]", "[event_time]"],
+    "SR_DAMAGES": [
+        "amount",
+        "platform",
+        "[violation]",
+        "[event_time]",
+        "[promise_hours]",
+        "[goods_type]",
+    ],
     "SR_SHIP_DEADLINE": ["paid_at", "platform", "[goods_type]", "[promised_by]"],
     "SR_SHIP_STATUS": [
         "paid_at",
