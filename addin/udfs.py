@@ -60,7 +60,10 @@ _RANGE: Final[dict[str, Any]] = {"ndim": 2, "err_to_str": True}
 _DOC_PLATFORM: Final = (
     "平台：淘宝/天猫/拼多多/抖音/快手/京东 或 taobao/tmall/pdd/douyin/kuaishou/jd；单元格或整列"
 )
-_DOC_EVENT: Final = "可选：决定规则版本的时间（如付款时间）；日期、序列号或文本；默认现在"
+_DOC_EVENT: Final = (
+    "可选：违规发生的时间，决定规则版本（延迟发货为错过的发货截止时间，即 SR_SHIP_DEADLINE 的结果）；"
+    "日期、序列号或文本；默认现在"
+)
 _DOC_AS_OF: Final = "可选：判断状态的时点；默认现在"
 _DOC_GOODS: Final = "可选：商品类型 普通/直供/直邮/预售/定制；默认普通"
 _DOC_PROMISED: Final = "可选：承诺发货时间（有则优先于平台默认时效）"

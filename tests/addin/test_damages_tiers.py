@@ -3,12 +3,15 @@
 sides of 2025-09-05, Douyin's 2026 tiers, Tmall's presale/custom 10% around 2026-04-09.
 
 Each row is one late order. The engine computes it from 付款时间, 承诺发货时间 and the goods
-type; the formula gets what a user would type: the promised window in hours
-(=(承诺发货时间-付款时间)*24, a float), blank where the export has no promised time."""
+type; the formula gets what a user would type: the event time — the ship-by deadline missed
+(承诺发货时间, or SR_SHIP_DEADLINE's result), which chooses the rule version — and the promised
+window in hours (=(承诺发货时间-付款时间)*24, a float), blank where the export has no promised
+time."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -60,11 +63,20 @@ def engine() -> pd.DataFrame:
     return compute(orders, as_of=AS_OF).results
 
 
+def _deadline(index: int, engine: pd.DataFrame) -> dt.datetime:
+    """The case's ship-by deadline (the violation's time): its promise, else the engine's; the
+    payment time where there is none (presale without a promise)."""
+    deadline = engine["ship_by"].iat[index]
+    if pd.isna(deadline):
+        deadline = CASES[index]["paid_at"]
+    return pd.Timestamp(deadline).to_pydatetime()
+
+
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c["why"] for c in CASES])
 def test_formula_gives_the_engine_figure(index: int, engine: pd.DataFrame) -> None:
     case, got = CASES[index], engine.iloc[index]
     why = case["why"]
-    paid = pd.Timestamp(case["paid_at"]).to_pydatetime()
+    paid = _deadline(index, engine)
     formula = u.SR_DAMAGES(
         float(case["paid_amount"]),
         PLATFORM_CHINESE[case["platform"]],
@@ -112,17 +124,19 @@ def test_one_call_over_the_columns_equals_the_row_calls(engine: pd.DataFrame) ->
         [[float(c["paid_amount"])] for c in rows],
         [[PLATFORM_CHINESE[c["platform"]]] for c in rows],
         "延迟发货",
-        [[pd.Timestamp(c["paid_at"]).to_pydatetime()] for c in rows],
+        [[_deadline(i, engine)] for i in picked],
         [[_hours(c)] for c in rows],
         [[GOODS_CHINESE[c["goods_type"]]] for c in rows],
     )
     assert [r[0] for r in result] == [int(f) / 100 for f in figures]
 
 
-def test_cases_cover_both_sides_of_each_date() -> None:
+def test_cases_cover_both_sides_of_each_date(engine: pd.DataFrame) -> None:
     """Taobao 2025-09-05, Douyin 2026-05-13 and 2026-08-10, Tmall 2025-09-05 and 2026-04-09:
-    a case the day before and one from the day on."""
-    days = {(c["platform"], pd.Timestamp(c["paid_at"]).normalize()) for c in CASES}
+    a case whose deadline falls the day before and one from the day on."""
+    days = {
+        (c["platform"], pd.Timestamp(_deadline(i, engine)).normalize()) for i, c in enumerate(CASES)
+    }
     for platform, date in [
         ("taobao", "2025-09-05"),
         ("douyin", "2026-05-13"),
