@@ -69,7 +69,8 @@ def _deadline(index: int, engine: pd.DataFrame) -> dt.datetime:
     deadline = engine["ship_by"].iat[index]
     if pd.isna(deadline):
         deadline = CASES[index]["paid_at"]
-    return pd.Timestamp(deadline).to_pydatetime()
+    when: dt.datetime = pd.Timestamp(deadline).to_pydatetime()
+    return when
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c["why"] for c in CASES])
