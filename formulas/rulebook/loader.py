@@ -148,8 +148,10 @@ class _Checker:
         return yuan_to_fen_exact(value)
 
     def rate(self, value: object, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(path, f"比例无法识别 / not a rate: {value!r}")
         try:
-            bp = rate_to_bp(value)  # type: ignore[arg-type]
+            bp = rate_to_bp(value)
         except ValueError as error:
             raise self.fail(path, str(error)) from error
         if not 0 <= bp <= 10_000:

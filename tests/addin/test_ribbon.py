@@ -210,7 +210,7 @@ def test_export_needs_a_saved_workbook_and_writes_next_to_it(
     import types
 
     fake = types.ModuleType("shoprules.workbook.audit")
-    fake.audit_book = lambda src, dst, **_: calls.append((Path(src), Path(dst)))  # type: ignore[attr-defined]
+    vars(fake).update(audit_book=lambda src, dst, **_: calls.append((Path(src), Path(dst))))
     monkeypatch.setitem(sys.modules, "shoprules.workbook.audit", fake)
     target = ribbon.export_audit(FakeBook(ROWS, fullname=str(saved)), as_of=AS_OF)
     assert target == tmp_path / "店铺.audit.xlsx"

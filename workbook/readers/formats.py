@@ -19,11 +19,14 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from defusedxml import ElementTree as SafeET
 
 from .errors import UnusableInput
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 HEADER_SCAN_LIMIT: Final = 20
 ORDER_SHEET_SKIP: Final = ("规则", "违规记录")
@@ -179,7 +182,7 @@ def workbook_is_1904(path: Path) -> bool:
     return False
 
 
-def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
+def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], CalamineWorkbook]:
     """Sheet names and the calamine workbook for xlsx/xlsm/xls (an xlsx's XML parts are checked
     first: see :func:`check_xlsx_parts`)."""
     from python_calamine import CalamineWorkbook
@@ -195,7 +198,9 @@ def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
     return list(book.sheet_names), book
 
 
-def read_sheet_rows(book: object, name: str, path: Path | None = None) -> list[list[object]]:
+def read_sheet_rows(
+    book: CalamineWorkbook, name: str, path: Path | None = None
+) -> list[list[object]]:
     """All rows of one sheet as Python values (calamine ignores a wrong ``<dimension>`` tag).
 
     With ``path`` (an xlsx), the sheet's cell references are checked first, so that one cell far
@@ -203,7 +208,7 @@ def read_sheet_rows(book: object, name: str, path: Path | None = None) -> list[l
     if path is not None:
         check_sheet_extent(path, name)
     try:
-        sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        sheet = book.get_sheet_by_name(name)
         if sheet.end is None:
             return []  # an empty sheet
         height, width = sheet.end[0] + 1, sheet.end[1] + 1
