@@ -53,6 +53,13 @@ class FakeRange:
     def number_format(self, fmt: str) -> None:
         self.sheet.formats.append((self.first, self.last, fmt))
 
+    def copy(self, destination: FakeRange | None = None) -> None:
+        assert destination is None  # to the clipboard
+        self.sheet.clipboard = self.first
+
+    def paste(self, paste: str | None = None, **_: Any) -> None:
+        self.sheet.pastes.append((self.first, self.last, paste, self.sheet.clipboard))
+
 
 class FakeSheet:
     def __init__(self, grid: list[list[Any]]):
@@ -62,6 +69,8 @@ class FakeSheet:
         self.read_options: dict[str, Any] = {}
         self.writes: list[tuple[tuple[int, int], Any]] = []
         self.formats: list[tuple[Any, Any, str]] = []
+        self.clipboard: tuple[int, int] | None = None
+        self.pastes: list[tuple[Any, Any, str | None, tuple[int, int] | None]] = []
 
     @property
     def used_range(self) -> FakeRange:
@@ -75,6 +84,7 @@ class FakeApp:
     def __init__(self) -> None:
         self.status: list[Any] = []
         self.alerts: list[tuple[str, str, str]] = []
+        self.cut_copy_mode: Any = None
 
     @property
     def status_bar(self) -> Any:
@@ -303,3 +313,82 @@ def test_ribbon_and_cli_write_the_same_cells(case: str, tmp_path: Path) -> None:
             assert got_fmt == fmt, (row, column)
     written = {k for k, (v, _) in button.items() if v is not None}
     assert written == {k for k, (v, _) in cli.items() if v is not None}
+
+
+def _pasted_cells(sheet: FakeSheet) -> dict[tuple[int, int], tuple[str | None, Any]]:
+    """Every cell a paste reached → (what was pasted, the copied cell)."""
+    cells = {}
+    for (r0, c0), (r1, c1), what, source in sheet.pastes:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                cells[(r, c)] = (what, source)
+    return cells
+
+
+def test_new_headers_take_the_style_of_the_last_header_cell() -> None:
+    """Drift fix: the ribbon wrote new headers unstyled; like the CLI they now take the style
+    of the right-most header cell (here E2 发货时间), and the clipboard is released."""
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    sheet = book.sheets.active
+    new_headers = {(2, c) for c in range(6, 6 + 13)}
+    assert _pasted_cells(sheet) == dict.fromkeys(new_headers, ("formats", (2, 5)))
+    assert len(sheet.pastes) == 1  # appended cells are adjacent: one paste
+    assert book.app.cut_copy_mode is False
+
+
+def test_only_appended_headers_are_styled_around_a_reused_column() -> None:
+    grid = [list(r) + [None] * 4 for r in ROWS]
+    grid[1][8] = "违约金"  # I2: an old 违约金 column is reused where it stands
+    book = FakeBook(grid)
+    ribbon.recompute(book, as_of=AS_OF)
+    pasted = _pasted_cells(book.sheets.active)
+    assert (2, 9) not in pasted  # the old header keeps its own style
+    assert set(pasted) == {(2, c) for c in range(10, 10 + 12)}  # the twelve others, J:U
+    assert {source for _, source in pasted.values()} == {(2, 9)}  # the right-most header cell
+
+
+def test_no_new_header_no_paste() -> None:
+    first = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(first, as_of=AS_OF)
+    (_, _), block = first.sheets.active.writes[0]
+    grid = [list(r) + ([None] * len(block[0])) for r in ROWS]
+    for k, row in enumerate(block):
+        grid[1 + k][5:] = row
+    second = FakeBook(grid)
+    ribbon.recompute(second, as_of=AS_OF)
+    assert second.sheets.active.pastes == []
+    assert second.sheets.active.clipboard is None
+
+
+def test_ribbon_and_cli_style_new_headers_from_the_same_cell(tmp_path: Path) -> None:
+    """The CLI gives new header cells the style of the right-most header cell; the ribbon
+    pastes the formats of that same cell (one rule: ``header_style_column``)."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+    from shoprules.workbook.recompute import recompute_book
+
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "订单"
+    for r, row in enumerate(ROWS, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+    ws.cell(2, 5).font = Font(bold=True, color="FF0000")
+    ws.cell(2, 5).fill = PatternFill("solid", fgColor="FFFF00")
+    wb.save(path)
+    recompute_book(path, as_of=AS_OF, keep_backup=False)
+    ws = openpyxl.load_workbook(path)["订单"]
+    for column in range(6, 6 + 13):
+        cell = ws.cell(2, column)
+        assert cell.font.b, cell.coordinate
+        assert cell.fill.fgColor.rgb == ws.cell(2, 5).fill.fgColor.rgb, cell.coordinate
+
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    pasted = _pasted_cells(book.sheets.active)
+    assert set(pasted) == {(2, c) for c in range(6, 6 + 13)}
+    assert {source for _, source in pasted.values()} == {(2, 5)}
