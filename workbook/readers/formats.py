@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from defusedxml import ElementTree as SafeET
 
+from ..zipsizes import check_zip_sizes
 from .errors import UnusableInput
 
 if TYPE_CHECKING:
@@ -269,10 +270,13 @@ def _corrupt_zip(path: Path, error: BaseException) -> UnusableInput:
 
 
 def check_xlsx_parts(path: Path) -> None:
-    """Refuse an xlsx whose zip cannot be read or whose XML parts declare a DTD or entities
-    (``<!DOCTYPE``/``<!ENTITY``: billion laughs, external entities; Excel never writes one)."""
+    """Refuse an xlsx whose zip cannot be read, whose parts unpack to absurd sizes (a zip bomb:
+    :func:`~shoprules.workbook.zipsizes.check_zip_sizes`) or whose XML parts declare a DTD or
+    entities (``<!DOCTYPE``/``<!ENTITY``: billion laughs, external entities; Excel never writes
+    one)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip_sizes(archive.infolist(), path.name)
             for item in archive.infolist():
                 if not item.filename.lower().endswith((".xml", ".rels")):
                     continue
