@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from shoprules.workbook.clock import china_now
 from shoprules.workbook.errors import ShoprulesError
@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 TITLE: Final = "店铺罚则"
+_RECOMPUTE: Final = "重算"  # the steps as the failure messages name them
+_EXPORT: Final = "导出审计表"
+_T = TypeVar("_T")
 
 
 class RecomputeDone:
@@ -299,39 +302,39 @@ def _report(book: Any, step: str, error: Exception) -> None:
     book.app.alert(message, title=TITLE, mode="critical")
 
 
+def _attempt(book: Any, step: str, action: Callable[[Any], _T]) -> _T | None:
+    """``action(book)``, or None after reporting its failure (:func:`_report`)."""
+    try:
+        return action(book)
+    except Exception as error:
+        _report(book, step, error)
+        return None
+
+
 def main(book: Any = None) -> None:
     """The ribbon button: recompute the active order sheet, then export the audit workbook."""
     book = _caller(book)
-    try:
-        done = recompute(book)
-    except Exception as error:
-        _report(book, "重算", error)
+    done = _attempt(book, _RECOMPUTE, recompute)
+    if done is None:
         return
     lines = [done.text()]
-    try:
-        lines.append(f"审计表: {export_audit(book)}")
-    except Exception as error:
-        _report(book, "导出审计表", error)
+    path = _attempt(book, _EXPORT, export_audit)
+    if path is not None:
+        lines.append(f"审计表: {path}")
     book.app.alert("\n".join(lines), title=TITLE, mode="info")
 
 
 def recompute_button(book: Any = None) -> None:
     """The 重算 button: recompute the active order sheet and show the summary."""
     book = _caller(book)
-    try:
-        done = recompute(book)
-    except Exception as error:
-        _report(book, "重算", error)
-        return
-    book.app.alert(done.text(), title=TITLE, mode="info")
+    done = _attempt(book, _RECOMPUTE, recompute)
+    if done is not None:
+        book.app.alert(done.text(), title=TITLE, mode="info")
 
 
 def export_audit_button(book: Any = None) -> None:
     """The 导出审计 button: export the audit workbook next to the saved workbook."""
     book = _caller(book)
-    try:
-        path = export_audit(book)
-    except Exception as error:
-        _report(book, "导出审计表", error)
-        return
-    book.app.alert(f"审计表: {path}", title=TITLE, mode="info")
+    path = _attempt(book, _EXPORT, export_audit)
+    if path is not None:
+        book.app.alert(f"审计表: {path}", title=TITLE, mode="info")

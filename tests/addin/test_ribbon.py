@@ -137,13 +137,19 @@ def test_recompute_one_read_one_write_and_formats() -> None:
     assert "已重算 3 个订单" in done.text()
 
 
-def test_recompute_overwrites_previous_results_in_place() -> None:
+def _with_previous_results() -> tuple[list[list[Any]], Any]:
+    """ROWS with a first recompute's block written right of them, and that block."""
     first = FakeBook([list(r) for r in ROWS])
     ribbon.recompute(first, as_of=AS_OF)
     (_, _), block = first.sheets.active.writes[0]
     grid = [list(r) + ([None] * len(block[0])) for r in ROWS]
     for k, row in enumerate(block):
         grid[1 + k][5:] = row
+    return grid, block
+
+
+def test_recompute_overwrites_previous_results_in_place() -> None:
+    grid, block = _with_previous_results()
     second = FakeBook(grid)
     ribbon.recompute(second, as_of=AS_OF)
     (row, column), again = second.sheets.active.writes[0]
@@ -349,12 +355,7 @@ def test_only_appended_headers_are_styled_around_a_reused_column() -> None:
 
 
 def test_no_new_header_no_paste() -> None:
-    first = FakeBook([list(r) for r in ROWS])
-    ribbon.recompute(first, as_of=AS_OF)
-    (_, _), block = first.sheets.active.writes[0]
-    grid = [list(r) + ([None] * len(block[0])) for r in ROWS]
-    for k, row in enumerate(block):
-        grid[1 + k][5:] = row
+    grid, _ = _with_previous_results()
     second = FakeBook(grid)
     ribbon.recompute(second, as_of=AS_OF)
     assert second.sheets.active.pastes == []
