@@ -4,8 +4,9 @@ one bulk write, number formats, status bar, summary message, errors as short Chi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -13,6 +14,9 @@ from shoprules.addin import ribbon
 from shoprules.addin import udfs as u
 from shoprules.workbook.readers import read_rows
 from shoprules.workbook.recompute import compute_output_columns
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 AS_OF = dt.datetime(2024, 3, 5, 12)
 ROWS: list[list[Any]] = [
@@ -263,15 +267,12 @@ def _sheet_after_ribbon(grid: list[list[Any]]) -> dict[tuple[int, int], tuple[An
     return cells
 
 
-def _sheet_after_cli(
-    grid: list[list[Any]], tmp_path: Path
-) -> dict[tuple[int, int], tuple[Any, str | None]]:
-    """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
+def _saved(
+    grid: list[list[Any]], path: Path, then: Callable[[Worksheet], None] | None = None
+) -> Path:
+    """``grid`` as sheet 订单 of a new .xlsx (``then`` may style it before it is saved)."""
     import openpyxl
-    from openpyxl.utils import column_index_from_string
-    from shoprules.workbook.recompute import recompute_book
 
-    path = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -280,7 +281,21 @@ def _sheet_after_cli(
         for c, value in enumerate(row, start=1):
             if value is not None:
                 ws.cell(r, c, value)
+    if then is not None:
+        then(ws)
     wb.save(path)
+    return path
+
+
+def _sheet_after_cli(
+    grid: list[list[Any]], tmp_path: Path
+) -> dict[tuple[int, int], tuple[Any, str | None]]:
+    """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+    from shoprules.workbook.recompute import recompute_book
+
+    path = _saved(grid, tmp_path / "book.xlsx")
     outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
     columns = {column_index_from_string(x) for x in outcome.report.columns.values()}
     ws = openpyxl.load_workbook(path)["订单"]
@@ -369,18 +384,11 @@ def test_ribbon_and_cli_style_new_headers_from_the_same_cell(tmp_path: Path) -> 
     from openpyxl.styles import Font, PatternFill
     from shoprules.workbook.recompute import recompute_book
 
-    path = tmp_path / "book.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "订单"
-    for r, row in enumerate(ROWS, start=1):
-        for c, value in enumerate(row, start=1):
-            if value is not None:
-                ws.cell(r, c, value)
-    ws.cell(2, 5).font = Font(bold=True, color="FF0000")
-    ws.cell(2, 5).fill = PatternFill("solid", fgColor="FFFF00")
-    wb.save(path)
+    def style(ws: Worksheet) -> None:
+        ws.cell(2, 5).font = Font(bold=True, color="FF0000")
+        ws.cell(2, 5).fill = PatternFill("solid", fgColor="FFFF00")
+
+    path = _saved([list(r) for r in ROWS], tmp_path / "book.xlsx", style)
     recompute_book(path, as_of=AS_OF, keep_backup=False)
     ws = openpyxl.load_workbook(path)["订单"]
     for column in range(6, 6 + 13):
