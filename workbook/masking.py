@@ -213,6 +213,7 @@ def personal_kind(header: object) -> str | None:
 
 # --- value maskers ----------------------------------------------------------------------------
 _PHONE: Final = r"(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})"
+_PLAIN_PHONE: Final = re.compile(r"1[3-9][0-9]{9}")
 _LONG_DIGITS: Final = r"(\d{3})[\d\s-]{2,}(\d{4})(?!\d)"
 _DISTRICT: Final = r"^(.{1,24}?(?:区|县|旗|市(?=.{0,3}(?:路|街|镇|乡|道))))"
 _CITY: Final = r"^(.{1,16}?(?:市|州|盟))"
@@ -246,6 +247,19 @@ def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _mask_phone(text: pd.Series) -> pd.Series:
+    # The usual cell, 11 ASCII digits, is masked by slicing; the other forms by the patterns.
+    plain = text.str.fullmatch(_PLAIN_PHONE).fillna(False).to_numpy(dtype=bool)
+    if plain.all():
+        return text.str[:3] + "****" + text.str[-4:]
+    if plain.any():
+        out = text.copy()
+        out[plain] = text[plain].str[:3] + "****" + text[plain].str[-4:]
+        out[~plain] = _mask_phone_forms(text[~plain])
+        return out
+    return _mask_phone_forms(text)
+
+
+def _mask_phone_forms(text: pd.Series) -> pd.Series:
     masked = text.str.replace(_PHONE, r"\1****\2", regex=True)
     masked = scrub_text(masked)
     masked = masked.str.replace(_LONG_DIGITS, r"\1****\2", regex=True)
@@ -261,9 +275,11 @@ def _mask_address(text: pd.Series, fallback: pd.Series) -> pd.Series:
 
 
 def _mask_account(text: pd.Series) -> pd.Series:
-    email = text.str.extract(r"^([^@]{1,2})[^@]*(@.+)$")
-    plain = text.str[:1] + "***" + text.str[-1:].where(text.str.len() > 2, "")
-    masked = (email[0] + "***" + email[1]).fillna(plain)
+    masked = text.str[:1] + "***" + text.str[-1:].where(text.str.len() > 2, "")
+    at = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
+    if at.any():
+        email = text[at].str.extract(r"^([^@]{1,2})[^@]*(@.+)$")
+        masked[at] = (email[0] + "***" + email[1]).fillna(masked[at])
     return masked.where(~text.str.contains("***", regex=False), text)
 
 
@@ -298,6 +314,16 @@ def mask_column(values: pd.Series, kind: str) -> pd.Series:
     """
     if kind not in KINDS:
         raise ValueError(f"未知的个人信息类别 {kind!r}（应为 {'、'.join(sorted(KINDS))}）")
+    codes, uniques = pd.factorize(values.reset_index(drop=True))
+    if 2 * len(uniques) < len(values):  # repeated values (one buyer, many orders): mask each once
+        masked = _mask_values(pd.Series(uniques, dtype=object), kind).to_numpy(dtype=object)
+        out = masked[codes]
+        out[codes < 0] = values.to_numpy(dtype=object)[codes < 0]
+        return pd.Series(out, index=values.index, dtype=object)
+    return _mask_values(values, kind)
+
+
+def _mask_values(values: pd.Series, kind: str) -> pd.Series:
     text, present = _text(values)
     if kind == "name":
         masked = text.str[:1] + "**"

@@ -75,7 +75,10 @@ def ship_list(
     )[chosen]
     if frame.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    rows = frame.groupby("key", sort=False)["行号"].agg(", ".join)
     first = frame.sort_values("发货截止", kind="stable").drop_duplicates("key")
-    first = first.assign(行号=first["key"].map(rows))
+    split = frame["key"].duplicated(keep=False)
+    if split.any():  # an order on several rows lists them all (most orders have one row)
+        rows = frame[split].groupby("key", sort=False)["行号"].agg(", ".join)
+        joined = first["key"].map(rows)
+        first = first.assign(行号=joined.where(joined.notna(), first["行号"]))
     return first[list(COLUMNS)].reset_index(drop=True)

@@ -1,8 +1,9 @@
 """Damages and platform deductions for late shipment, plus out-of-stock damages stacked on them,
 and the same-buyer same-day cap over both.
 
-Each damages rule chooses its version by the time its ``governed_by`` names (``paid_at`` for
-order rows); the out-of-stock timer counts from its ``start`` event (the ship-by deadline).
+Each damages rule chooses its version by the time its ``governed_by`` names (``ship_by`` — the
+deadline missed — for late shipment and out of stock); the out-of-stock timer counts from its
+``start`` event (the ship-by deadline) and takes its version from the same time.
 Tiered versions are keyed by the promised ship window (ship-by deadline − payment, in hours).
 
 >>> from shoprules.formulas.rulebook import load_rulebook

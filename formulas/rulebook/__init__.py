@@ -13,7 +13,7 @@ one lookup :meth:`Rule.select` (a vectorised ``searchsorted``; ``rules_as_of`` p
 >>> rule.select(np.array(["2017-05-01", "2023-01-01", "2010-01-01"], dtype="datetime64[ns]")).tolist()
 [0, 2, -1]
 >>> rule.versions[2].describe(), rule.versions[2].span, rule.meta.governed_by
-('5% [5.00, 30.00] 元，赔给买家', '2022-07-18 至 2025-09-04', 'paid_at')
+('5% [5.00, 30.00] 元，赔给买家', '2022-07-18 至 2025-09-04', 'ship_by')
 >>> rule.versions[3].describe()
 '按承诺发货时效分档：承诺≤48h → 1% [3, 30]；其余 → 5% [5, 30]，赔给买家'
 >>> book.violation_code("延迟发货"), book.violation_code("fake_shipment"), book.violation_code("?")

@@ -53,9 +53,10 @@ from .params import (
 CONFIDENCES: Final = ("high", "medium", "low", "seed")
 RULE_FILES: Final = ("damages", "timers", "violations", "nodes", "freight")
 TRACKS: Final = ("A", "B", "C")
-#: The order times a damages rule can be governed by (``governed_by``): ``paid_at`` for order
-#: rows, ``event_time`` for entries of the violation log (违规记录) dated by their own date.
-GOVERNED_BY: Final = ("paid_at", "event_time")
+#: The order times a damages rule can be governed by (``governed_by``): ``ship_by`` (the ship-by
+#: deadline whose passing is the violation), ``paid_at``, or ``event_time`` for entries of the
+#: violation log (违规记录) dated by their own date.
+GOVERNED_BY: Final = ("ship_by", "paid_at", "event_time")
 #: Damages bases: the item's paid amount (postage excluded), or the order's paid total after
 #: coupons (Douyin 「订单实际支付金额」); order rows carry one amount, read as either.
 BASES: Final = ("item_paid", "order_paid")

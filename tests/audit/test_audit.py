@@ -154,3 +154,25 @@ def test_boundary_amounts_present(generated: Built) -> None:
     assert np.isin(
         ["taobao", "tmall", "pdd", "douyin", "kuaishou", "jd"], generated.orders["platform"]
     ).all()
+
+
+def test_problem_sheet_lists_problems_and_counts_notes(generated: Built) -> None:
+    """数据问题 lists the rows with a real problem (the count 来源 and the exit code use) and
+    counts each 提示 note instead of listing its rows: a note changes no figure."""
+    from shoprules.formulas.calculators.lifecycle import NOTE, is_problem
+    from shoprules.workbook.audit.problems import NOTES_TITLE
+
+    texts = generated.engine.results["problems"].fillna("").astype(str)
+    real = int(texts.map(is_problem).sum())
+    noted = int(texts.str.contains(NOTE, regex=False).sum())
+    assert real == generated.report.problem_rows == generated.engine.problem_rows
+    assert noted > 0, "the generated orders carry notes (no 揽收时间 on some rows)"
+    book = openpyxl.load_workbook(generated.path, read_only=True)
+    rows = list(book["数据问题"].iter_rows(values_only=True))
+    table = rows[1 : 1 + real]
+    assert len(table) == real
+    assert all(is_problem(r[-1]) for r in table)
+    title = next(i for i, r in enumerate(rows) if r[0] == NOTES_TITLE)
+    counts = {str(r[1]): int(str(r[0])) for r in rows[title + 2 :] if r[1]}
+    assert sum(counts.values()) >= noted
+    assert all(str(note).startswith(NOTE) for note in counts)

@@ -67,8 +67,8 @@ def test_generated_orders_recompute_identically(generated: Built, tmp_path: Path
 def test_a_wrong_formula_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     original = formulas._rate_formula
 
-    def truncating(amount: str, row: int, stack: str | None) -> str:
-        return original(amount, row, stack).replace("ROUND(ROUND(", "ROUNDDOWN(ROUND(")
+    def truncating(amount: str, row: int, stack: str | None, rounding: str) -> str:
+        return original(amount, row, stack, rounding).replace("ROUND(ROUND(", "ROUNDDOWN(ROUND(")
 
     monkeypatch.setattr(formulas, "_rate_formula", truncating)
     built = build_generated(tmp_path / "wrong.audit.xlsx", n=800)

@@ -185,7 +185,7 @@ def compute_row(  # noqa: C901
     if late:
         base = row.get("paid_amount")
         rule = book.damages.get(f"{platform}.late_shipment")
-        dver = _version(rule, paid)
+        dver = _version(rule, deadline)  # the rule in force when the deadline was missed
         if dver is None:
             damages = None
         elif dver.params.as_mapping()["receiver"] == "platform":
@@ -224,9 +224,9 @@ def _out_of_stock(
     goods: str,
 ) -> int:
     """Out-of-stock damages stacked on a late shipment's ``late_part`` (0 when none applies)."""
-    platform, paid = row.get("platform"), row.get("paid_at")
-    oos_version = _version(book.damages.get(f"{platform}.out_of_stock"), paid)
-    timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), paid)
+    platform = row.get("platform")
+    oos_version = _version(book.damages.get(f"{platform}.out_of_stock"), deadline)
+    timer = _version(book.timers.get(f"{platform}.out_of_stock_after"), deadline)
     if oos_version is None or timer is None:
         return 0
     oos_deadline = _add(deadline, str(timer.params.as_mapping()["durations"]["default"]))

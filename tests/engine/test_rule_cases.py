@@ -182,8 +182,9 @@ def _edges(version: Version) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
 
 def test_every_version_has_cases_on_both_sides_of_its_date() -> None:
     """Each since and until of every damages, timer and cap-group version has a case on each
-    side of it, on the same day (rule cases for damages and timers; order cases, by payment
-    time, for the timers counted from the ship-by deadline and for the same-day caps)."""
+    side of it, on the same day (rule cases for damages and timers; order cases for the timers
+    counted from the ship-by deadline — by that deadline, which chooses their version as it
+    does the damages' — and, by payment time, for the same-day caps)."""
     book = load_rulebook()
     damage_cases = {
         (f"{c['platform']}.{c['violation']}", pd.Timestamp(c["event_time"]))
@@ -192,15 +193,26 @@ def test_every_version_has_cases_on_both_sides_of_its_date() -> None:
     timer_cases = {
         (f"{c['platform']}.{c['timer']}", pd.Timestamp(c["start"])) for c in _rows("timers.csv")
     }
-    order_times = [(c["platform"], pd.Timestamp(c["paid_at"])) for c in ORDER_CASES]
+    paid_times = [(c["platform"], pd.Timestamp(c["paid_at"])) for c in ORDER_CASES]
+    ship_by = compute(_order_frame(ORDER_CASES), as_of=ORDERS_AS_OF).results["ship_by"]
+    deadlines = [
+        (c["platform"], pd.Timestamp(t)) for c, t in zip(ORDER_CASES, ship_by, strict=True)
+    ]
     missing = []
     tables = (
         (book.damages.values(), damage_cases),
         ((r for r in book.timers.values() if r.meta.get("start") != "ship_by"), timer_cases),
     )
-    by_order = [*(r for r in book.timers.values() if r.meta.get("start") == "ship_by")]
-    by_order += list(book.cap_groups.values())
-    order_cases = {(r.rule_id, t) for r in by_order for p, t in order_times if r.platform() == p}
+    by_deadline = [r for r in book.timers.values() if r.meta.get("start") == "ship_by"]
+    by_payment = list(book.cap_groups.values())
+    order_cases = {
+        (r.rule_id, t)
+        for rules, times in ((by_deadline, deadlines), (by_payment, paid_times))
+        for r in rules
+        for p, t in times
+        if r.platform() == p and pd.notna(t)
+    }
+    by_order = [*by_deadline, *by_payment]
     for rules, cases in (*tables, (by_order, order_cases)):
         for rule in rules:
             for version in rule.versions:

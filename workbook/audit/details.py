@@ -5,6 +5,7 @@ the original columns is masked unless ``unmask``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -56,6 +57,13 @@ def _with_buyer(extras: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     out = extras.copy()
     out.insert(0, "买家会员名", buyers.astype(object).where(buyers.notna(), None))
     return out
+
+
+def _named(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
+    """Each code's Chinese name (an unknown code as it is; blanks and non-text → ``None``)."""
+    values = codes.reset_index(drop=True).astype(object)
+    text = values.where(values.map(type).isin([str]), None)
+    return text.map(names).where(text.isin(list(names)), text)
 
 
 @dataclass
@@ -129,10 +137,8 @@ def _detail_columns(
         pd.to_datetime(col("paid_at")) if "paid_at" in orders else pd.Series(pd.NaT, index=range(n))
     )
     month = paid_at.dt.strftime("%Y-%m").fillna(_UNKNOWN_MONTH)
-    platform_cn = col("platform").map(
-        lambda p: PLATFORM_CHINESE.get(p, p) if isinstance(p, str) else None
-    )
-    goods = col("goods_type").map(lambda g: GOODS_TYPES.get(g, g) if isinstance(g, str) else None)
+    platform_cn = _named(col("platform"), PLATFORM_CHINESE)
+    goods = _named(col("goods_type"), GOODS_TYPES)
     columns += [
         _Column("订单编号", "text", _text_list(col("order_id")), width=21),
         _Column("子订单编号", "text", _text_list(col("sub_order_id")), width=21),
@@ -176,7 +182,7 @@ def _detail_columns(
     fee = res["platform_fee"].astype("Int64")
     late_label = det["late_rule"].fillna("").astype(str)
     receiver = late_label.map(
-        lambda lab: _damages(versions[lab]).receiver if lab in versions else None
+        {label: _damages(version).receiver for label, version in versions.items()}
     )
     to_platform = (receiver == "platform").to_numpy()
     has_late = (late_label != "").to_numpy() & (damages.notna().to_numpy() | to_platform)
@@ -242,9 +248,7 @@ def _detail_columns(
         _Column(
             "扣分类别",
             "text",
-            _text_list(
-                det["track"].map(lambda t: TRACK_NAMES.get(t, t) if isinstance(t, str) else None)
-            ),
+            _text_list(_named(det["track"], TRACK_NAMES)),
             width=9,
         ),
         _Column("扣分依据", "text", _text_list(det["points_rule"]), width=30),
@@ -258,13 +262,7 @@ def _detail_columns(
         _Column("数据问题", "text", _text_list(res["problems"]), width=40),
     ]
     for name in trailing:
-        columns.append(
-            _Column(
-                str(name),
-                "text",
-                _text_list(extras[name].map(lambda v: None if v is None or v != v else str(v))),
-            )
-        )
+        columns.append(_Column(str(name), "text", _text_list(extras[name])))
     columns += _refund_status(orders, trailing)
     used = pd.concat([late_label.where(has_late, ""), oos_label], ignore_index=True)
     return _Details(columns, month, platform_cn, masked_kinds, used, dropped)

@@ -21,12 +21,12 @@ from .rules_sheet import _RC, _damages
 from .values import _col
 
 
-def _rate_formula(amount: str, row: int, stack: str | None) -> str:
+def _rate_formula(amount: str, row: int, stack: str | None, rounding: str) -> str:
     """Formula text (with ``{r}`` for the 明细 row) for one rate_clamped version on 规则 row."""
     ref = {k: f"'规则'!${_col(c)}${row}" for k, c in _RC.items()}
     fen = f"ROUND({amount}{{r}}*100,0)"
     bp = f"ROUND({ref['比例']}*10000,0)"
-    raw = _rounded(fen, bp, ref["取整"])
+    raw = _rounded(fen, bp, rounding)
     clamped = f"MIN(MAX({raw},ROUND({ref['下限(元)']}*100,0)),ROUND({ref['上限(元)']}*100,0))"
     if stack is not None:
         clamped = (
@@ -36,41 +36,44 @@ def _rate_formula(amount: str, row: int, stack: str | None) -> str:
 
 
 def _rounded(fen: str, bp: str, rounding: str) -> str:
-    """``fen × bp`` rounded as the version says (``rounding``: a 规则 cell or a quoted literal)."""
-    return (
-        f'IF({rounding}="floor_yuan",INT({fen}*{bp}/1000000)*100,'
-        f'IF({rounding}="yuan_half_up",ROUND({fen}*{bp}/1000000,0)*100,ROUND({fen}*{bp}/10000,0)))'
-    )
+    """``fen × bp`` rounded as the version says (``rounding``: its 取整 mode, shown on 规则).
+
+    >>> _rounded("F", "500", "floor_yuan"), _rounded("F", "500", "fen_half_up")
+    ('INT(F*500/1000000)*100', 'ROUND(F*500/10000,0)')
+    """
+    if rounding == "floor_yuan":
+        return f"INT({fen}*{bp}/1000000)*100"
+    if rounding == "yuan_half_up":
+        return f"ROUND({fen}*{bp}/1000000,0)*100"
+    return f"ROUND({fen}*{bp}/10000,0)"
 
 
-def _tier_formula(amount: str, row: int, tier: Tier) -> str:
-    """One tier of a tiered version (its parameters as constants; the rounding from 规则)."""
+def _tier_formula(amount: str, tier: Tier, rounding: str) -> str:
+    """One tier of a tiered version (its parameters as constants)."""
     if tier.amount_fen is not None:
         return f"={tier.amount_fen}/100"
-    ref = f"'规则'!${_col(_RC['取整'])}${row}"
-    raw = _rounded(f"ROUND({amount}{{r}}*100,0)", str(tier.rate_bp or 0), ref)
+    raw = _rounded(f"ROUND({amount}{{r}}*100,0)", str(tier.rate_bp or 0), rounding)
     return f"=MIN(MAX({raw},{tier.min_fen}),{tier.max_fen})/100"
 
 
-def tier_index(params: PromiseTiered, promise_h: float, goods: str | None) -> int:
-    """Which tier of ``params`` a row falls in (the engine's choice, for one row)."""
-    covered = [
-        bool(t.covers(np.array([promise_h], dtype="float64"), np.array([goods], dtype=object))[0])
-        for t in params.tiers
-    ]
-    return covered.index(True)
+def tier_indices(params: PromiseTiered, promise_h: np.ndarray, goods: np.ndarray) -> np.ndarray:
+    """Which tier of ``params`` each row falls in (the engine's choice: the first that covers
+    it; the last tier covers every row)."""
+    out = np.full(len(promise_h), -1, dtype="int64")
+    for index, tier in enumerate(params.tiers):
+        out[(out < 0) & tier.covers(promise_h, goods)] = index
+    return out
 
 
-def _bands_formula(amount: str, row: int, params: Bands) -> str:
+def _bands_formula(amount: str, params: Bands) -> str:
     """Nested IF over the bands (thresholds and band parameters as constants)."""
-    ref = f"'规则'!${_col(_RC['取整'])}${row}"
     fen = f"ROUND({amount}{{r}}*100,0)"
     expression = "0"
     for band in params.bands:
         if band.amount_fen is not None:
             value = str(band.amount_fen)
         else:
-            raw = _rounded(fen, str(band.rate_bp), ref)
+            raw = _rounded(fen, str(band.rate_bp), params.rounding)
             value = f"MIN(MAX({raw},{band.min_fen}),{band.max_fen})"
         expression = f"IF({fen}>={band.from_fen},{value},{expression})"
     return f"={expression}/100"
@@ -79,23 +82,16 @@ def _bands_formula(amount: str, row: int, params: Bands) -> str:
 def _version_formula(
     version: Version, row: int, amount: str, stack: str | None, tier: int = 0
 ) -> str:
+    """The formula template of ``version`` (on 规则 ``row``) with ``{r}`` for the 明细 row."""
     params = _damages(version)
     if isinstance(params, PromiseTiered):
-        return _tier_formula(amount, row, params.tiers[tier])
+        return _tier_formula(amount, params.tiers[tier], params.rounding)
     if isinstance(params, Flat):
         return f"='规则'!${_col(_RC['固定金额(元)'])}${row}"
     if isinstance(params, RateClamped):
-        return _rate_formula(amount, row, stack if params.stack_max_fen is not None else None)
-    return _bands_formula(amount, row, expect(params, Bands, version.label))
-
-
-def _fill(templates: pd.Series, rows: np.ndarray) -> list[Any]:
-    """Substitute each row's number into its template (``None`` stays ``None``)."""
-    out: list[Any] = [None] * len(templates)
-    for i, (template, row) in enumerate(zip(templates.tolist(), rows.tolist(), strict=True)):
-        if isinstance(template, str):
-            out[i] = template.replace("{r}", str(row))
-    return out
+        stacked = stack if params.stack_max_fen is not None else None
+        return _rate_formula(amount, row, stacked, params.rounding)
+    return _bands_formula(amount, expect(params, Bands, version.label))
 
 
 def _version_amounts(
@@ -128,25 +124,31 @@ class _RowsContext:
     goods: np.ndarray
     excel_rows: np.ndarray
 
-    def template(self, label: str, i: int, stack: str | None) -> str | None:
-        if label not in self.versions:
-            return None
-        params = _damages(self.versions[label])
-        tier = (
-            tier_index(params, float(self.promise_h[i]), self.goods[i])
-            if isinstance(params, PromiseTiered)
-            else 0
-        )
-        return _version_formula(
-            self.versions[label], self.rule_row[label], self.amount_ref, stack, tier
-        )
-
     def formulas(self, labels: pd.Series, stack: str | None, keep: np.ndarray) -> list[Any]:
-        """Each row's formula for its version label (``None`` where ``keep`` is False)."""
-        templates = pd.Series(
-            [self.template(lab, i, stack) for i, lab in enumerate(labels.tolist())], dtype=object
-        ).where(keep, None)
-        return _fill(templates, self.excel_rows)
+        """Each row's formula for its version label (``None`` where ``keep`` is False or the
+        label is no damages version): one template per version and tier, filled per row."""
+        out: list[Any] = [None] * len(labels)
+        values = labels.to_numpy(dtype=object)
+        rows_text = self.excel_rows.astype(str)
+        for label in pd.unique(values[keep]):
+            version = self.versions.get(label)
+            if version is None:
+                continue
+            rows = np.flatnonzero(keep & (values == label))
+            params = _damages(version)
+            tiers = (
+                tier_indices(params, self.promise_h[rows], self.goods[rows])
+                if isinstance(params, PromiseTiered)
+                else np.zeros(len(rows), dtype="int64")
+            )
+            for tier in np.unique(tiers).tolist():
+                mine = rows[tiers == tier]
+                template = _version_formula(
+                    version, self.rule_row[label], self.amount_ref, stack, tier
+                )
+                for i, row in zip(mine.tolist(), rows_text[mine].tolist(), strict=True):
+                    out[i] = template.replace("{r}", row)
+        return out
 
 
 def _capped_parts(

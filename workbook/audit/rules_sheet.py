@@ -59,7 +59,10 @@ def _damages_versions(book: Rulebook) -> list[tuple[str, str, str, Version]]:
 
 
 def _damages(version: Version) -> DamagesParams:
-    return expect(version.params, DamagesParams, version.label)
+    params = version.params
+    if isinstance(params, DamagesParams):  # the label is built only for the error
+        return params
+    return expect(params, DamagesParams, version.label)
 
 
 def _rule_columns(book: Rulebook, used: pd.Series) -> list[_Column]:
