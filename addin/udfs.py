@@ -532,7 +532,7 @@ def _fill(base: Callable[..., Any]) -> Callable[..., Any]:
         return base(*args, **kwargs)
 
     fill.__name__ = fill.__qualname__ = base.__name__ + FILL_SUFFIX
-    fill.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]
+    fill.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]  # read by inspect.signature; not declared on functions
     fill.__annotations__ = dict(base.__annotations__)
     chinese, _, english = (base.__doc__ or "").partition("\n")
     fill.__doc__ = f"{_FILL_NOTE}{chinese}\n    {english.strip()}{_FILL_NOTE_EN}"

@@ -203,11 +203,10 @@ def excel(
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     windows = types.ModuleType("xlwings._xlwindows")
-    windows.Range = lambda xl: xl  # type: ignore[attr-defined]
-    windows.is_range_instance = lambda _value: False  # type: ignore[attr-defined]
-    windows.BOOK_CALLER = None  # type: ignore[attr-defined]
+    vars(windows).update(Range=lambda xl: xl, is_range_instance=lambda _value: False)
+    vars(windows).update(BOOK_CALLER=None)
     server = types.ModuleType("xlwings.com_server")
-    server.loop = loop  # type: ignore[attr-defined]
+    vars(server).update(loop=loop)
     monkeypatch.setitem(sys.modules, "xlwings._xlwindows", windows)
     monkeypatch.setitem(sys.modules, "xlwings.com_server", server)
     monkeypatch.setattr(xlwings, "_xlwindows", windows, raising=False)
