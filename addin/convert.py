@@ -33,6 +33,8 @@ Results go back as a scalar (one cell) or a 2-D column; bad rows carry ``#SR! re
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -58,6 +60,7 @@ __all__ = [
     "excel_block",
     "fen_to_excel",
     "goods_types",
+    "hours",
     "merge_problems",
     "money",
     "platforms",
@@ -323,6 +326,65 @@ def _by_unique(
     if blank_value is not None:
         out[blank] = blank_value
     return Parsed(pd.Series(out, dtype=object), blank, problems)
+
+
+_HOURS_TEXT: Final = re.compile(
+    r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(?:h|小时|个小时)?\s*$", re.IGNORECASE
+)
+_HOURS_HINT: Final = "（填小时数，如 48 或 72）"
+
+
+def _hours_of(value: object) -> float | None:
+    """One distinct non-blank cell as hours (``None``: not a number of hours)."""
+    if isinstance(value, int | float):
+        return float(value)
+    found = _HOURS_TEXT.match(unicodedata.normalize("NFKC", str(value)))  # ７２ → 72
+    return None if found is None else float(found.group(1))
+
+
+def hours(values: pd.Series, label: str) -> Parsed:
+    """A number of hours (numbers, or text such as ``72``, ``72h``, ``72小时``) → ``float64``;
+    blank → NaN.
+
+    >>> parsed = hours(pd.Series([48.0, "72小时", None, "三天", "#N/A"], dtype=object), "承诺发货时长")
+    >>> parsed.values.tolist()[:3], parsed.blank.tolist()
+    ([48.0, 72.0, nan], [False, False, True, False, False])
+    >>> parsed.problems.tolist()[3:]
+    ['承诺发货时长无法识别: 三天（填小时数，如 48 或 72）', '承诺发货时长是错误值: #N/A']
+    """
+    if _kind(values) in _NUMBERS | {"empty"}:  # fast path: numbers as Excel delivers them
+        missing = values.isna().to_numpy(dtype=bool)
+        out = _no_float_noise(values.astype("float64").to_numpy())
+        return Parsed(pd.Series(out), missing, np.full(len(values), None, dtype=object))
+    # TRUE/FALSE cells are not hours (and would hash equal to 1.0/0.0 below)
+    flags = values.map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values.where(~flags, None), use_na_sentinel=True)
+    distinct = pd.Series(list(uniques), dtype=object)
+    unique_errors, unique_problems = _error_problems(distinct, label)
+    unique_blank = is_blank(distinct).to_numpy(dtype=bool) & ~unique_errors
+    unique_hours = np.full(len(uniques) + 1, np.nan)  # the last one: missing cells (code -1)
+    unique_unknown = np.zeros(len(uniques) + 1, dtype=bool)
+    for k in np.flatnonzero(~unique_blank & ~unique_errors):
+        found = _hours_of(uniques[k])
+        unique_unknown[k] = found is None
+        unique_hours[k] = np.nan if found is None else found
+    out, unknown = unique_hours[codes], unique_unknown[codes]
+    blank = np.append(unique_blank, True)[codes] & ~flags
+    problems = np.append(unique_problems, np.array([None], dtype=object))[codes]
+    for i in np.flatnonzero(unknown | flags):
+        problems[i] = f"{label}无法识别: {_shown(values.iat[i])}{_HOURS_HINT}"
+    return Parsed(pd.Series(_no_float_noise(out)), blank, problems)
+
+
+def _no_float_noise(hours: np.ndarray) -> np.ndarray:
+    """Hours to the millisecond: ``(承诺发货时间-付款时间)*24`` on Excel serials can carry float
+    noise (48.000000000001), which must not move a row past a tier's 48 h boundary.
+
+    >>> _no_float_noise(np.array([48.000000000001, 47.99999999999, np.nan])).tolist()
+    [48.0, 48.0, nan]
+    """
+    rounded: np.ndarray = np.round(hours * 3_600_000) / 3_600_000
+    return rounded
 
 
 def platforms(values: pd.Series) -> Parsed:

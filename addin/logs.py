@@ -1,7 +1,8 @@
 """Where the add-in writes full tracebacks (users see a short Chinese message instead).
 
 ``%LOCALAPPDATA%\\shoprules\\shoprules-addin.log`` on Windows, ``~/.shoprules/shoprules-addin.log``
-elsewhere; ``SHOPRULES_ADDIN_LOG`` overrides the path.
+elsewhere; ``SHOPRULES_ADDIN_LOG`` overrides the path. Entries are stamped in China time (the
+project's one clock, :func:`shoprules.workbook.clock.china_now`), like every other time it shows.
 
 >>> import os, tempfile
 >>> os.environ["SHOPRULES_ADDIN_LOG"] = os.path.join(tempfile.mkdtemp(), "addin.log")
@@ -16,11 +17,12 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import traceback
 from pathlib import Path
 from typing import Final
+
+from shoprules.workbook.clock import china_now
 
 LOG_NAME: Final = "shoprules-addin.log"
 _MAX_BYTES: Final = 2_000_000
@@ -37,7 +39,7 @@ def log_path() -> Path:
 
 
 def log_exception(context: str, error: BaseException) -> Path:
-    """Append ``error``'s traceback under a timestamped heading; return the log's path.
+    """Append ``error``'s traceback under a heading stamped in China time; return the log's path.
 
     Never raises: a log that cannot be written must not turn a handled error into a crash.
     """
@@ -48,7 +50,7 @@ def log_exception(context: str, error: BaseException) -> Path:
         if path.exists() and path.stat().st_size > _MAX_BYTES:
             path.replace(path.with_suffix(".log.1"))
         with path.open("a", encoding="utf-8") as log:
-            log.write(f"=== {dt.datetime.now():%Y-%m-%d %H:%M:%S} {context}\n{text}\n")
+            log.write(f"=== {china_now('second'):%Y-%m-%d %H:%M:%S} {context}\n{text}\n")
     except OSError:
         pass
     return path

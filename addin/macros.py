@@ -15,11 +15,13 @@ string with ``ChrW``. It also holds the ribbon callbacks of the 重算 and 导�
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import io
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,6 +32,7 @@ __all__ = [
     "UDF_SOURCE",
     "FunctionHelp",
     "addin_module",
+    "decorated_udfs",
     "udf_module",
 ]
 
@@ -61,20 +64,28 @@ class FunctionHelp:
     arguments: tuple[str, ...]
 
 
+def _stand_in(name: str, **attributes: object) -> types.ModuleType:
+    module = types.ModuleType(name)
+    vars(module).update(attributes)
+    return module
+
+
 def _windows_stand_ins() -> dict[str, types.ModuleType]:
-    stubs = {
-        name: types.ModuleType(name)
-        for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")
+    """Inert pywin32 modules: just the names ``xlwings.udfs`` touches at import."""
+    client = _stand_in("win32com.client", Dispatch=lambda *a, **k: None)
+    return {
+        "pythoncom": _stand_in("pythoncom", CoInitialize=lambda: None),
+        "pywintypes": _stand_in("pywintypes", com_error=type("com_error", (Exception,), {})),
+        "win32com": _stand_in("win32com", client=client),
+        "win32com.client": client,
     }
-    stubs["pythoncom"].CoInitialize = lambda: None  # type: ignore[attr-defined]
-    stubs["pywintypes"].com_error = type("com_error", (Exception,), {})  # type: ignore[attr-defined]
-    stubs["win32com.client"].Dispatch = lambda *a, **k: None  # type: ignore[attr-defined]
-    stubs["win32com"].client = stubs["win32com.client"]  # type: ignore[attr-defined]
-    return stubs
 
 
-def udf_module(workbook_name: str) -> tuple[str, list[FunctionHelp]]:
-    """The ``xlwings_udfs`` module text (``\\n`` line ends) and each function's help."""
+@contextlib.contextmanager
+def decorated_udfs() -> Iterator[tuple[Any, types.ModuleType]]:
+    """``(xlwings.udfs, a fresh copy of shoprules.addin.udfs decorated by its real
+    xlfunc/xlarg/xlret)`` on any system (pywin32 replaced by stand-ins) for the block; the
+    imported modules and ``sys.modules`` are as before afterwards."""
     stubs = _windows_stand_ins()
     saved = {name: sys.modules.get(name) for name in [*stubs, "xlwings.udfs"]}
     sys.modules.update(stubs)
@@ -90,11 +101,7 @@ def udf_module(workbook_name: str) -> tuple[str, list[FunctionHelp]]:
             raise ImportError(UDF_SOURCE)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)  # a fresh, decorated copy
-        out = io.StringIO()
-        out.write(_HEADER)
-        xl_udfs.generate_vba_wrapper(
-            UDF_SOURCE, module, out, types.SimpleNamespace(Name=workbook_name)
-        )
+        yield xl_udfs, module
     finally:
         xlwings.func, xlwings.arg, xlwings.ret = originals
         for name, old in saved.items():
@@ -102,6 +109,16 @@ def udf_module(workbook_name: str) -> tuple[str, list[FunctionHelp]]:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = old
+
+
+def udf_module(workbook_name: str) -> tuple[str, list[FunctionHelp]]:
+    """The ``xlwings_udfs`` module text (``\\n`` line ends) and each function's help."""
+    out = io.StringIO()
+    out.write(_HEADER)
+    with decorated_udfs() as (xl_udfs, module):
+        xl_udfs.generate_vba_wrapper(
+            UDF_SOURCE, module, out, types.SimpleNamespace(Name=workbook_name)
+        )
     helps = []
     for attr in dir(module):  # import_udfs' order and fields (after generate_vba_wrapper)
         info = getattr(getattr(module, attr), "__xlfunc__", None)

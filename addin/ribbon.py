@@ -5,7 +5,9 @@ A thin layer over the batch path: one bulk read of the active sheet through xlwi
 (:func:`shoprules.workbook.pipeline.compute_output_columns`) → one bulk write of the result
 block (more only when the columns or rows are not side by side: a total row is left alone). The
 columns go where ``shoprules recompute`` puts them (:func:`shoprules.workbook.columns.
-place_columns`) with the same number formats (:data:`shoprules.workbook.columns.FORMATS`).
+place_columns`) with the same number formats (:data:`shoprules.workbook.columns.FORMATS`), and
+new header cells take the formats of the header cell whose style the CLI copies
+(:func:`shoprules.workbook.columns.header_style_column`).
 Errors reach the user as a short Chinese message; the full traceback goes to the log file
 (:mod:`shoprules.addin.logs`).
 
@@ -23,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from shoprules.workbook.clock import china_now
 from shoprules.workbook.errors import ShoprulesError
@@ -45,6 +47,9 @@ __all__ = [
 ]
 
 TITLE: Final = "店铺罚则"
+_RECOMPUTE: Final = "重算"  # the steps as the failure messages name them
+_EXPORT: Final = "导出审计表"
+_T = TypeVar("_T")
 
 
 class RecomputeDone:
@@ -171,11 +176,27 @@ def _write_results(
             sheet.range((first, targets[run[0]])).value = block
 
 
+def _style_new_headers(
+    app: Any, sheet: Any, header_row: int, source: int | None, targets: Sequence[int]
+) -> None:
+    """Give the new header cells ``targets`` (adjacent: appended one after another) the formats
+    (font, fill, borders, alignment) of the header cell in column ``source`` with Excel's copy
+    and paste-formats, as ``shoprules recompute`` gives them that cell's style."""
+    if source is None or not targets:
+        return
+    sheet.range((header_row, source)).copy()
+    try:
+        cells = sheet.range((header_row, min(targets)), (header_row, max(targets)))
+        cells.paste(paste="formats")
+    finally:
+        app.cut_copy_mode = False  # no marching ants left round the source cell
+
+
 def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> RecomputeDone:
     """Recompute the active sheet's result columns (SPEC §4) in place, in the open workbook:
     the same values, number formats and column positions as ``shoprules recompute``; rows that
     are not orders (a total, a note) are left as they are."""
-    from shoprules.workbook.columns import FORMATS, place_columns
+    from shoprules.workbook.columns import FORMATS, header_style_column, place_columns
     from shoprules.workbook.order_rows import rows_not_orders
     from shoprules.workbook.pipeline import compute_output_columns
     from shoprules.workbook.readers import read_rows
@@ -222,6 +243,13 @@ def recompute(book: Any = None, *, as_of: dt.datetime | None = None) -> Recomput
             [FORMATS[c.kind].code for c in outcome.columns],
             columns,
             _row_runs(read.header_row, last_row, set(rows_not_orders(read))),
+        )
+        _style_new_headers(
+            app,
+            sheet,
+            read.header_row,
+            header_style_column(rows[header_index], first_column=left),
+            list(placement.appended.values()),
         )
         for header, target in placement.appended.items():
             width = FORMATS[outcome.column(header).kind].width
@@ -274,39 +302,39 @@ def _report(book: Any, step: str, error: Exception) -> None:
     book.app.alert(message, title=TITLE, mode="critical")
 
 
+def _attempt(book: Any, step: str, action: Callable[[Any], _T]) -> _T | None:
+    """``action(book)``, or None after reporting its failure (:func:`_report`)."""
+    try:
+        return action(book)
+    except Exception as error:
+        _report(book, step, error)
+        return None
+
+
 def main(book: Any = None) -> None:
     """The ribbon button: recompute the active order sheet, then export the audit workbook."""
     book = _caller(book)
-    try:
-        done = recompute(book)
-    except Exception as error:
-        _report(book, "重算", error)
+    done = _attempt(book, _RECOMPUTE, recompute)
+    if done is None:
         return
     lines = [done.text()]
-    try:
-        lines.append(f"审计表: {export_audit(book)}")
-    except Exception as error:
-        _report(book, "导出审计表", error)
+    path = _attempt(book, _EXPORT, export_audit)
+    if path is not None:
+        lines.append(f"审计表: {path}")
     book.app.alert("\n".join(lines), title=TITLE, mode="info")
 
 
 def recompute_button(book: Any = None) -> None:
     """The 重算 button: recompute the active order sheet and show the summary."""
     book = _caller(book)
-    try:
-        done = recompute(book)
-    except Exception as error:
-        _report(book, "重算", error)
-        return
-    book.app.alert(done.text(), title=TITLE, mode="info")
+    done = _attempt(book, _RECOMPUTE, recompute)
+    if done is not None:
+        book.app.alert(done.text(), title=TITLE, mode="info")
 
 
 def export_audit_button(book: Any = None) -> None:
     """The 导出审计 button: export the audit workbook next to the saved workbook."""
     book = _caller(book)
-    try:
-        path = export_audit(book)
-    except Exception as error:
-        _report(book, "导出审计表", error)
-        return
-    book.app.alert(f"审计表: {path}", title=TITLE, mode="info")
+    path = _attempt(book, _EXPORT, export_audit)
+    if path is not None:
+        book.app.alert(f"审计表: {path}", title=TITLE, mode="info")

@@ -60,10 +60,16 @@ _RANGE: Final[dict[str, Any]] = {"ndim": 2, "err_to_str": True}
 _DOC_PLATFORM: Final = (
     "平台：淘宝/天猫/拼多多/抖音/快手/京东 或 taobao/tmall/pdd/douyin/kuaishou/jd；单元格或整列"
 )
-_DOC_EVENT: Final = "可选：决定规则版本的时间（如付款时间）；日期、序列号或文本；默认现在"
+_DOC_EVENT: Final = (
+    "可选：违规发生的时间，决定规则版本（延迟发货为错过的发货截止时间，即 SR_SHIP_DEADLINE 的结果）；"
+    "日期、序列号或文本；默认现在"
+)
 _DOC_AS_OF: Final = "可选：判断状态的时点；默认现在"
 _DOC_GOODS: Final = "可选：商品类型 普通/直供/直邮/预售/定制；默认普通"
 _DOC_PROMISED: Final = "可选：承诺发货时间（有则优先于平台默认时效）"
+_DOC_PROMISE_HOURS: Final = (
+    "可选：承诺发货时长（小时，付款到承诺发货时间，如 48、72）；空白按平台默认时效（普通商品 48）"
+)
 
 
 def _now() -> pd.Timestamp:
@@ -159,26 +165,37 @@ def _texts(values: object) -> list[object]:
     **_RANGE,
 )
 @xw.arg("event_time", doc=_DOC_EVENT, **_RANGE)
+@xw.arg("promise_hours", doc=_DOC_PROMISE_HOURS, **_RANGE)
+@xw.arg("goods_type", doc=_DOC_GOODS, **_RANGE)
 def SR_DAMAGES(
     amount: Any,
     platform: Any,
     violation: Any = "late_shipment",
     event_time: Any = None,
+    promise_hours: Any = None,
+    goods_type: Any = None,
     caller: Any = None,
 ) -> Any:
-    """违约金（元）：按平台规则计算订单应赔付的金额；可整列计算并溢出。
-    Damages in yuan for each order under the platform's rule in force."""
+    """违约金（元）：按平台规则计算订单应赔付的金额，按承诺发货时长和商品类型分档（与批量重算同一算法）；可整列计算并溢出。
+    Damages in yuan under the rule in force, tiered by promised ship window and goods type."""
 
     def body() -> Any:
-        layout = cv.Layout.of(amount, platform, violation, event_time)
+        layout = cv.Layout.of(amount, platform, violation, event_time, promise_hours, goods_type)
         book = load_rulebook()
         when_in = layout.column(event_time)
         a = cv.money(layout.column(amount), "实付金额")
         p = cv.platforms(layout.column(platform))
         v = cv.violations(layout.column(violation), book, default="late_shipment")
         t = cv.times(when_in, "事件时间", epoch1904=_epoch1904(caller, when_in))
+        h = cv.hours(layout.column(promise_hours), "承诺发货时长")
+        g = cv.goods_types(layout.column(goods_type))
         blank = _blank_rows(
-            layout, a.blank, (amount, a.blank), (platform, p.blank), (event_time, t.blank)
+            layout,
+            a.blank,
+            (amount, a.blank),
+            (platform, p.blank),
+            (event_time, t.blank),
+            (promise_hours, h.blank),
         )
         problems = cv.merge_problems(
             layout.n,
@@ -188,6 +205,8 @@ def SR_DAMAGES(
             _missing(blank, p.blank, "平台"),
             v.problems,
             t.problems,
+            h.problems,
+            g.problems,
         )
         ok = ~blank & pd.isna(problems)
         out = api.damages(
@@ -195,6 +214,8 @@ def SR_DAMAGES(
             p.values.where(ok, None),
             v.values,
             _filled(t, _now()),
+            promise_hours=h.values,
+            goods_type=g.values,
             rulebook=book,
         )
         return _finish(layout, blank, problems, cv.fen_to_excel(out["fen"]), out["problem"])
@@ -511,7 +532,7 @@ def _fill(base: Callable[..., Any]) -> Callable[..., Any]:
         return base(*args, **kwargs)
 
     fill.__name__ = fill.__qualname__ = base.__name__ + FILL_SUFFIX
-    fill.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]
+    fill.__signature__ = inspect.signature(base)  # type: ignore[attr-defined]  # read by inspect.signature; not declared on functions
     fill.__annotations__ = dict(base.__annotations__)
     chinese, _, english = (base.__doc__ or "").partition("\n")
     fill.__doc__ = f"{_FILL_NOTE}{chinese}\n    {english.strip()}{_FILL_NOTE_EN}"

@@ -20,19 +20,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import itertools
-import json
-import resource
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (test data), bench.*
 
+from bench.variants import measure, run_child
 from tests.factories import bulk_orders, platform_export_rows, write_workbook
 
 AS_OF = dt.datetime(2024, 7, 1, 9, 0)
@@ -158,7 +154,7 @@ def run_xlsxwriter(csv_path: Path, _xlsx: Path) -> dict[str, object]:
             elif isinstance(value, dt.datetime):
                 ws.write_datetime(r + 1, c, value, when)
             else:
-                ws.write_number(r + 1, c, float(value))  # type: ignore[arg-type]
+                ws.write_number(r + 1, c, float(value))  # type: ignore[arg-type]  # a number: text and times went above
     book.close()
     return {"orders": len(rows)}
 
@@ -167,32 +163,11 @@ VARIANTS = {"convert": run_convert, "floor": run_floor, "xlsxwriter": run_xlsxwr
 
 
 def child(variant: str, csv_path: Path, xlsx_path: Path) -> None:
-    # Imports are a fixed start-up cost, the same for every variant: done before the clock starts.
-    for module in ("xlsxwriter", "shoprules.workbook.recompute", "shoprules.workbook.xlsx"):
-        importlib.import_module(module)
-    started = time.perf_counter()
-    info = VARIANTS[variant](csv_path, xlsx_path)
-    seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, **info}))
-
-
-def measure(variant: str, csv_path: Path, xlsx_path: Path, folder: Path) -> dict[str, object]:
-    own = folder / variant
-    own.mkdir()
-    csv_copy, xlsx_copy = own / csv_path.name, own / xlsx_path.name
-    shutil.copyfile(csv_path, csv_copy)
-    shutil.copyfile(xlsx_path, xlsx_copy)
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", variant, str(csv_copy), str(xlsx_copy)],
-        capture_output=True,
-        text=True,
-        check=False,
+    run_child(
+        VARIANTS[variant],
+        [csv_path, xlsx_path],
+        ("xlsxwriter", "shoprules.workbook.recompute", "shoprules.workbook.xlsx"),
     )
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
@@ -215,7 +190,7 @@ def main() -> None:
             f"{args.rows:,} rows, {size:.1f} MB CSV (inputs built in {time.perf_counter() - started:.1f} s)"
         )
         variants = ["convert", "floor"] + ([] if args.no_xlsxwriter else ["xlsxwriter"])
-        results = {v: measure(v, csv_path, xlsx_path, folder) for v in variants}
+        results = {v: measure(__file__, v, [csv_path, xlsx_path], folder) for v in variants}
     labels = {
         "convert": "shoprules recompute CSV → .shoprules.xlsx",
         "floor": "read CSV + compute + in-place patch",

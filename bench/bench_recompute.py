@@ -19,25 +19,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import itertools
-import json
-import resource
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (shared test data)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* (test data), bench.*
 
 from xlsxwriter.workbook import Workbook
 
 if TYPE_CHECKING:
     from shoprules.workbook.xlsx import ColumnKind
 
+from bench.variants import measure, run_child
 from tests.factories import SHOP_WIDE_HEADER, export_rows, write_workbook
 
 AS_OF = dt.datetime(2024, 7, 1, 9, 0)
@@ -135,34 +131,11 @@ VARIANTS = {"shoprules": run_shoprules, "openpyxl": run_openpyxl, "floor": run_f
 
 
 def child(variant: str, path: Path) -> None:
-    # Imports are a fixed start-up cost, the same for every variant: done before the clock starts.
-    for module in (
-        "openpyxl",
-        "python_calamine",
-        "shoprules.workbook.recompute",
-        "shoprules.workbook.xlsx",
-    ):
-        importlib.import_module(module)
-    started = time.perf_counter()
-    info = VARIANTS[variant](path)
-    seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, **info}))
-
-
-def measure(variant: str, source: Path, folder: Path) -> dict[str, object]:
-    copy = folder / f"{variant}.xlsx"
-    shutil.copyfile(source, copy)
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", variant, str(copy)],
-        capture_output=True,
-        text=True,
-        check=False,
+    run_child(
+        VARIANTS[variant],
+        [path],
+        ("openpyxl", "python_calamine", "shoprules.workbook.recompute", "shoprules.workbook.xlsx"),
     )
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
@@ -182,7 +155,9 @@ def main() -> None:
         print(
             f"{args.rows:,} rows, {size:.1f} MB workbook (built in {time.perf_counter() - started:.1f} s)"
         )
-        results = {v: measure(v, source, folder) for v in ("shoprules", "floor", "openpyxl")}
+        results = {
+            v: measure(__file__, v, [source], folder) for v in ("shoprules", "floor", "openpyxl")
+        }
     print(f"\n{'variant':<44}{'seconds':>10}{'peak MB':>10}{'vs shoprules':>14}")
     ours = results["shoprules"].get("seconds")
     labels = {

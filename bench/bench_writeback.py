@@ -112,8 +112,7 @@ def run_variant(variant: str, book: Path, rows: int) -> dict[str, float]:
             ws.cell(1, base + j + 1, column.header)
             for r, value in zip(numbers, column.values, strict=True):
                 if value is not None:
-                    # values are str/float/int/datetime (result_columns); no check in the timed loop
-                    ws.cell(r, base + j + 1, value)  # type: ignore[call-overload]
+                    ws.cell(r, base + j + 1, value)  # type: ignore[call-overload]  # str/float/int/datetime; no check in the timed loop
         wb.save(book)
     elif variant == "floor":
         from python_calamine import CalamineWorkbook

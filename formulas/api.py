@@ -27,17 +27,23 @@ import numpy as np
 import pandas as pd
 
 from . import damages as _damages
+from .calculators.damages import EXCLUDED_GOODS, excluded_goods
 from .calculators.returns import returns as _returns
 from .calculators.shipping import ship_deadlines as _ship_deadlines
 from .calculators.shipping import shipping as _shipping
-from .fields import PLATFORM_CHINESE
+from .fields import GOODS_TYPES, PLATFORM_CHINESE
 from .freight import classify_fault, freight_split
 from .points import violation_points as _violation_points
 from .rulebook import NO_RULE, Rulebook, load_rulebook
-from .timers import timer_deadlines
+from .timers import hours_between, timer_deadlines
 
 Column: TypeAlias = Any  # a pandas Series, or a scalar that broadcasts
 _MISSING_PLATFORM: Final = "平台无法识别（可用 淘宝/天猫/拼多多/抖音/快手/京东）"
+_NEGATIVE_HOURS: Final = "承诺发货时长不能为负数"
+#: A tiered version with no window to choose its tier (goods that ship by their promised time).
+_NO_WINDOW: Final = (
+    "缺少承诺发货时长：{goods}商品按承诺发货时间发货，平台没有默认时效，无法确定赔付档位"
+)
 
 
 def _broadcast(*columns: Column) -> list[pd.Series]:
@@ -92,9 +98,20 @@ def damages(
     """Damages per row. Columns: ``fen`` (Int64), ``rule`` (``taobao.late_shipment@2022-07-18``),
     ``receiver`` (``buyer``/``platform``), ``problem``.
 
-    Tiered versions read ``promise_hours`` (promised ship window; blank = the default 48 h) and
-    ``goods_type``; per-case versions read ``case`` (e.g. ``no_pickup_24h``; default: the
-    version's ``default_case``).
+    Tiered versions read ``promise_hours`` (the promised ship window: promised ship time −
+    payment, in hours) and ``goods_type``, as the batch engine does: a blank window is the
+    platform's default one for the goods type at ``event_time`` (its ship-by timer, e.g. 48 h);
+    where there is none (goods shipped by their promised time) a tiered version gives a problem.
+    Goods a version does not pay automatically give the engine's note instead of an amount.
+    Per-case versions read ``case`` (e.g. ``no_pickup_24h``; default: the version's
+    ``default_case``).
+
+    >>> when = pd.Timestamp("2025-10-01")
+    >>> damages(30000, "taobao", "late_shipment", when, promise_hours=pd.Series([24, 72, None]))["fen"].tolist()
+    [300, 1500, 300]
+    >>> out = damages(30000, "tmall", "late_shipment", when, goods_type="presale")
+    >>> out["problem"][0]
+    '缺少承诺发货时长：预售商品按承诺发货时间发货，平台没有默认时效，无法确定赔付档位'
     """
     book = rulebook or load_rulebook()
     amount_s, platform_s, violation_s, time_s, hours_s, goods_s = _broadcast(
@@ -118,7 +135,9 @@ def damages(
     bad_platform = _platform_problems(plat, problems)
     negative = ~blank & (amount.fillna(0) < 0)
     problems[negative] = "金额不能为负数"
-    ok = ~blank & ~bad_platform & ~negative
+    negative_hours = ~blank & (hours < 0)
+    problems[negative_hours] = _NEGATIVE_HOURS
+    ok = ~blank & ~bad_platform & ~negative & ~negative_hours
     keys = pd.Series(plat).astype(str) + "." + pd.Series(viol).astype(str)
     for key in pd.unique(keys[ok]):
         rows = ok & (keys == key).to_numpy()
@@ -129,17 +148,43 @@ def damages(
                 f"{NO_RULE}: {PLATFORM_CHINESE.get(p, p)}没有「{book.violation_names.get(v, v)}」的赔付规则"
             )
             continue
+        idx = np.flatnonzero(rows)
+        tiered = np.array(
+            [found.damages_params(i).kind == "promise_tiered" for i in range(len(found.versions))]
+        )
+        version = found.select(when[idx])
+        window = hours[idx]
+        needs = np.isnan(window) & (version >= 0) & tiered[version]
+        if needs.any():  # only tiered versions read the window
+            window[needs] = _default_windows(
+                book, plat[idx[needs]], when[idx[needs]], goods[idx[needs]]
+            )
         part = _damages.rule_damages(
             found, amount[rows].to_numpy(dtype="int64"), when[rows],
-            promise_h=hours[rows], goods=goods[rows], case=case,
+            promise_h=window, goods=goods[rows], case=case,
         )  # fmt: skip
-        applied = part.version >= 0
-        idx = np.flatnonzero(rows)
+        excluded = excluded_goods(found, part.version, goods[rows])
+        no_window = needs & np.isnan(window) & ~excluded
+        applied = (part.version >= 0) & ~excluded & ~no_window
         fen[idx[applied]] = part.fen[applied]
         rule[idx] = part.labels
         receiver[idx] = part.receivers
-        problems[idx[~applied]] = part.problems[~applied]
+        problems[idx[part.version < 0]] = part.problems[part.version < 0]
+        problems[idx[excluded]] = EXCLUDED_GOODS
+        for i in idx[no_window]:
+            problems[i] = _NO_WINDOW.format(goods=GOODS_TYPES.get(goods[i], goods[i]))
     return pd.DataFrame({"fen": fen, "rule": rule, "receiver": receiver, "problem": problems})
+
+
+def _default_windows(
+    book: Rulebook, plat: np.ndarray, when: np.ndarray, goods: np.ndarray
+) -> np.ndarray:
+    """The engine's promised ship window for rows that give none: the ship-by deadline with no
+    promised time (the platform's default window for the goods type) − ``when``, in hours; NaN
+    where the timer gives no deadline (goods shipped by their promised time)."""
+    found = _ship_deadlines(book, plat, {"paid_at": when}, goods=goods)
+    hours: np.ndarray = hours_between(found.ship_by, when)
+    return hours
 
 
 def ship_deadline(

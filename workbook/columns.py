@@ -3,7 +3,8 @@
 One table says, for each result column, its Chinese header, the engine field it comes
 from, its kind, and by kind the Excel number format and the width of an appended column. The
 file patcher, the new-workbook writer, the audit and the ribbon all read it, and the patcher and
-the ribbon place the columns with the one pure :func:`place_columns`.
+the ribbon place the columns with the one pure :func:`place_columns` and style new header cells
+after the one :func:`header_style_column`.
 
 >>> [c.header for c in RESULT_COLUMNS][:4]
 ['发货截止', '发货状态', '延迟小时', '违约金']
@@ -26,6 +27,7 @@ __all__ = [
     "KindFormat",
     "Placement",
     "ResultColumn",
+    "header_style_column",
     "place_columns",
     "result_column",
 ]
@@ -112,6 +114,29 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _by_column(
+    header_cells: Mapping[int, object] | Sequence[object], first_column: int
+) -> dict[int, object]:
+    if isinstance(header_cells, Mapping):
+        return dict(header_cells)
+    return {first_column + i: value for i, value in enumerate(header_cells)}
+
+
+def header_style_column(
+    header_cells: Mapping[int, object] | Sequence[object], *, first_column: int = 1
+) -> int | None:
+    """The header cell whose style new result header cells take: the right-most one with text
+    (None when the row has none). ``header_cells`` as for :func:`place_columns`.
+
+    >>> header_style_column(["订单编号", "付款时间", None, " "])
+    2
+    >>> header_style_column({3: "订单编号", 9: "违约金"}), header_style_column([None])
+    (9, None)
+    """
+    cells = _by_column(header_cells, first_column)
+    return max((column for column, value in cells.items() if _text(value)), default=None)
+
+
 def place_columns(
     header_cells: Mapping[int, object] | Sequence[object],
     headers: Sequence[str],
@@ -131,11 +156,7 @@ def place_columns(
     >>> place_columns(["订单编号", "违约金", "备注"], ["发货截止", "违约金"], last_used=5)
     Placement(columns={'发货截止': 6, '违约金': 2}, appended={'发货截止': 6})
     """
-    cells = (
-        dict(header_cells)
-        if isinstance(header_cells, Mapping)
-        else {first_column + i: value for i, value in enumerate(header_cells)}
-    )
+    cells = _by_column(header_cells, first_column)
     texts = {column: _text(value) for column, value in sorted(cells.items())}
     wanted = set(headers)
     found = {text: column for column, text in texts.items() if text in wanted}

@@ -113,7 +113,7 @@ def damages(
             rule, np.maximum(base[idx], 0), _governing(rule, events)[idx], rules_as_of,
             promise_h=promise_h[idx], goods=None if goods is None else goods[idx],
         )  # fmt: skip
-        excluded = _excluded(rule, part.version, None if goods is None else goods[idx])
+        excluded = excluded_goods(rule, part.version, None if goods is None else goods[idx])
         applied = (part.version >= 0) & ~excluded
         to_buyer = applied & (part.receivers == "buyer")
         to_platform = applied & (part.receivers == "platform")
@@ -208,7 +208,7 @@ class _Context:
     goods: np.ndarray | None
 
 
-def _excluded(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
+def excluded_goods(rule: Rule, version: np.ndarray, goods: np.ndarray | None) -> np.ndarray:
     """Rows whose version does not pay their goods type automatically (``excluded_goods``)."""
     out = np.zeros(len(version), dtype=bool)
     if goods is None:

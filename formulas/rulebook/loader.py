@@ -24,6 +24,7 @@ from ..money import rate_to_bp, yuan_to_fen_exact
 from .errors import RuleFileError
 from .model import Campaign, NodeTrack, Rule, Rulebook, RuleMeta, Version
 from .params import (
+    CAMPAIGN_KEYS,
     GRADES,
     ROUNDINGS,
     Band,
@@ -149,8 +150,10 @@ class _Checker:
         return yuan_to_fen_exact(value)
 
     def rate(self, value: object, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(path, f"比例无法识别 / not a rate: {value!r}")
         try:
-            bp = rate_to_bp(value)  # type: ignore[arg-type]
+            bp = rate_to_bp(value)
         except ValueError as error:
             raise self.fail(path, str(error)) from error
         if not 0 <= bp <= 10_000:
@@ -705,17 +708,7 @@ def _parse_nodes(
         if "campaign" in body:
 
             def parse_campaign(entry: dict[str, Any], at: str) -> CampaignParams:
-                allowed = (
-                    "every_A",
-                    "fake_transaction_never",
-                    "counterfeit_year",
-                    "counterfeit_never",
-                    "checks_by_hand",
-                    "total_points_until_reset",
-                    "every_B_year",
-                    "fake_transaction_days",
-                )
-                check.mapping(entry, at, optional=allowed)
+                check.mapping(entry, at, optional=("every_A", *CAMPAIGN_KEYS))
                 return _parse_campaign(check, entry, at)
 
             campaigns[platform] = Campaign(

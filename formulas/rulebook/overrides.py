@@ -142,10 +142,18 @@ def _apply_override(tables: dict[str, dict[str, Rule]], key: str, value: object)
     return tuple(labels)
 
 
+def _number(value: object) -> int | float | str:
+    """A 规则 cell's value as the money and rate parsers take it (a number or its text); any
+    other value (a date, a formula error) is no number: ``TypeError``, reported as 应为数字."""
+    if isinstance(value, int | float | str):
+        return value
+    raise TypeError(f"not a number: {value!r}")
+
+
 def _with_tier_param(params: PromiseTiered | ByCase, param: str, value: object) -> Params:
     """``rate``/``min``/``max`` replaced in every rate tier (or case) of a version."""
     field = {"rate": "rate_bp", "min": "min_fen", "max": "max_fen"}[param]
-    number = rate_to_bp(value) if param == "rate" else yuan_to_fen_exact(value)  # type: ignore[arg-type]
+    number = rate_to_bp(_number(value)) if param == "rate" else yuan_to_fen_exact(_number(value))
     changes: dict[str, Any] = {field: number}
     if isinstance(params, PromiseTiered):
         tiers = tuple(
@@ -163,16 +171,16 @@ def _with_param(params: Params, param: str, value: object) -> Params:
     if param == "rate":
         if not isinstance(params, RateClamped):
             raise ValueError("该版本不是按比例计算")
-        return replace(params, rate_bp=rate_to_bp(value))  # type: ignore[arg-type]
+        return replace(params, rate_bp=rate_to_bp(_number(value)))
     if param in ("min", "max"):
         if not isinstance(params, RateClamped):
             raise ValueError("该版本没有上下限")
-        fen = yuan_to_fen_exact(value)  # type: ignore[arg-type]
+        fen = yuan_to_fen_exact(_number(value))
         return replace(params, min_fen=fen) if param == "min" else replace(params, max_fen=fen)
     if param == "amount":
         if not isinstance(params, Flat):
             raise ValueError("该版本不是固定金额")
-        return replace(params, amount_fen=yuan_to_fen_exact(value))  # type: ignore[arg-type]
+        return replace(params, amount_fen=yuan_to_fen_exact(_number(value)))
     if isinstance(params, TimerParams):
         durations = dict(params.durations)
         goods = param.split(".", 1)[1] if "." in param else "default"
@@ -181,7 +189,7 @@ def _with_param(params: Params, param: str, value: object) -> Params:
         durations[goods] = Duration.parse(value)
         return replace(params, durations=durations)
     if isinstance(params, ViolationParams):
-        points = float(value)  # type: ignore[arg-type]
+        points = float(_number(value))
         if points < 0 or points != int(points):
             raise ValueError("扣分应为非负整数")
         return replace(params, points=int(points))

@@ -753,19 +753,23 @@ class CampaignParams(Params):
         out: dict[str, Any] = {}
         if self.every_a is not None:
             out["every_A"] = {"points": self.every_a.points, "days": self.every_a.days}
-        for key in (
-            "fake_transaction_never",
-            "counterfeit_year",
-            "counterfeit_never",
-            "checks_by_hand",
-            "total_points_until_reset",
-            "every_B_year",
-            "fake_transaction_days",
-        ):
-            attr = "every_b_year" if key == "every_B_year" else key
+        for key, attr in CAMPAIGN_KEYS.items():
             if getattr(self, attr) is not None:
                 out[key] = getattr(self, attr)
         return out
+
+
+#: The campaign block's rule-file keys besides ``every_A`` → :class:`CampaignParams` field (the
+#: loader accepts these, :meth:`CampaignParams.as_mapping` gives them back in this order).
+CAMPAIGN_KEYS: Final = {
+    "fake_transaction_never": "fake_transaction_never",
+    "counterfeit_year": "counterfeit_year",
+    "counterfeit_never": "counterfeit_never",
+    "checks_by_hand": "checks_by_hand",
+    "total_points_until_reset": "total_points_until_reset",
+    "every_B_year": "every_b_year",
+    "fake_transaction_days": "fake_transaction_days",
+}
 
 
 @dataclass(frozen=True, kw_only=True)

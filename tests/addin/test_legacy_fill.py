@@ -203,11 +203,10 @@ def excel(
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     windows = types.ModuleType("xlwings._xlwindows")
-    windows.Range = lambda xl: xl  # type: ignore[attr-defined]
-    windows.is_range_instance = lambda _value: False  # type: ignore[attr-defined]
-    windows.BOOK_CALLER = None  # type: ignore[attr-defined]
+    vars(windows).update(Range=lambda xl: xl, is_range_instance=lambda _value: False)
+    vars(windows).update(BOOK_CALLER=None)
     server = types.ModuleType("xlwings.com_server")
-    server.loop = loop  # type: ignore[attr-defined]
+    vars(server).update(loop=loop)
     monkeypatch.setitem(sys.modules, "xlwings._xlwindows", windows)
     monkeypatch.setitem(sys.modules, "xlwings.com_server", server)
     monkeypatch.setattr(xlwings, "_xlwindows", windows, raising=False)
@@ -255,7 +254,9 @@ def test_one_formula_fills_the_column_with_the_engine_results(excel: FakeSheet) 
     amounts = _column(100.0, 70.0, None, 1000.0, "abc", NA_ERROR)
     platforms = _column("淘宝", "天猫", None, "taobao", "淘宝", "淘宝")
     times = _column(paid, paid, None, paid, paid, paid)
-    excel.enter(2, 8, "SR_DAMAGES_FILL", amounts, platforms, "延迟发货", times, None)
+    excel.enter(
+        2, 8, "SR_DAMAGES_FILL", amounts, platforms, "延迟发货", times, MISSING, MISSING, None
+    )
     # Excel 2016 shows the first value at once; xlwings then writes the array formula H2:H7
     assert excel.column(8, 2, 2) == [5.0]
     _wait_until(lambda: excel.column(8, 7, 7) != [None])
@@ -312,3 +313,31 @@ def test_a_shrinking_result_clears_the_old_block(excel: FakeSheet) -> None:
     excel.calculate(FakeRange(excel, 1, 1, 3, 1))  # Excel recalculates the old 3-row array
     _wait_until(lambda: excel.column(1, 2, 3) == [None, None])
     assert str(excel.values[(1, 1)]).startswith("发货:")
+
+
+def test_promise_hours_and_goods_type_through_xlwings(excel: FakeSheet) -> None:
+    """Issue #10: the tier arguments as Excel hands them over — a column of floats, blanks and
+    text, a single goods cell, an omitted argument — give the engine's figures."""
+    paid = dt.datetime(2025, 10, 1, 10, 0, tzinfo=UTC)
+    amounts = _column(300.0, 300.0, 300.0, 300.0)
+    hours = _column(24.0, 72.0, None, "72小时")
+    excel.enter(1, 1, "SR_DAMAGES_FILL", amounts, "淘宝", MISSING, paid, hours, MISSING, None)
+    _wait_until(lambda: excel.column(1, 4, 4) != [None])
+    assert excel.column(1, 1, 4) == [3.0, 15.0, 3.0, 15.0]
+    spilled = excel.xl_udfs.call_udf(
+        MODULE,
+        "SR_DAMAGES",
+        (_column(300.0, 300.0), "天猫", "延迟发货", paid, _column(168.0, 48.0), "预售", None),
+        None,
+        FakeRange(excel, 1, 3),
+    )
+    assert spilled == [[30.0], [15.0]]
+    expected = api.damages(
+        pd.Series([30000, 30000], dtype="Int64"),
+        "tmall",
+        "late_shipment",
+        pd.Timestamp("2025-10-01 10:00"),
+        promise_hours=pd.Series([168.0, 48.0]),
+        goods_type="presale",
+    )
+    assert [row[0] for row in spilled] == [f / 100 for f in expected["fen"]]

@@ -4,8 +4,9 @@ one bulk write, number formats, status bar, summary message, errors as short Chi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -13,6 +14,9 @@ from shoprules.addin import ribbon
 from shoprules.addin import udfs as u
 from shoprules.workbook.readers import read_rows
 from shoprules.workbook.recompute import compute_output_columns
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 AS_OF = dt.datetime(2024, 3, 5, 12)
 ROWS: list[list[Any]] = [
@@ -53,6 +57,13 @@ class FakeRange:
     def number_format(self, fmt: str) -> None:
         self.sheet.formats.append((self.first, self.last, fmt))
 
+    def copy(self, destination: FakeRange | None = None) -> None:
+        assert destination is None  # to the clipboard
+        self.sheet.clipboard = self.first
+
+    def paste(self, paste: str | None = None, **_: Any) -> None:
+        self.sheet.pastes.append((self.first, self.last, paste, self.sheet.clipboard))
+
 
 class FakeSheet:
     def __init__(self, grid: list[list[Any]]):
@@ -62,6 +73,8 @@ class FakeSheet:
         self.read_options: dict[str, Any] = {}
         self.writes: list[tuple[tuple[int, int], Any]] = []
         self.formats: list[tuple[Any, Any, str]] = []
+        self.clipboard: tuple[int, int] | None = None
+        self.pastes: list[tuple[Any, Any, str | None, tuple[int, int] | None]] = []
 
     @property
     def used_range(self) -> FakeRange:
@@ -75,6 +88,7 @@ class FakeApp:
     def __init__(self) -> None:
         self.status: list[Any] = []
         self.alerts: list[tuple[str, str, str]] = []
+        self.cut_copy_mode: Any = None
 
     @property
     def status_bar(self) -> Any:
@@ -127,13 +141,19 @@ def test_recompute_one_read_one_write_and_formats() -> None:
     assert "已重算 3 个订单" in done.text()
 
 
-def test_recompute_overwrites_previous_results_in_place() -> None:
+def _with_previous_results() -> tuple[list[list[Any]], Any]:
+    """ROWS with a first recompute's block written right of them, and that block."""
     first = FakeBook([list(r) for r in ROWS])
     ribbon.recompute(first, as_of=AS_OF)
     (_, _), block = first.sheets.active.writes[0]
     grid = [list(r) + ([None] * len(block[0])) for r in ROWS]
     for k, row in enumerate(block):
         grid[1 + k][5:] = row
+    return grid, block
+
+
+def test_recompute_overwrites_previous_results_in_place() -> None:
+    grid, block = _with_previous_results()
     second = FakeBook(grid)
     ribbon.recompute(second, as_of=AS_OF)
     (row, column), again = second.sheets.active.writes[0]
@@ -210,7 +230,7 @@ def test_export_needs_a_saved_workbook_and_writes_next_to_it(
     import types
 
     fake = types.ModuleType("shoprules.workbook.audit")
-    fake.audit_book = lambda src, dst, **_: calls.append((Path(src), Path(dst)))  # type: ignore[attr-defined]
+    vars(fake).update(audit_book=lambda src, dst, **_: calls.append((Path(src), Path(dst))))
     monkeypatch.setitem(sys.modules, "shoprules.workbook.audit", fake)
     target = ribbon.export_audit(FakeBook(ROWS, fullname=str(saved)), as_of=AS_OF)
     assert target == tmp_path / "店铺.audit.xlsx"
@@ -247,15 +267,12 @@ def _sheet_after_ribbon(grid: list[list[Any]]) -> dict[tuple[int, int], tuple[An
     return cells
 
 
-def _sheet_after_cli(
-    grid: list[list[Any]], tmp_path: Path
-) -> dict[tuple[int, int], tuple[Any, str | None]]:
-    """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
+def _saved(
+    grid: list[list[Any]], path: Path, then: Callable[[Worksheet], None] | None = None
+) -> Path:
+    """``grid`` as sheet 订单 of a new .xlsx (``then`` may style it before it is saved)."""
     import openpyxl
-    from openpyxl.utils import column_index_from_string
-    from shoprules.workbook.recompute import recompute_book
 
-    path = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -264,7 +281,21 @@ def _sheet_after_cli(
         for c, value in enumerate(row, start=1):
             if value is not None:
                 ws.cell(r, c, value)
+    if then is not None:
+        then(ws)
     wb.save(path)
+    return path
+
+
+def _sheet_after_cli(
+    grid: list[list[Any]], tmp_path: Path
+) -> dict[tuple[int, int], tuple[Any, str | None]]:
+    """``shoprules recompute`` on the same sheet saved as .xlsx; result cells as above."""
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+    from shoprules.workbook.recompute import recompute_book
+
+    path = _saved(grid, tmp_path / "book.xlsx")
     outcome = recompute_book(path, as_of=AS_OF, keep_backup=False)
     columns = {column_index_from_string(x) for x in outcome.report.columns.values()}
     ws = openpyxl.load_workbook(path)["订单"]
@@ -303,3 +334,70 @@ def test_ribbon_and_cli_write_the_same_cells(case: str, tmp_path: Path) -> None:
             assert got_fmt == fmt, (row, column)
     written = {k for k, (v, _) in button.items() if v is not None}
     assert written == {k for k, (v, _) in cli.items() if v is not None}
+
+
+def _pasted_cells(sheet: FakeSheet) -> dict[tuple[int, int], tuple[str | None, Any]]:
+    """Every cell a paste reached → (what was pasted, the copied cell)."""
+    cells = {}
+    for (r0, c0), (r1, c1), what, source in sheet.pastes:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                cells[(r, c)] = (what, source)
+    return cells
+
+
+def test_new_headers_take_the_style_of_the_last_header_cell() -> None:
+    """Drift fix: the ribbon wrote new headers unstyled; like the CLI they now take the style
+    of the right-most header cell (here E2 发货时间), and the clipboard is released."""
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    sheet = book.sheets.active
+    new_headers = {(2, c) for c in range(6, 6 + 13)}
+    assert _pasted_cells(sheet) == dict.fromkeys(new_headers, ("formats", (2, 5)))
+    assert len(sheet.pastes) == 1  # appended cells are adjacent: one paste
+    assert book.app.cut_copy_mode is False
+
+
+def test_only_appended_headers_are_styled_around_a_reused_column() -> None:
+    grid = [list(r) + [None] * 4 for r in ROWS]
+    grid[1][8] = "违约金"  # I2: an old 违约金 column is reused where it stands
+    book = FakeBook(grid)
+    ribbon.recompute(book, as_of=AS_OF)
+    pasted = _pasted_cells(book.sheets.active)
+    assert (2, 9) not in pasted  # the old header keeps its own style
+    assert set(pasted) == {(2, c) for c in range(10, 10 + 12)}  # the twelve others, J:U
+    assert {source for _, source in pasted.values()} == {(2, 9)}  # the right-most header cell
+
+
+def test_no_new_header_no_paste() -> None:
+    grid, _ = _with_previous_results()
+    second = FakeBook(grid)
+    ribbon.recompute(second, as_of=AS_OF)
+    assert second.sheets.active.pastes == []
+    assert second.sheets.active.clipboard is None
+
+
+def test_ribbon_and_cli_style_new_headers_from_the_same_cell(tmp_path: Path) -> None:
+    """The CLI gives new header cells the style of the right-most header cell; the ribbon
+    pastes the formats of that same cell (one rule: ``header_style_column``)."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+    from shoprules.workbook.recompute import recompute_book
+
+    def style(ws: Worksheet) -> None:
+        ws.cell(2, 5).font = Font(bold=True, color="FF0000")
+        ws.cell(2, 5).fill = PatternFill("solid", fgColor="FFFF00")
+
+    path = _saved([list(r) for r in ROWS], tmp_path / "book.xlsx", style)
+    recompute_book(path, as_of=AS_OF, keep_backup=False)
+    ws = openpyxl.load_workbook(path)["订单"]
+    for column in range(6, 6 + 13):
+        cell = ws.cell(2, column)
+        assert cell.font.b, cell.coordinate
+        assert cell.fill.fgColor.rgb == ws.cell(2, 5).fill.fgColor.rgb, cell.coordinate
+
+    book = FakeBook([list(r) for r in ROWS])
+    ribbon.recompute(book, as_of=AS_OF)
+    pasted = _pasted_cells(book.sheets.active)
+    assert set(pasted) == {(2, c) for c in range(6, 6 + 13)}
+    assert {source for _, source in pasted.values()} == {(2, 5)}

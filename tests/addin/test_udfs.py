@@ -102,10 +102,110 @@ def test_damages_rule_version_by_event_time_dates_serials_text() -> None:
     )
     # The same serial read in the 1904 system is four years later: a 5-yuan-minimum version.
     assert (
-        u.SR_DAMAGES(10.0, "淘宝", "延迟发货", float(serial_before - 1462), caller_1904(True))
+        u.SR_DAMAGES(
+            10.0, "淘宝", "延迟发货", float(serial_before - 1462), caller=caller_1904(True)
+        )
         == 1.0
     )
-    assert u.SR_DAMAGES(10.0, "淘宝", "延迟发货", float(serial_before), caller_1904(True)) == 5.0
+    assert (
+        u.SR_DAMAGES(10.0, "淘宝", "延迟发货", float(serial_before), caller=caller_1904(True))
+        == 5.0
+    )
+
+
+def test_damages_promise_hours_and_goods_type_as_excel_passes_them() -> None:
+    """Issue #10: the promise/goods tiers. Hours arrive as floats, numeric text or blanks;
+    goods types in Chinese or as codes; single cells broadcast over ranges."""
+    when = D(2025, 10, 1, 10)
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, 24.0) == 3.0  # ≤48 h: 1% [3;30]
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, 72.0) == 15.0  # >48 h: 5% [5;30]
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, "72小时") == 15.0
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, [["72"]]) == 15.0
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, None) == 3.0  # default 48 h
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, "") == 3.0
+    assert u.SR_DAMAGES(300.0, "天猫", "延迟发货", when, 168.0, "预售") == 30.0
+    assert u.SR_DAMAGES(300.0, "tmall", "late_shipment", when, 168.0, "presale") == 30.0
+    assert u.SR_DAMAGES(300.0, "天猫", "延迟发货", when, 168.0, "普通") == 15.0
+    assert u.SR_DAMAGES(300.0, "天猫", "延迟发货", when, 168.0, None) == 15.0  # blank: 普通
+    # the new arguments by name, the old ones left to their defaults
+    assert (
+        u.SR_DAMAGES(300.0, "天猫", event_time=when, promise_hours=120.0, goods_type="定制") == 30.0
+    )
+
+
+def test_damages_promise_hours_float_noise_stays_in_its_tier() -> None:
+    """=(承诺发货时间-付款时间)*24 may carry float noise; 48 h is still the ≤48 h tier."""
+    when = D(2025, 10, 1, 10)
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, 48.000000000001) == 3.0
+    assert u.SR_DAMAGES(300.0, "淘宝", "延迟发货", when, 48.01) == 15.0
+
+
+def test_damages_tier_columns_equal_the_engine_api() -> None:
+    when = D(2026, 6, 1, 10)
+    hours = [24.0, 72.0, "300", None, 72.0, 168.0]
+    goods = ["普通", None, "普通", "普通", "预售", "定制"]
+    result = flat(
+        u.SR_DAMAGES(
+            col(150.0, 250.0, 150.0, 150.0, 6000.0, 300.0),
+            col("抖音", "抖音", "抖音", "抖音", "抖音", "天猫"),
+            "延迟发货",
+            when,
+            col(*hours),
+            col(*goods),
+        )
+    )
+    engine = api.damages(
+        pd.Series([15000, 25000, 15000, 15000, 600000, 30000], dtype="Int64"),
+        pd.Series(["douyin"] * 5 + ["tmall"], dtype=object),
+        "late_shipment",
+        pd.Timestamp(when),
+        promise_hours=pd.Series([24.0, 72.0, 300.0, None, 72.0, 168.0]),
+        goods_type=pd.Series(["normal", "normal", "normal", "normal", "presale", "custom"]),
+    )
+    assert result == cv.fen_to_excel(engine["fen"])
+    assert result == [0.0, 3.0, 3.0, 0.0, 50.0, 30.0]
+
+
+def test_damages_tier_inputs_bad_only_in_their_row() -> None:
+    when = D(2025, 10, 1, 10)
+    result = flat(
+        u.SR_DAMAGES(
+            col(300.0, 300.0, 300.0, 300.0, 300.0, 300.0, 300.0, None),
+            "淘宝",
+            "延迟发货",
+            when,
+            col("三天", "#N/A", -1.0, True, 72.0, None, 72.0, None),
+            col("普通", "普通", "普通", "普通", "奇怪", "定制", "普通", None),
+        )
+    )
+    assert result[0] == "#SR! 承诺发货时长无法识别: 三天（填小时数，如 48 或 72）"
+    assert result[1] == "#SR! 承诺发货时长是错误值: #N/A"
+    assert result[2] == "#SR! 承诺发货时长不能为负数"
+    assert str(result[3]).startswith("#SR! 承诺发货时长无法识别: True")
+    assert str(result[4]).startswith("#SR! 商品类型无法识别: 奇怪")
+    # Taobao custom goods are not paid automatically: the engine's note, never a number
+    assert result[5] == "#SR! 提示：定制商品延迟发货不自动赔付（需买家投诉），未计算违约金"
+    assert result[6] == 15.0
+    assert result[7] == ""  # a blank row stays blank
+
+
+def test_damages_goods_without_a_default_window_need_the_promise() -> None:
+    """Presale/custom goods ship by their promised time: with no hours a tiered version cannot
+    choose its tier (the engine has no deadline for them either); an untiered one needs none."""
+    when = D(2026, 4, 9, 10)
+    assert u.SR_DAMAGES(300.0, "天猫", "延迟发货", when, None, "预售") == (
+        "#SR! 缺少承诺发货时长：预售商品按承诺发货时间发货，平台没有默认时效，无法确定赔付档位"
+    )
+    assert u.SR_DAMAGES(300.0, "天猫", "延迟发货", D(2024, 3, 1), None, "预售") == 15.0
+
+
+def test_damages_fill_twin_takes_the_new_arguments() -> None:
+    when = D(2025, 10, 1, 10)
+    assert u.SR_DAMAGES_FILL(col(300.0, 300.0), "淘宝", "延迟发货", when, col(24.0, 72.0)) == [
+        [3.0],
+        [15.0],
+    ]
+    assert u.SR_DAMAGES_FILL(300.0, "天猫", "延迟发货", when, 168.0, "预售") == 30.0
 
 
 def test_unequal_ranges_and_2d_blocks_give_one_clear_error() -> None:

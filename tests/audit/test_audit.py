@@ -51,6 +51,42 @@ def test_sheets_headers_and_cached_values(generated: Built) -> None:
             assert round(value * 100) == engine_fen
 
 
+def test_rules_sheet_ends_with_each_versions_last_day_and_checked_date(generated: Built) -> None:
+    """Issue #10: 有效至 (the last day in force, as ``shoprules rules`` prints it) and 核对日期
+    are the last columns of both version tables; the columns the 明细 formulas use stay put."""
+    import datetime as dt
+
+    from shoprules.formulas.rulebook import load_rulebook
+    from shoprules.workbook.audit.rules_sheet import RULE_HEADERS
+
+    assert RULE_HEADERS[-2:] == ("有效至", "核对日期")
+    assert RULE_HEADERS.index("取整") == 9  # column J, as the formulas reference it
+    sheet = openpyxl.load_workbook(generated.path, data_only=True)["规则"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][-2:] == ["有效至", "核对日期"]
+    damages_rows = rows[1 : next(i for i, row in enumerate(rows) if row[0] is None)]
+    by_label = {row[0]: row for row in damages_rows}
+    versions = {v.label: v for v in load_rulebook().all_versions()}
+    seed = by_label["taobao.late_shipment@2016-07-21"]
+    assert seed[len(RULE_HEADERS) - 2 :] == [dt.datetime(2019, 8, 25), dt.datetime(2026, 12, 1)]
+    assert versions["taobao.late_shipment@2016-07-21"].span.endswith("2019-08-25")
+    other_header = next(i for i, row in enumerate(rows) if row[0] == "规则版本" and i > 0)
+    width = len([v for v in rows[other_header] if v is not None])
+    assert rows[other_header][width - 2 : width] == ["有效至", "核对日期"]
+    checked_rows = 0
+    for row in rows[other_header + 1 :]:
+        if str(row[0]) not in versions:
+            break
+        version = versions[str(row[0])]
+        checked_rows += 1
+        last_day = None if version.until is None else version.until - pd.Timedelta(days=1)
+        assert row[width - 2] == (None if last_day is None else last_day.to_pydatetime())
+        assert row[width - 1] == (
+            None if version.checked is None else version.checked.to_pydatetime()
+        )
+    assert checked_rows > 5
+
+
 def test_formulas_only_in_money_columns(generated: Built) -> None:
     book = openpyxl.load_workbook(generated.path)
     detail = book["明细"]

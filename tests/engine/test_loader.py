@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -202,6 +203,9 @@ def test_overrides_apply_and_are_reported() -> None:
         ("taobao.late_shipment@2019-01-01.max", 1, "没有 2019-01-01 生效的版本"),
         ("pdd.late_shipment.rate", 0.1, "不是按比例计算"),
         ("taobao.late_shipment.rate", "abc", "比例无法识别"),
+        # a 规则 cell holding a date is no number (a rate used to say 比例无法识别 with the repr)
+        ("taobao.late_shipment.rate", dt.datetime(2024, 1, 1), "应为数字"),
+        ("taobao.late_shipment.max", dt.datetime(2024, 1, 1), "应为数字"),
     ],
 )
 def test_bad_overrides_rejected(key: str, value: object, message: str) -> None:

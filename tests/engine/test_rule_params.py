@@ -4,6 +4,8 @@ column API calling one calculator each."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,9 @@ from shoprules.formulas.rulebook import (
     FreightParams,
     Node,
     NodeParams,
+    Params,
     RateClamped,
+    Rulebook,
     RulebookError,
     RuleFileError,
     TimerParams,
@@ -88,8 +92,8 @@ from shoprules.formulas.rulebook import (
         ),
     ],
 )
-def test_describe_per_kind(params: object, text: str) -> None:
-    assert params.describe() == text  # type: ignore[attr-defined]
+def test_describe_per_kind(params: Params, text: str) -> None:
+    assert params.describe() == text
 
 
 def test_every_packaged_version_describes_itself() -> None:
@@ -117,7 +121,9 @@ def test_one_version_lookup_both_sides_of_a_date_and_pinned() -> None:
     assert rule.select(times).tolist() == [0, 1, -1]
     assert rule.select(times, rules_as_of=pd.Timestamp("2017-01-01")).tolist() == [0, 0, 0]
     assert rule.select(times, rules_as_of=pd.Timestamp("2015-01-01")).tolist() == [-1, -1, -1]
-    assert rule.at(since).label == "taobao.late_shipment@2019-08-26"  # type: ignore[union-attr]
+    version = rule.at(since)
+    assert version is not None
+    assert version.label == "taobao.late_shipment@2019-08-26"
 
 
 def test_an_ended_version_with_no_successor_is_no_rule() -> None:
@@ -151,11 +157,12 @@ def test_rules_as_of_pins_every_calculator_the_same_way() -> None:
     assert detail["return_rule"] == "all.return_window@2016-07-21"
 
 
-def _with_meta(book, table: str, rule_id: str, **changes: object):  # type: ignore[no-untyped-def]
-    rules = dict(getattr(book, table))
+def _with_meta(book: Rulebook, table: str, rule_id: str, **changes: Any) -> Rulebook:
+    rules: dict[str, Any] = dict(getattr(book, table))
     rule = rules[rule_id]
     rules[rule_id] = dataclasses.replace(rule, meta=dataclasses.replace(rule.meta, **changes))
-    return dataclasses.replace(book, **{table: rules})
+    changed: dict[str, Any] = {table: rules}
+    return dataclasses.replace(book, **changed)
 
 
 def test_governed_by_chooses_which_rows_a_damages_rule_applies_to() -> None:
@@ -202,7 +209,7 @@ def test_timer_start_is_read_from_the_rule() -> None:
     assert error.value.key == "taobao.ship_by"
 
 
-def test_rule_file_errors_carry_file_and_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rule_file_errors_carry_file_and_key(tmp_path: Path) -> None:
     import shutil
     from importlib import resources
     from pathlib import Path
@@ -287,7 +294,9 @@ def test_sr_rule_and_the_rules_command_share_one_description() -> None:
         ("pdd", "ship_by", book.timers["pdd.ship_by"]),
     ]:
         out = api.rule_parameter(platform, rule_id, None, when)
-        assert out["value"][0] == f"{rule.name}：{rule.at(when).describe()}"  # type: ignore[union-attr]
+        version = rule.at(when)
+        assert version is not None
+        assert out["value"][0] == f"{rule.name}：{version.describe()}"
     out = api.rule_parameter("taobao", "late_shipment", None, when)
     assert out["value"][0] == "淘宝 延迟发货违约金：5% [5.00, 30.00] 元，赔给买家"
 

@@ -4,12 +4,13 @@ real export layout (``cases.csv``: one row per export row, with the expected fig
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import compute
-from shoprules.formulas.rulebook import OverrideError, load_rulebook
+from shoprules.formulas.rulebook import OverrideError, Rulebook, load_rulebook
 from shoprules.workbook.readers import read_rows
 
 from tests.factories import LIFECYCLE_LAYOUTS, lifecycle_export_rows
@@ -18,13 +19,13 @@ AS_OF = pd.Timestamp("2025-06-01 12:00")
 CASES = pd.read_csv(Path(__file__).with_name("cases.csv"), dtype=str, keep_default_na=False)
 
 
-def _text(value: object, kind: str) -> str:
+def _text(value: Any, kind: str) -> str:  # a cell of a mixed result column
     if value is None or value is pd.NA or value is pd.NaT or pd.isna(value):
         return ""
     if kind == "money":
-        return f"{int(value) / 100:.2f}"  # type: ignore[call-overload]
+        return f"{int(value) / 100:.2f}"
     if kind == "hours":
-        return f"{float(value):.1f}"  # type: ignore[arg-type]
+        return f"{float(value):.1f}"
     if kind == "time":
         return f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
     return str(value)
@@ -43,11 +44,11 @@ _EXPECT = {
 _COLUMN = {"damages_rule": "expect_rule"}
 
 
-def _computed(export: str, group: pd.DataFrame, book: object = None) -> pd.DataFrame:
+def _computed(export: str, group: pd.DataFrame, book: Rulebook | None = None) -> pd.DataFrame:
     header, rows = lifecycle_export_rows(group, export)
     read = read_rows([list[object](header), *rows], platform=group["platform"].iloc[0])
     return compute(
-        read.orders, as_of=AS_OF, rulebook=book,  # type: ignore[arg-type]
+        read.orders, as_of=AS_OF, rulebook=book,
         input_problems=read.problems.reset_index(drop=True),
     ).results  # fmt: skip
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
 from shoprules.workbook.readers import UnusableInput, read_rows
-from shoprules.workbook.recompute import compute_output_columns
+from shoprules.workbook.recompute import RecomputeOutcome, compute_output_columns
 
 AS_OF = pd.Timestamp("2024-07-01 09:00")
-ROWS = [
+ROWS: list[list[object]] = [
     ["订单编号", "平台", "实付金额", "付款时间", "发货时间"],
     ["1", "天猫", "1.15", "2018-03-01 10:00", "2018-03-05 10:00"],  # 30% [0,500] → 0.35 exactly
     ["2", "抖音", "99", "2024-03-01 10:00", "2024-03-05 10:00"],  # 10 yuan to the platform
@@ -18,10 +19,10 @@ ROWS = [
 ]
 
 
-def outcome(**kwargs: object):  # type: ignore[no-untyped-def]
-    params: dict[str, object] = {"overrides": {}, "violation_log": None, "as_of": AS_OF}
+def outcome(**kwargs: Any) -> RecomputeOutcome:
+    params: dict[str, Any] = {"overrides": {}, "violation_log": None, "as_of": AS_OF}
     params.update(kwargs)
-    return compute_output_columns(read_rows(ROWS), **params)  # type: ignore[arg-type]
+    return compute_output_columns(read_rows(ROWS), **params)
 
 
 def test_money_is_exact_and_blank_is_none() -> None:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from shoprules.workbook.columns import ColumnKind
 
 HEADER = ["订单编号", "平台", "商品标题", "实付金额", "付款时间", "备注"]
 RESULT_HEADERS = ["发货截止", "违约金", "延迟小时", "扣分", "数据问题"]
-KINDS = ["datetime", "money", "hours", "integer", "text"]
+KINDS: list[ColumnKind] = ["datetime", "money", "hours", "integer", "text"]
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
 

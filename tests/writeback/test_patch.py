@@ -34,7 +34,7 @@ def columns_for(n: int, *, shift: int = 0) -> list[OutputColumn]:
         [None if i % 3 == 2 else 3 * (i % 2) + shift for i in range(n)],
         [None if i % 3 == 2 else texts[i % len(texts)] for i in range(n)],
     ]
-    return [OutputColumn(h, v, k) for h, v, k in zip(RESULT_HEADERS, values, KINDS, strict=True)]  # type: ignore[arg-type]
+    return [OutputColumn(h, v, k) for h, v, k in zip(RESULT_HEADERS, values, KINDS, strict=True)]
 
 
 def sheet_values(path: Path, sheet: str = "订单") -> dict[str, object]:

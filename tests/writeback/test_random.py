@@ -12,12 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from shoprules.workbook.columns import ColumnKind
 from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
 from .conftest import build_order_book, order_rows
 
 HEADERS = ["发货截止", "违约金", "扣分", "数据问题"]
-KINDS = ["datetime", "money", "integer", "text"]
+KINDS: list[ColumnKind] = ["datetime", "money", "integer", "text"]
 
 
 def random_value(rng: random.Random, kind: str) -> object:
@@ -55,7 +56,7 @@ def test_random_reruns_match_the_model(tmp_path: Path, seed: int) -> None:
             h: [random_value(rng, k) for _ in rows] for h, k in zip(HEADERS, KINDS, strict=True)
         }
         order = rng.sample(range(len(HEADERS)), len(HEADERS)) if run else range(len(HEADERS))
-        columns = [OutputColumn(HEADERS[i], values[HEADERS[i]], KINDS[i]) for i in order]  # type: ignore[arg-type]
+        columns = [OutputColumn(HEADERS[i], values[HEADERS[i]], KINDS[i]) for i in order]
         report = patch_sheet_columns(path, "订单", top, rows, columns)
         assert report.columns == {h: "GHIJ"[i] for i, h in enumerate(HEADERS)}
         got = grid(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -58,8 +59,8 @@ def test_lock_file_of_the_output_refused(order_book: Path, tmp_path: Path) -> No
         pytest.param(lambda _data: b"", id="empty"),
     ],
 )
-def test_corrupt_zip_clean_error(order_book: Path, damage: object) -> None:
-    order_book.write_bytes(damage(order_book.read_bytes()))  # type: ignore[operator]
+def test_corrupt_zip_clean_error(order_book: Path, damage: Callable[[bytes], bytes]) -> None:
+    order_book.write_bytes(damage(order_book.read_bytes()))
     before = order_book.read_bytes()
     with pytest.raises(CorruptWorkbook, match="原文件未改动"):
         patch_sheet_columns(order_book, "订单", 1, ROWS, COLUMNS)

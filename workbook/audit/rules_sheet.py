@@ -46,6 +46,8 @@ RULE_HEADERS: Final = (
     "说明",
     "已覆盖参数",
     "使用行数",
+    "有效至",
+    "核对日期",
 )
 _RC = {name: i for i, name in enumerate(RULE_HEADERS)}
 
@@ -112,6 +114,19 @@ def _rule_columns(book: Rulebook, used: pd.Series) -> list[_Column]:
         _Column("说明", "text", [v.note for *_, v in rows], "wrap", width=50),
         _Column("已覆盖参数", "text", [", ".join(v.overridden) for *_, v in rows]),
         _Column("使用行数", "number", [int(counts.get(v.label, 0)) for *_, v in rows], "integer"),
+        *_dates_columns([v for *_, v in rows]),
+    ]
+
+
+def _dates_columns(versions: Sequence[Version]) -> list[_Column]:
+    """有效至 (the last day in force, as ``shoprules rules`` prints it; blank = still in force)
+    and 核对日期 (when the source was last read): the last columns of both tables, so the 明细
+    formulas' column letters never move."""
+    last_day = [pd.NaT if v.until is None else v.until - pd.Timedelta(days=1) for v in versions]
+    checked = [pd.NaT if v.checked is None else v.checked for v in versions]
+    return [
+        _Column("有效至", "number", _time_list(last_day), "date", width=11),
+        _Column("核对日期", "number", _time_list(checked), "date", width=11),
     ]
 
 
@@ -187,6 +202,7 @@ def _write_rules(
         _Column("说明", "text", [v.note for _, v in others]),
         _Column("已覆盖参数", "text", [", ".join(v.overridden) for _, v in others]),
         _Column("使用次数", "number", [int(counts.get(lab, 0)) for lab, _ in others], "integer"),
+        *_dates_columns([v for _, v in others]),
     ]
     _write_table(
         wb, rules_sheet, other_cols, first_row=start + 1, freeze=False, filter_=False, widths=False

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import pandas as pd
 import typer
@@ -29,6 +29,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_UNUSABLE",
+    "AsOfOption",
+    "RulesAsOfOption",
     "SafeConsole",
     "Styled",
     "app",
@@ -40,6 +42,7 @@ __all__ = [
     "parse_when",
     "plain",
     "progress",
+    "run_times",
     "summary_table",
     "yuan",
 ]
@@ -123,6 +126,25 @@ def parse_when(text: str | None, option: str) -> pd.Timestamp | None:
 def now_or(text: str | None, option: str) -> pd.Timestamp:
     """The option's time, or now in China time."""
     return parse_when(text, option) or pd.Timestamp(china_now())
+
+
+#: ``--as-of`` and ``--rules-as-of`` of the commands that compute (recompute, audit).
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help='按此时间判断状态，"YYYY-MM-DD HH:MM"（默认现在，中国时间）'),
+]
+RulesAsOfOption = Annotated[
+    str | None,
+    typer.Option("--rules-as-of", help="所有行统一按此日期有效的规则计算（默认按每行自己的时间）"),
+]
+
+
+def run_times(
+    as_of: str | None, rules_as_of: str | None
+) -> tuple[Console, pd.Timestamp, pd.Timestamp | None]:
+    """A computing command's opening: its console, the status time (``--as-of``, by default now
+    in China time) and the rules date all rows use (``--rules-as-of``, None: each row's own)."""
+    return console(), now_or(as_of, "--as-of"), parse_when(rules_as_of, "--rules-as-of")
 
 
 def yuan(fen: int) -> str:

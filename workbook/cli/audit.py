@@ -10,12 +10,12 @@ import typer
 from .app import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    AsOfOption,
+    RulesAsOfOption,
     audit_progress,
-    console,
     fail,
     input_errors,
-    now_or,
-    parse_when,
+    run_times,
 )
 
 __all__ = ["audit"]
@@ -34,14 +34,8 @@ def audit(
         str | None,
         typer.Option("--platform", help="平台（导出文件分不出淘宝/天猫时使用）"),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help='按此时间判断状态，"YYYY-MM-DD HH:MM"（默认现在，中国时间）'),
-    ] = None,
-    rules_as_of: Annotated[
-        str | None,
-        typer.Option("--rules-as-of", help="所有行统一按此日期有效的规则计算"),
-    ] = None,
+    as_of: AsOfOption = None,
+    rules_as_of: RulesAsOfOption = None,
     unmask: Annotated[
         bool, typer.Option("--unmask", help="不遮盖买家姓名、电话、地址、账号（默认遮盖）")
     ] = False,
@@ -52,9 +46,7 @@ def audit(
     """
     from ..audit import audit_book
 
-    shown = console()
-    when = now_or(as_of, "--as-of")
-    pinned = parse_when(rules_as_of, "--rules-as-of")
+    shown, when, pinned = run_times(as_of, rules_as_of)
     target = out if out is not None else book.with_name(book.stem + ".audit.xlsx")
     if target.resolve() == book.resolve():
         raise fail(shown, "审计表不能覆盖原工作簿", "用 -o 指定另一个文件名")

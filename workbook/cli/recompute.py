@@ -13,12 +13,12 @@ from ..masking import scrub
 from .app import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    AsOfOption,
+    RulesAsOfOption,
     Styled,
-    console,
     input_errors,
-    now_or,
-    parse_when,
     progress,
+    run_times,
     summary_table,
 )
 
@@ -129,16 +129,8 @@ def recompute(
             help="平台: taobao/淘宝 tmall/天猫 pdd/拼多多 douyin/抖音 kuaishou/快手 jd/京东",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help='按此时间判断状态，"YYYY-MM-DD HH:MM"（默认现在，中国时间）'),
-    ] = None,
-    rules_as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--rules-as-of", help="所有行统一按此日期有效的规则计算（默认按每行自己的时间）"
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
+    rules_as_of: RulesAsOfOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -150,9 +142,7 @@ def recompute(
 
     退出码 / exit codes: 0 正常；1 部分行有数据问题（已列出）；2 输入无法使用（未写入任何文件）。
     """
-    shown = console()
-    when = now_or(as_of, "--as-of")
-    pinned = parse_when(rules_as_of, "--rules-as-of")
+    shown, when, pinned = run_times(as_of, rules_as_of)
     shown.print(
         f"状态判断时间 as-of: {when:%Y-%m-%d %H:%M}"
         + (f"；规则统一按 {pinned:%Y-%m-%d} 版本" if pinned is not None else "")

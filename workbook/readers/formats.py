@@ -19,11 +19,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from defusedxml import ElementTree as SafeET
 
+from ..zipsizes import check_zip_sizes
 from .errors import UnusableInput
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 HEADER_SCAN_LIMIT: Final = 20
 ORDER_SHEET_SKIP: Final = ("规则", "违规记录")
@@ -179,7 +183,7 @@ def workbook_is_1904(path: Path) -> bool:
     return False
 
 
-def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
+def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], CalamineWorkbook]:
     """Sheet names and the calamine workbook for xlsx/xlsm/xls (an xlsx's XML parts are checked
     first: see :func:`check_xlsx_parts`)."""
     from python_calamine import CalamineWorkbook
@@ -195,7 +199,9 @@ def open_workbook_sheets(path: Path, fmt: str) -> tuple[list[str], object]:
     return list(book.sheet_names), book
 
 
-def read_sheet_rows(book: object, name: str, path: Path | None = None) -> list[list[object]]:
+def read_sheet_rows(
+    book: CalamineWorkbook, name: str, path: Path | None = None
+) -> list[list[object]]:
     """All rows of one sheet as Python values (calamine ignores a wrong ``<dimension>`` tag).
 
     With ``path`` (an xlsx), the sheet's cell references are checked first, so that one cell far
@@ -203,7 +209,7 @@ def read_sheet_rows(book: object, name: str, path: Path | None = None) -> list[l
     if path is not None:
         check_sheet_extent(path, name)
     try:
-        sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        sheet = book.get_sheet_by_name(name)
         if sheet.end is None:
             return []  # an empty sheet
         height, width = sheet.end[0] + 1, sheet.end[1] + 1
@@ -264,10 +270,13 @@ def _corrupt_zip(path: Path, error: BaseException) -> UnusableInput:
 
 
 def check_xlsx_parts(path: Path) -> None:
-    """Refuse an xlsx whose zip cannot be read or whose XML parts declare a DTD or entities
-    (``<!DOCTYPE``/``<!ENTITY``: billion laughs, external entities; Excel never writes one)."""
+    """Refuse an xlsx whose zip cannot be read, whose parts unpack to absurd sizes (a zip bomb:
+    :func:`~shoprules.workbook.zipsizes.check_zip_sizes`) or whose XML parts declare a DTD or
+    entities (``<!DOCTYPE``/``<!ENTITY``: billion laughs, external entities; Excel never writes
+    one)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip_sizes(archive.infolist(), path.name)
             for item in archive.infolist():
                 if not item.filename.lower().endswith((".xml", ".rels")):
                     continue

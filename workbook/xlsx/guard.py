@@ -197,11 +197,11 @@ def lock_path_for(book: Path) -> Path:
 
 
 def _try_lock(fd: int) -> bool:
-    if os.name == "nt":
+    if sys.platform == "win32":  # (not os.name: type checkers follow sys.platform)
         import msvcrt
 
         try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
@@ -215,12 +215,12 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         with contextlib.suppress(OSError):
             os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
     import fcntl
 
@@ -290,12 +290,12 @@ def _acquire(lock: Path, book: Path, timeout: float) -> int | None:
 
 
 def _release(lock: Path, fd: int) -> None:
-    if os.name != "nt":  # removed while still held, so nobody locks a file about to vanish
+    if sys.platform != "win32":  # removed while still held, so nobody locks a file about to vanish
         with contextlib.suppress(OSError):
             os.unlink(lock)
     _unlock(fd)
     os.close(fd)
-    if os.name == "nt":
+    if sys.platform == "win32":
         with contextlib.suppress(OSError):
             os.unlink(lock)
 
@@ -305,7 +305,10 @@ def locks_workbook(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(function)
     def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with workbook_lock(Path(args[0])):  # type: ignore[arg-type]
+        book = args[0]
+        if not isinstance(book, str | os.PathLike):
+            raise TypeError(f"{function.__name__}: the first argument is a path, got {book!r}")
+        with workbook_lock(Path(book)):
             return function(*args, **kwargs)
 
     return locked

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..columns import place_columns
+from ..columns import header_style_column, place_columns
 from .columns import OutputColumn
 from .parts import _Parts, _prefix, _shared_strings
 from .sheetxml import (
@@ -56,8 +56,9 @@ def _scan(
     full: bool,
 ) -> tuple[dict[str, int], int, bytes | None, int, bool]:
     """Header cells that name a result column (right-most wins), the right-most column with a
-    value in or below the header row, the style of the right-most header cell, the last row
-    number seen, and whether the used column is a guess.
+    value in or below the header row, the style new header cells take (that of the header cell
+    :func:`~shoprules.workbook.columns.header_style_column` names), the last row number seen,
+    and whether the used column is a guess.
 
     The sheet is read to the end only when some headers are found and others are not, or with
     ``full``. When all are found nothing more is needed; when none is (a first run) the header
@@ -83,11 +84,12 @@ def _scan(
                     _, content, _ = _split_row(piece, prefix)
                     _, cells, _ = _cells(content, prefix)
                     texts = _header_cells(archive, parts, cells, prefix)
-                    for column, (text, cell_style) in sorted(texts.items()):
+                    for column, (text, _) in sorted(texts.items()):
                         if text in wanted:
                             found[text] = column
-                        style = cell_style
                         used = max(used, column)
+                    source = header_style_column({c: text for c, (text, _) in texts.items()})
+                    style = texts[source][1] if source is not None else None
                     if wanted <= set(found):
                         complete = True
                         break

@@ -291,12 +291,13 @@ def _encode(values: Sequence[object], xf: int) -> list[bytes | None]:
     same shortest repr; integral serials without ``.0``)."""
     types = set(map(type, values))
     if dt.datetime in types:
-        at = [i for i, v in enumerate(values) if v.__class__ is dt.datetime]
+        stamps = {i: v for i, v in enumerate(values) if type(v) is dt.datetime}
+        at = list(stamps)
         rest = list(values)
         for i in at:
             rest[i] = None
         out = _encode(rest, xf)
-        serials = [(values[i] - _EPOCH) / _DAY for i in at]  # type: ignore[operator]
+        serials = [(v - _EPOCH) / _DAY for v in stamps.values()]
         head, tail = b'" s="%d"><v>' % xf, b"</v></c>"
         for i, text in zip(at, repr(serials)[1:-1].split(", "), strict=True):
             out[i] = head + (text[:-2] if text.endswith(".0") else text).encode() + tail

@@ -54,6 +54,7 @@ from typing import IO
 from defusedxml import ElementTree as SafeET
 
 from ..columns import FORMATS
+from ..zipsizes import check_zip_sizes
 from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
 from .cells import column_letter
 from .columns import OutputColumn, PatchReport
@@ -233,6 +234,7 @@ def _write_temp(
             "原文件未改动；请用 Excel 打开并另存为 .xlsx 后重试"
         ) from error
     with archive:
+        check_zip_sizes(archive.infolist(), book.name)  # a zip bomb is not patched either
         try:
             members = _read_central_directory(raw)
             parts = _locate(archive, sheet)
