@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Final, Literal
 
@@ -139,6 +139,19 @@ class Layout:
 
     n: int
     orientation: Orientation
+    #: Each argument's flattened cells, by ``id`` (the arguments live for the whole call), so a
+    #: 100,000-row range is flattened once, not once per use.
+    _shapes: dict[int, tuple[list[object], Orientation]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _shape(self, argument: object) -> tuple[list[object], Orientation]:
+        if not isinstance(argument, list | tuple):
+            return _shape(argument)
+        found = self._shapes.get(id(argument))
+        if found is None:
+            found = self._shapes[id(argument)] = _shape(argument)
+        return found
 
     @classmethod
     def of(cls, *arguments: object) -> Layout:
@@ -151,28 +164,33 @@ class Layout:
         """
         n = 1
         orientation: Orientation = "scalar"
+        shapes: dict[int, tuple[list[object], Orientation]] = {}
         for argument in arguments:
             cells, shape = _shape(argument)
+            if isinstance(argument, list | tuple):
+                shapes[id(argument)] = (cells, shape)
             if shape == "scalar":
                 continue
             if orientation != "scalar" and len(cells) != n:
                 raise InputShapeError(f"各区域行数不一致: {n} 与 {len(cells)}")
             if orientation == "scalar":
                 n, orientation = len(cells), shape
-        return cls(n, orientation)
+        return cls(n, orientation, shapes)
 
     def column(self, argument: object) -> pd.Series:
         """The argument as an object column of this layout's length (scalars broadcast)."""
-        cells, shape = _shape(argument)
+        cells, shape = self._shape(argument)
         if shape == "scalar":
             cells = cells * self.n
         return pd.Series(cells, dtype=object)
 
     def is_range(self, argument: object) -> bool:
         """True when the argument has one value per row (not a broadcast scalar)."""
-        return _shape(argument)[1] != "scalar"
+        return self._shape(argument)[1] != "scalar"
 
-    def to_excel(self, values: Sequence[object], problems: Sequence[object]) -> Any:
+    def to_excel(
+        self, values: Sequence[object] | np.ndarray, problems: Sequence[object] | np.ndarray
+    ) -> Any:
         """Results and per-row problems → one cell value or a 2-D list that spills.
 
         A row with a problem gets ``#SR! reason``; a blank result gets ``""`` (what xlwings

@@ -126,7 +126,7 @@ def _finish(
     problems[blank] = None
     out = np.asarray(values, dtype=object)
     out[blank | pd.notna(problems)] = None
-    return layout.to_excel(out.tolist(), problems.tolist())
+    return layout.to_excel(out, problems)
 
 
 def _guarded(name: str, body: Callable[[], Any]) -> Any:

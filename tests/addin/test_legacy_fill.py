@@ -311,8 +311,15 @@ def test_a_shrinking_result_clears_the_old_block(excel: FakeSheet) -> None:
     _wait_until(lambda: excel.column(1, 3, 3) != [None])
     excel.formulas[(1, 1)] = ("SR_FREIGHT_FILL", (_column("卖家"), MISSING))
     excel.calculate(FakeRange(excel, 1, 1, 3, 1))  # Excel recalculates the old 3-row array
-    _wait_until(lambda: excel.column(1, 2, 3) == [None, None])
-    assert str(excel.values[(1, 1)]).startswith("发货:")
+    # The resize runs on xlwings' loop: it clears the old block, then re-enters the formula in
+    # the one cell, so the top cell is briefly empty; wait for both steps.
+    _wait_until(
+        lambda: (
+            excel.column(1, 2, 3) == [None, None]
+            and str(excel.column(1, 1, 1)[0]).startswith("发货:")
+        )
+    )
+    assert excel.column(1, 1, 3)[1:] == [None, None]
 
 
 def test_promise_hours_and_goods_type_through_xlwings(excel: FakeSheet) -> None:
