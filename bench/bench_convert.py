@@ -124,8 +124,8 @@ def run_xlsxwriter(csv_path: Path, _xlsx: Path) -> dict[str, object]:
     """The same typed values and result columns, XlsxWriter cell by cell (constant memory)."""
     import xlsxwriter
     from shoprules.workbook.convert import typed_columns
-    from shoprules.workbook.readers.formats import load_raw
     from shoprules.workbook.readers import read_orders
+    from shoprules.workbook.readers.formats import load_raw
     from shoprules.workbook.recompute import compute_output_columns
 
     read = read_orders(csv_path)

@@ -37,7 +37,15 @@ from bench.variants import measure, run_child
 from tests.factories import SHOP_WIDE_HEADER, export_rows, write_workbook
 
 AS_OF = dt.datetime(2024, 7, 1, 9, 0)
-RESULT_KINDS: list[ColumnKind] = ["datetime", "text", "hours", "money", "text", "money", "integer", "datetime", "text", "text", "text"]  # fmt: skip
+#: One constant per result column kind: what the floor and openpyxl variants write (every
+#: result column of ``shoprules.workbook.columns.RESULT_COLUMNS``, so they write what we write).
+CONSTANT: dict[ColumnKind, dt.datetime | str | float] = {
+    "datetime": AS_OF,
+    "text": "按时发货",
+    "hours": 0.0,
+    "money": 0.0,
+    "integer": 0,
+}
 
 
 def make_book(path: Path, rows: int) -> None:
@@ -80,23 +88,11 @@ def run_openpyxl(path: Path) -> dict[str, object]:
     book = openpyxl.load_workbook(path)
     sheet = book["订单"]
     width = sheet.max_column
-    values: list[dt.datetime | str | float] = [
-        AS_OF,
-        "按时发货",
-        0.0,
-        0.0,
-        "",
-        0.0,
-        0,
-        AS_OF,
-        "已过期",
-        "",
-        "",
-    ]
-    from shoprules.formulas.engine import RESULT_HEADERS
+    from shoprules.workbook.columns import RESULT_COLUMNS
 
-    for offset, header in enumerate(RESULT_HEADERS.values(), start=1):
-        sheet.cell(row=1, column=width + offset, value=header)
+    values = [CONSTANT[column.kind] for column in RESULT_COLUMNS]
+    for offset, column in enumerate(RESULT_COLUMNS, start=1):
+        sheet.cell(row=1, column=width + offset, value=column.header)
     for row in range(2, sheet.max_row + 1):
         for offset, value in enumerate(values, start=1):
             sheet.cell(row=row, column=width + offset, value=value)
@@ -105,23 +101,16 @@ def run_openpyxl(path: Path) -> dict[str, object]:
 
 
 def run_floor(path: Path) -> dict[str, object]:
-    """calamine read of the sheet + the patcher writing eleven constant columns."""
+    """calamine read of the sheet + the patcher writing every result column as a constant."""
     from python_calamine import CalamineWorkbook
-    from shoprules.formulas.engine import RESULT_HEADERS
+    from shoprules.workbook.columns import RESULT_COLUMNS
     from shoprules.workbook.xlsx import OutputColumn, patch_sheet_columns
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python()
     n = len(rows) - 1
-    constant = {
-        "datetime": AS_OF,
-        "text": "按时发货",
-        "hours": 0.0,
-        "money": 0.0,
-        "integer": 0,
-    }
     columns = [
-        OutputColumn(header, [constant[kind]] * n, kind)
-        for header, kind in zip(RESULT_HEADERS.values(), RESULT_KINDS, strict=True)
+        OutputColumn(column.header, [CONSTANT[column.kind]] * n, column.kind)
+        for column in RESULT_COLUMNS
     ]
     patch_sheet_columns(path, "订单", 1, list(range(2, n + 2)), columns, keep_backup=False)
     return {"orders": n}
