@@ -410,8 +410,13 @@ def _sheet_extent(stream: _Seekable) -> tuple[int, int, str | None]:
     if dimension is not None:
         columns = column_number(dimension[1].decode())
         rows = MAX_SHEET_CELLS // columns
+        # A reference within the columns and with fewer digits than the row limit is passed
+        # over in one step (the alternatives below cannot match it).
+        shorter = len(str(rows)) - 1
+        fine = _at_most_letters(column_letter(columns)) + rb'[0-9]{1,%d}"' % shorter
         outside = re.compile(
             _REF_USUAL
+            + (rb"(?!" + fine + rb")" if shorter else b"")
             + rb"(?:[A-Z]{0,3}"
             + _above_digits(rows)
             + rb'"|'
@@ -490,6 +495,28 @@ def _above_letters(letters: str) -> bytes:
                 letters[:i].encode() + b"[" + chr(ord(char) + 1).encode() + b"-Z][A-Z]{%d}" % rest
             )
     return b"(?:" + b"|".join(alternatives) + b")"
+
+
+def _at_most_letters(letters: str) -> bytes:
+    """A pattern for column letters up to ``letters``, none included (``"AN"`` → none,
+    ``A``… ``Z``, ``AA``… ``AN``); the same length first, as in most references.
+
+    >>> [bool(re.fullmatch(_at_most_letters("AN"), s)) for s in (b"", b"Z", b"AM", b"AN", b"AO", b"BA", b"AAA")]
+    [True, True, True, True, False, False, False]
+    >>> _at_most_letters("M"), _at_most_letters("BC")
+    (b'(?:[A-M])?', b'(?:[A-A][A-Z]{1}|B[A-C]|[A-Z]{1,1})?')
+    """
+    alternatives = []
+    for i, char in enumerate(letters[:-1]):
+        if char != "A":
+            rest = len(letters) - i - 1
+            alternatives.append(
+                letters[:i].encode() + b"[A-" + chr(ord(char) - 1).encode() + b"][A-Z]{%d}" % rest
+            )
+    alternatives.append(letters[:-1].encode() + b"[A-" + letters[-1].encode() + b"]")
+    if len(letters) > 1:
+        alternatives.append(b"[A-Z]{1,%d}" % (len(letters) - 1))
+    return b"(?:" + b"|".join(alternatives) + b")?"
 
 
 def load_raw(path: Path) -> tuple[str, list[RawSheet]]:
