@@ -61,6 +61,16 @@ def clean_text(values: pd.Series) -> pd.Series:
 
     Non-text cells become their ``str``; the result is an ``object`` column of ``str``/``None``.
     """
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        # Clean each distinct text once (a column of statuses or reasons repeats a few values).
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if 2 * len(uniques) <= len(values):
+            cleaned = _clean_each(pd.Series(uniques)).to_numpy(dtype=object)
+            return pd.Series(np.append(cleaned, None)[codes], dtype=object)
+    return _clean_each(values)
+
+
+def _clean_each(values: pd.Series) -> pd.Series:
     blank = is_blank(values).to_numpy()
     text = values.astype(object).where(~blank, None)
     present = text.notna().to_numpy()
