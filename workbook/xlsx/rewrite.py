@@ -216,7 +216,7 @@ class _Row:
     any_cell: bytes = field(init=False)
     bare_cell: bytes = field(init=False)
     close_cell: bytes = field(init=False)
-    target_cell: re.Pattern[bytes] = field(init=False)  # the start of a result cell
+    target_cell: re.Pattern[bytes] = field(init=False)  # the start of a result cell, or <c>
     result_cells: re.Pattern[bytes] = field(init=False)
     cell_open: bytes = field(init=False)
     ours_bytes: set[bytes] = field(init=False)
@@ -231,7 +231,9 @@ class _Row:
         self.close_cell = b"</%sc>" % self.prefix
         self.cell_open = b'<%sc r="' % self.prefix
         choices = b"|".join(self.letters[c] for c in sorted(self.targets))
-        self.target_cell = re.compile(rb"%s(%s)\d" % (re.escape(self.cell_open), choices))
+        self.target_cell = re.compile(
+            rb"%s|%s(%s)\d" % (re.escape(self.bare_cell), re.escape(self.cell_open), choices)
+        )
         styles = b"|".join(sorted(self.ours_bytes)) or b"(?!)"
         p = re.escape(self.prefix)
         self.result_cells = re.compile(  # result cells only, in result formats; a cell's
@@ -340,9 +342,9 @@ def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:
         b"Lst/>", 0, end
     ):
         return None  # an extLst after the cells, or text between cells and </row>
-    if ctx.bare_cell in row:  # <c> without attributes: its column is implicit
-        return None
-    found = ctx.target_cell.search(row)
+    found = ctx.target_cell.search(row)  # one scan for both (a <c> after it: searched below)
+    if found is not None and (found[1] is None or row.find(ctx.bare_cell, found.end()) >= 0):
+        return None  # <c> without attributes: its column is implicit
     if found is None:
         start = end
     elif ctx.guess:
@@ -362,7 +364,8 @@ def _data_row_fast(row: bytes, present: bytes, ctx: _Row) -> bytes | None:
     if not present:
         return row if found is None else row[:start] + close
     head = row[:start]
-    spans = _SPANS.search(row, 0, row.find(b">"))
+    tag_end = row.find(b">")
+    spans = _SPANS.search(row, 0, tag_end) if row.find(b"spans=", 0, tag_end) >= 0 else None
     if spans and int(spans.group(2)) < ctx.last_target:
         head = row[: spans.start(2)] + b"%d" % ctx.last_target + row[spans.end(2) : start]
     return head + present + close
