@@ -65,8 +65,9 @@ def clean_text(values: pd.Series) -> pd.Series:
         # Clean each distinct text once (a column of statuses or reasons repeats a few values).
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if 2 * len(uniques) <= len(values):
-            cleaned = _clean_each(pd.Series(uniques)).to_numpy(dtype=object)
-            return pd.Series(np.append(cleaned, None)[codes], dtype=object)
+            cleaned = np.full(len(uniques) + 1, None, dtype=object)  # the last: code -1 (NA)
+            cleaned[:-1] = _clean_each(pd.Series(uniques)).to_numpy(dtype=object)
+            return pd.Series(cleaned[codes], dtype=object)
     return _clean_each(values)
 
 
