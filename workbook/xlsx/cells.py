@@ -15,8 +15,12 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
+import numpy as np
+import pandas as pd
+
 _EPOCH_1900: Final = dt.datetime(1899, 12, 30)
 _EPOCH_1904: Final = dt.datetime(1904, 1, 1)
+_UNIX_EPOCH: Final = dt.datetime(1970, 1, 1)
 _ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
@@ -108,6 +112,9 @@ def _encode_column(
     """Each value's cell XML after the row number (``" s="3"><v>1.5</v></c>``), or None for a
     blank; repeated values share one bytes object."""
     encoder = _Encoder(xf, date1904, prefix)
+    times = _datetime_column(values, encoder)
+    if times is not None:
+        return times
     encode = encoder.encode
     number_tail, number_end, epoch = encoder.number_tail, encoder.number_end, encoder.epoch
     cache: dict[tuple[type, object], bytes | None] = {}
@@ -132,6 +139,45 @@ def _encode_column(
             found = cache[key] = encode(value)
         append(found)  # type: ignore[arg-type]  # a miss (False) was replaced just above
     return encoded
+
+
+#: Microseconds (from the epoch) a double holds exactly: 285 years either side.
+_EXACT_MICROS: Final = 2**53
+
+
+def _datetime_column(values: Sequence[object], encoder: _Encoder) -> list[bytes | None] | None:
+    """:func:`_encode_column` of a column of naive datetimes and blanks, the serial numbers
+    computed in one array and each distinct time encoded once; None for any other column (then
+    each value is encoded by :class:`_Encoder`, which refuses aware times)."""
+    kinds = set(map(type, values))
+    if dt.datetime not in kinds or not kinds <= {dt.datetime, type(None)}:
+        return None
+    try:
+        index = pd.DatetimeIndex(values)
+    except (TypeError, ValueError):  # naive and aware mixed
+        return None
+    if index.tz is not None:
+        return None
+    missing = np.asarray(index.isna())
+    epoch = (encoder.epoch - _UNIX_EPOCH) // dt.timedelta(microseconds=1)
+    micros = index.as_unit("us").asi8[~missing] - epoch
+    if len(micros) and np.abs(micros).max() >= _EXACT_MICROS:
+        return None  # the division below would round twice
+    codes, uniques = pd.factorize(micros)
+    serials = uniques / 86400e6  # one rounding, as the timedelta division
+    integral = (serials == np.floor(serials)).tolist()
+    tail, end = encoder.number_tail, encoder.number_end
+    encoded = np.array(
+        [
+            tail + (b"%d" % serial if whole else float.__repr__(serial).encode()) + end
+            for serial, whole in zip(serials.tolist(), integral, strict=True)
+        ]
+        + [None],
+        dtype=object,
+    )
+    positions = np.full(len(values), -1, dtype=np.intp)  # -1: the None appended above
+    positions[~missing] = codes
+    return list(encoded[positions].tolist())
 
 
 def _number(value: float) -> bytes:
