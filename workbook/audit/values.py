@@ -8,16 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cells.excel import excel_serials
+from ..cells.excel import column_letter, excel_serials
 
 
 def _col(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """0-based column index → letters (the audit's tables count from 0)."""
+    return column_letter(index + 1)
 
 
 def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:

@@ -64,3 +64,28 @@ def excel_serials(values: object) -> np.ndarray:
     times = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
     out = (times - _EPOCH_1900_NS).astype("int64") / _DAY_NS
     return np.where(np.isnat(times), np.nan, out)
+
+
+def column_letter(number: int) -> str:
+    """1-based column number → letters.
+
+    >>> column_letter(1), column_letter(28), column_letter(16384)
+    ('A', 'AB', 'XFD')
+    """
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """Column letters → 1-based column number.
+
+    >>> column_index("A"), column_index("XFD")
+    (1, 16384)
+    """
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from defusedxml import ElementTree as SafeET
 
+from ..cells.excel import column_index, column_letter
 from ..zipsizes import check_zip_sizes
 from .errors import UnusableInput
 
@@ -234,27 +235,6 @@ def _calamine_reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-def column_letter(number: int) -> str:
-    """1-based column number → letters.
-
-    >>> column_letter(1), column_letter(28), column_letter(16384)
-    ('A', 'AB', 'XFD')
-    """
-    letters = ""
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def column_number(letters: str) -> int:
-    """Column letters → 1-based column number (``"XFD"`` → 16384)."""
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
 # ---------------------------------------------------------------------------------------------
 # xlsx checks before calamine: no DTD (entities), readable zip and deflate data, a sane extent
 
@@ -408,7 +388,7 @@ def _sheet_extent(stream: _Seekable) -> tuple[int, int, str | None]:
     head = stream.read(_PROLOG_BYTES)
     dimension = _DIMENSION.search(head)
     if dimension is not None:
-        columns = column_number(dimension[1].decode())
+        columns = column_index(dimension[1].decode())
         rows = MAX_SHEET_CELLS // columns
         # A reference within the columns and with fewer digits than the row limit is passed
         # over in one step (the alternatives below cannot match it).
@@ -448,7 +428,7 @@ def _exact_extent(stream: _Prefixed) -> tuple[int, int, str | None]:
             max_row = max(max_row, *map(int, digits))
         letters.update(re.findall(ref + rb"([A-Z]+)", chunk))
     widest = max(letters, key=lambda x: (len(x), x), default=b"A").decode()
-    return max_row, column_number(widest), f"{widest}{max_row}"
+    return max_row, column_index(widest), f"{widest}{max_row}"
 
 
 class _Prefixed:

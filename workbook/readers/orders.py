@@ -30,13 +30,14 @@ from shoprules.formulas.fields import (
 )
 
 from ..cells.booleans import TRUE_WORDS, parse_booleans
+from ..cells.excel import column_letter
 from ..cells.ids import clean_ids
 from ..cells.money import parse_yuan
 from ..cells.text import clean_text
 from ..cells.times import parse_times
 from .errors import UnusableInput
 from .exports import LINE_EXPORTS, TMALL_HINTS, detect_export, total_header_is_order_level
-from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, column_letter, load_raw
+from .formats import HEADER_SCAN_LIMIT, ORDER_SHEET_SKIP, RawSheet, load_raw
 from .headers import (
     DIRECT_ALIASES,
     EXPECTED,

@@ -8,10 +8,10 @@ by byte search), ``layout`` (where the columns go), ``rewrite`` (the streamed sh
 symlinks, read-only files, stale temporary files), ``patch`` and ``new`` (the two entry points).
 """
 
-from ..cells.excel import excel_serial
+from ..cells.excel import column_index, column_letter, excel_serial
 from ..columns import ColumnKind
 from .atomic import backup_path, lock_file_for
-from .cells import column_index, column_letter, xml_text
+from .cells import xml_text
 from .columns import OutputColumn, PatchReport
 from .errors import (
     CorruptWorkbook,

@@ -1,8 +1,6 @@
-"""Python values as OOXML cell XML: column letters, Excel serial times, escaped text.
-(One value's serial number: :func:`shoprules.workbook.cells.excel.excel_serial`.)
+"""Python values as OOXML cell XML: Excel serial times, escaped text. (Column letters and one
+value's serial number: :mod:`shoprules.workbook.cells.excel`.)
 
->>> column_letter(1), column_letter(28), column_index("AB")
-('A', 'AB', 28)
 >>> xml_text("=1+1 & <b>"), xml_text("a\\x01_x0041_")
 ('=1+1 &amp; &lt;b&gt;', 'a_x0001__x005F_x0041_')
 """
@@ -22,23 +20,6 @@ _EPOCH_1900: Final = dt.datetime(1899, 12, 30)
 _EPOCH_1904: Final = dt.datetime(1904, 1, 1)
 _UNIX_EPOCH: Final = dt.datetime(1970, 1, 1)
 _ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-
-
-def column_letter(index: int) -> str:
-    """1-based column number → letters."""
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """Column letters → 1-based column number."""
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
 
 
 def xml_text(text: str) -> str:

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from .cells import column_index, column_letter, xml_text
+from ..cells.excel import column_index, column_letter
+from .cells import xml_text
 
 
 @dataclass(frozen=True)

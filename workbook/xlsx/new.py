@@ -31,8 +31,9 @@ from typing import IO, Any, Final
 
 import numpy as np
 
+from ..cells.excel import column_letter
 from ..columns import FORMATS
-from .cells import _encode_column, column_letter, xml_text
+from .cells import _encode_column, xml_text
 from .columns import OutputColumn, PatchReport
 from .conditional import COLOURS, STATUS_RULES, _dxf, conditional_xml
 from .errors import WorkbookNotWritable

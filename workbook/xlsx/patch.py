@@ -53,10 +53,10 @@ from typing import IO
 
 from defusedxml import ElementTree as SafeET
 
+from ..cells.excel import column_letter
 from ..columns import FORMATS
 from ..zipsizes import check_zip_sizes
 from .atomic import _copy_atomically, _fsync_folder, backup_path, lock_file_for
-from .cells import column_letter
 from .columns import OutputColumn, PatchReport
 from .conditional import sheet_extras, status_styles
 from .errors import CorruptWorkbook, WorkbookChanged, WorkbookLocked, WorkbookNotWritable

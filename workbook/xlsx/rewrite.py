@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from ..cells.excel import column_index, column_letter
 from ..columns import FORMATS
-from .cells import _encode_column, column_index, column_letter, xml_text
+from .cells import _encode_column, xml_text
 from .columns import PatchReport
 from .layout import _Plan, _Restart
 from .sheetxml import (

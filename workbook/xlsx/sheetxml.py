@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Final
 
-from .cells import column_index
+from ..cells.excel import column_index
 from .errors import CorruptWorkbook
 from .zipio import _CHUNK
 
