@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -40,7 +41,7 @@ from shoprules.formulas.calculators.lifecycle import is_problem
 from shoprules.formulas.engine import LATE, OVERDUE, EngineResult, compute
 from shoprules.formulas.rulebook import OverrideError, Rulebook, RuleFileError, load_rulebook
 
-from .cells.excel import fen_to_excel, times_to_excel
+from .cells.excel import fen_to_excel, numbers_to_excel, times_to_excel
 from .columns import RESULT_COLUMNS
 from .errors import ShoprulesError
 from .readers import (
@@ -152,22 +153,6 @@ class SideSheets:
 # Column conversion (vectorised; one conversion per column, never per row)
 
 
-def _floats(values: pd.Series) -> list[object]:
-    array = pd.array(values, dtype="Float64")
-    missing = np.asarray(array.isna())
-    out = array.to_numpy(dtype="float64", na_value=0.0).astype(object)
-    out[missing] = None
-    return list(out.tolist())
-
-
-def _integers(values: pd.Series) -> list[object]:
-    array = pd.array(values, dtype="Int64")
-    missing = np.asarray(array.isna())
-    out = array.to_numpy(dtype="int64", na_value=0).astype(object)
-    out[missing] = None
-    return list(out.tolist())
-
-
 def _texts(values: pd.Series) -> list[object]:
     out = values.astype(object).to_numpy(dtype=object, copy=True)
     blank = pd.isna(out) | (out == "")
@@ -178,8 +163,8 @@ def _texts(values: pd.Series) -> list[object]:
 _CONVERT: Final[dict[str, Callable[[pd.Series], list[object]]]] = {
     "datetime": times_to_excel,
     "money": fen_to_excel,
-    "hours": _floats,
-    "integer": _integers,
+    "hours": numbers_to_excel,
+    "integer": partial(numbers_to_excel, integer=True),
     "text": _texts,
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cells.excel import column_letter, excel_serials
+from ..cells.excel import column_letter, excel_serials, numbers_to_excel
 
 
 def _col(index: int) -> str:
@@ -26,8 +26,7 @@ def _text_list(values: pd.Series | np.ndarray | list[Any]) -> list[Any]:
 
 
 def _number_list(values: pd.Series | np.ndarray) -> list[Any]:
-    array = pd.Series(values).astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    return [None if v != v else v for v in array.tolist()]
+    return numbers_to_excel(values)
 
 
 def _yuan_list(fen: pd.Series | np.ndarray) -> list[Any]:

@@ -40,6 +40,19 @@ def fen_to_excel(fen: object) -> list[object]:
     return list(out.tolist())
 
 
+def numbers_to_excel(values: object, *, integer: bool = False) -> list[object]:
+    """Numbers as Excel cell values (``float``, or ``int`` with ``integer``); missing → ``None``.
+
+    >>> numbers_to_excel(pd.Series([1.5, None])), numbers_to_excel([3, None], integer=True)
+    ([1.5, None], [3, None])
+    """
+    array = pd.Series(values).astype("Int64" if integer else "Float64").array
+    missing = np.asarray(array.isna())
+    out = array.to_numpy(dtype="int64" if integer else "float64", na_value=0).astype(object)
+    out[missing] = None
+    return list(out.tolist())
+
+
 def times_to_excel(values: object) -> list[object]:
     """``datetime64`` → naive ``datetime`` (what xlwings and the writers turn into Excel dates);
     ``NaT`` → ``None``."""
