@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import xlsxwriter
 
+from ..cells.excel import display_width
 from ..columns import FORMATS
 from ..xlsx.conditional import COLOURS, STATUS_RULES
 
@@ -21,11 +22,8 @@ _DATE: Final = "yyyy-mm-dd"
 
 
 def _width(header: str, values: Sequence[object]) -> float:
-    def size(text: str) -> int:
-        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-    sample = [size(str(v)) for v in values[:300] if v is not None]
-    return float(min(max([size(header), *sample]) + 2, 60))
+    sample = [display_width(str(v)) for v in values[:300] if v is not None]
+    return float(min(max([display_width(header), *sample]) + 2, 60))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -102,3 +102,12 @@ def column_index(letters: str) -> int:
     for char in letters:
         number = number * 26 + ord(char) - 64
     return number
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in Excel column-width units: CJK and other wide characters count 2.
+
+    >>> display_width("订单编号"), display_width("SKU-1")
+    (8, 5)
+    """
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

@@ -31,7 +31,7 @@ from typing import IO, Any, Final
 
 import numpy as np
 
-from ..cells.excel import column_letter
+from ..cells.excel import column_letter, display_width
 from ..columns import FORMATS
 from .cells import _encode_column, xml_text
 from .columns import OutputColumn, PatchReport
@@ -315,7 +315,7 @@ _WIDTH_FOR: Final[dict[str, float]] = {"datetime": 19.0, "money": 11.0, "text": 
 
 def _source_width(title: object) -> float:
     text = "" if title is None else str(title)
-    return float(min(max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 2, 10), 40))
+    return float(min(max(display_width(text) + 2, 10), 40))
 
 
 def _write(
